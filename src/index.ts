@@ -1,0 +1,36 @@
+/**
+ * `@db-toolkit/ai`: Effect 3 services for DB Toolkit's AI features (generate, explain, optimize
+ * and fix SQL) on the provider the user picks, with the user's own keys.
+ *
+ * @since 0.1.0
+ */
+
+/** The error union and its members. @since 0.1.0 */
+export * as AiError from "./domain/AiError.js"
+
+/** Parsing model answers: SQL extraction, optimize and fix sections. @since 0.1.0 */
+export * as AnswerParser from "./domain/AnswerParser.js"
+
+/** SQL dialects. @since 0.1.0 */
+export * as Dialect from "./domain/Dialect.js"
+
+/** The system prompt and the four task prompts. @since 0.1.0 */
+export * as Prompts from "./domain/Prompts.js"
+
+/** Provider ids. @since 0.1.0 */
+export * as ProviderId from "./domain/ProviderId.js"
+
+/** Schema context and its normalizer. @since 0.1.0 */
+export * as SchemaContext from "./domain/SchemaContext.js"
+
+/** Requests and results of the four SQL tasks. @since 0.1.0 */
+export * as SqlTask from "./domain/SqlTask.js"
+
+/** The provider contract. @since 0.1.0 */
+export * as AiProvider from "./services/AiProvider.js"
+
+/** OpenAI. @since 0.1.0 */
+export * as OpenAi from "./layers/providers/OpenAi.js"
+
+/** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
+export * as Testing from "./testing/index.js"

@@ -1,0 +1,288 @@
+/**
+ * The OpenAI Chat Completions wire format, shared by OpenAI and Azure OpenAI: request bodies,
+ * response and stream decoding, and error classification (Azure's `innererror` /
+ * `inner_error` content-filter details and `DeploymentNotFound` included).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import { Effect, Either, Schema, Stream } from "effect"
+import * as AiError from "../../domain/AiError.js"
+import type { FinishReason, Usage } from "../../domain/SqlTask.js"
+import type { ChatChunk, ChatCompletion, ChatRequest } from "../../services/AiProvider.js"
+import * as Sse from "./Sse.js"
+import * as Wire from "./Wire.js"
+
+/**
+ * Reasoning models (o-series, GPT-5 except the chat variants) take `max_completion_tokens`, no
+ * sampling parameters, and the `developer` role.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const isReasoningModel = (model: string): boolean => {
+  const m = model.toLowerCase().replace(/^ft:/, "")
+  return /^o\d/.test(m) || (/^gpt-5/.test(m) && !/chat/.test(m))
+}
+
+/**
+ * What shapes a Chat Completions body.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface BodyOptions {
+  /** Omitted for Azure's deployment URLs, where the deployment picks the model. */
+  readonly model?: string | undefined
+  readonly reasoning: boolean
+  readonly temperature?: number | undefined
+  readonly maxTokens: number
+  /** Which max-tokens field the endpoint accepts. */
+  readonly tokenField: "max_tokens" | "max_completion_tokens"
+  readonly stream: boolean
+  /** Whether `stream_options.include_usage` is accepted. */
+  readonly streamUsage: boolean
+}
+
+/**
+ * A Chat Completions request body.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const body = (request: ChatRequest, o: BodyOptions): Record<string, unknown> => {
+  const b: Record<string, unknown> = {}
+  if (o.model !== undefined) b.model = o.model
+  b.messages = [
+    { role: o.reasoning ? "developer" : "system", content: request.system },
+    { role: "user", content: request.user }
+  ]
+  if (!o.reasoning && o.temperature !== undefined) b.temperature = o.temperature
+  b[o.reasoning ? "max_completion_tokens" : o.tokenField] = o.maxTokens
+  if (o.stream) {
+    b.stream = true
+    if (o.streamUsage) b.stream_options = { include_usage: true }
+  } else b.stream = false
+  return b
+}
+
+const UsageWire = Schema.Struct({
+  prompt_tokens: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
+  completion_tokens: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
+})
+
+/**
+ * A Chat Completions response, as much of it as this library reads.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Response = Schema.Struct({
+  id: Schema.optional(Schema.String),
+  model: Schema.optional(Schema.String),
+  choices: Schema.Array(Schema.Struct({
+    message: Schema.Struct({
+      content: Schema.optional(Schema.NullOr(Schema.String)),
+      refusal: Schema.optional(Schema.NullOr(Schema.String))
+    }),
+    finish_reason: Schema.optional(Schema.NullOr(Schema.String))
+  })),
+  usage: Schema.optional(Schema.NullOr(UsageWire))
+})
+
+/**
+ * Maps a wire finish reason to the library's.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const finishReason = (r: string | null | undefined): FinishReason => {
+  switch (r) {
+    case "stop":
+    case "end_turn":
+    case "eos":
+      return "stop"
+    case "length":
+    case "max_tokens":
+      return "length"
+    case "content_filter":
+      return "content-filter"
+    case "tool_calls":
+    case "function_call":
+      return "tool-calls"
+    default:
+      return "other"
+  }
+}
+
+const usageOf = (u: { prompt_tokens: number; completion_tokens: number } | null | undefined): Usage => ({
+  inputTokens: u?.prompt_tokens ?? 0,
+  outputTokens: u?.completion_tokens ?? 0
+})
+
+/**
+ * A decoded response as a completion; a refusal with no text is `ContentFiltered`.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const completion = (
+  exchange: Wire.Exchange<typeof Response.Type>,
+  provider: AiError.AiError["provider"],
+  model: string
+): Effect.Effect<ChatCompletion, AiError.AiError> => {
+  const r = exchange.value
+  const choice = r.choices[0]
+  const text = choice?.message.content ?? ""
+  const refusal = choice?.message.refusal
+  if (text === "" && refusal) {
+    return Effect.fail(
+      new AiError.ContentFiltered({ provider, message: `The model refused: ${refusal}`, ...(exchange.requestId ? { requestId: exchange.requestId } : {}) })
+    )
+  }
+  return Effect.succeed({
+    text,
+    model: r.model || model,
+    usage: usageOf(r.usage),
+    finishReason: finishReason(choice?.finish_reason),
+    requestId: exchange.requestId
+  })
+}
+
+interface StreamState {
+  model: string
+  finish: string | null | undefined
+  usage: Usage
+  done: boolean
+}
+
+/**
+ * A Chat Completions SSE body as chat chunks: content deltas, then one `Finish` once `[DONE]`
+ * arrived. An `error` payload after HTTP 200 fails with its classified error; a body that ends
+ * before `[DONE]` fails with `InvalidResponse`. Chunks with empty `choices` (Azure's
+ * prompt-filter chunk, the usage chunk) are read for what they carry.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const chunks = (
+  wire: Wire.Wire,
+  bytes: Stream.Stream<Uint8Array, AiError.AiError>,
+  provider: AiError.AiError["provider"],
+  model: string,
+  requestId: string | undefined
+): Stream.Stream<ChatChunk, AiError.AiError> =>
+  Stream.suspend(() => {
+    const state: StreamState = { model, finish: undefined, usage: { inputTokens: 0, outputTokens: 0 }, done: false }
+    const deltas = Sse.events(bytes).pipe(
+      Stream.takeWhile(() => !state.done),
+      Wire.mapConcatEither((event: Sse.SseEvent): Either.Either<Array<ChatChunk>, AiError.AiError> => {
+        if (event.data === "[DONE]") {
+          state.done = true
+          return Either.right([])
+        }
+        const parsed = Wire.parseJson(provider, event.data, requestId)
+        if (Either.isLeft(parsed)) return Either.left(parsed.left)
+        const c = parsed.right as StreamChunk
+        if (c === null || typeof c !== "object") return Either.right([])
+        if (c.error !== undefined || event.event === "error") {
+          return Either.left(wire.inBand(Number(c.error?.code) >= 400 ? Number(c.error?.code) : 500, c, requestId))
+        }
+        if (typeof c.model === "string" && c.model !== "") state.model = c.model
+        if (c.usage) state.usage = usageOf(c.usage)
+        const choice = c.choices?.[0]
+        if (choice?.finish_reason) state.finish = choice.finish_reason
+        const text = choice?.delta?.content
+        return Either.right(typeof text === "string" && text !== "" ? [{ _tag: "Delta", text }] : [])
+      })
+    )
+    const finish = Stream.suspend((): Stream.Stream<ChatChunk, AiError.AiError> =>
+      state.done
+        ? Stream.make<[ChatChunk]>({
+          _tag: "Finish",
+          model: state.model,
+          usage: state.usage,
+          finishReason: finishReason(state.finish),
+          requestId
+        })
+        : Stream.fail(
+          new AiError.InvalidResponse({
+            provider,
+            message: `${provider}: the stream ended before [DONE]; the answer is incomplete`,
+            ...(requestId ? { requestId } : {})
+          })
+        )
+    )
+    return Stream.concat(deltas, finish)
+  })
+
+interface StreamChunk {
+  readonly model?: string
+  readonly usage?: { prompt_tokens: number; completion_tokens: number } | null
+  readonly choices?: ReadonlyArray<{ delta?: { content?: string | null }; finish_reason?: string | null }>
+  readonly error?: { code?: unknown; message?: string; type?: string }
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+interface ErrorBody {
+  readonly message?: unknown
+  readonly type?: unknown
+  readonly code?: unknown
+  readonly param?: unknown
+  readonly innererror?: { readonly code?: unknown }
+  readonly inner_error?: { readonly code?: unknown }
+}
+
+const str = (u: unknown): string | undefined =>
+  typeof u === "string" && u !== "" ? u : typeof u === "number" ? String(u) : undefined
+
+/**
+ * Classifies an OpenAI-family error body (`{"error":{"message","type","param","code"}}`).
+ * `target` names what a 404 is about: the model, or for Azure the deployment.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readonly kind: "model" | "deployment" }): AiError.AiError => {
+  const e: ErrorBody = typeof info.body === "object" && info.body !== null && "error" in info.body &&
+      typeof (info.body as { error: unknown }).error === "object"
+    ? ((info.body as { error: ErrorBody }).error ?? {})
+    : {}
+  const said = str(e.message)
+  const code = str(e.code) ?? str(e.type)
+  const type = str(e.type)
+  const inner = str(e.innererror?.code) ?? str(e.inner_error?.code)
+  const fields = { ...Wire.common(info, code), message: Wire.describe(info, said, code) }
+
+  if (code === "insufficient_quota" || type === "insufficient_quota") return new AiError.QuotaExhausted(fields)
+  if (code === "content_filter" || code === "content_policy_violation" || inner === "ResponsibleAIPolicyViolation") {
+    return new AiError.ContentFiltered(fields)
+  }
+  if (code === "context_length_exceeded" || /maximum context length|too many tokens/i.test(said ?? "")) {
+    return new AiError.ContextTooLong(fields)
+  }
+  if (code === "DeploymentNotFound") {
+    return new AiError.ModelNotFound({
+      ...fields,
+      model: target.model,
+      message: Wire.describe(info, `the deployment "${target.model}" does not exist on this resource (check the deployment name and API version)`, code)
+    })
+  }
+  if (info.status === 404) {
+    if (code === "model_not_found" || /model/i.test(said ?? "")) return new AiError.ModelNotFound({ ...fields, model: target.model })
+    return new AiError.ConfigInvalid({
+      ...fields,
+      field: "baseUrl",
+      reason: "does not serve this API (HTTP 404)",
+      message: Wire.describe(info, `the endpoint was not found; check the base URL`, code)
+    })
+  }
+  if (info.status === 400) {
+    const param = str(e.param)
+    return new AiError.InvalidRequest({ ...fields, ...(param ? { field: param } : {}) })
+  }
+  return Wire.byStatus(info, said, code, target.model)
+}

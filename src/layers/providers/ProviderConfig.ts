@@ -1,0 +1,127 @@
+/**
+ * Schema pieces every provider's `Config` is made of, and the decoder that turns a bad config
+ * into a `ConfigInvalid` naming the field.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { ConfigInvalid } from "../../domain/AiError.js"
+import type { ProviderId } from "../../domain/ProviderId.js"
+
+const NonBlank = Schema.String.pipe(Schema.filter((s) => s.trim() !== "", { message: () => "must not be empty" }))
+
+/**
+ * A key or token: a plain string in the encoded (JSON) form, `Redacted` once decoded. An
+ * already-redacted value is accepted as is, so keys never need to be unwrapped to configure.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Secret: Schema.Schema<import("effect").Redacted.Redacted<string>, string> = Schema.Union(
+  Schema.Redacted(NonBlank),
+  Schema.RedactedFromSelf(NonBlank)
+).annotations({ message: () => "must be a non-empty string" }) as never
+
+/**
+ * Whether a URL host is this machine (plain http is safe only there).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "")
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h)
+}
+
+/**
+ * A provider base URL: http(s) only, no credentials, query or fragment, trailing slash dropped.
+ * Plain http is refused unless the host is loopback (or `allowPlainHttp` says any host may use it,
+ * for servers such as Ollama on a LAN that take no key).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const BaseUrl = (options: { readonly allowPlainHttp?: "loopback" | "any" } = {}): Schema.Schema<string> =>
+  Schema.transformOrFail(Schema.String, Schema.String, {
+    strict: true,
+    decode: (input, _, ast) => {
+      const fail = (message: string) => ParseResult.fail(new ParseResult.Type(ast, input, message))
+      let url: URL
+      try {
+        url = new URL(input.trim())
+      } catch {
+        return fail("must be an absolute URL such as https://host/path")
+      }
+      if (url.protocol !== "https:" && url.protocol !== "http:") return fail("must use https")
+      if (url.username !== "" || url.password !== "") return fail("must not contain credentials; set the key field instead")
+      if (url.search !== "" || url.hash !== "") return fail("must not contain a query or fragment")
+      if (url.protocol === "http:" && options.allowPlainHttp !== "any" && !isLoopbackHost(url.hostname)) {
+        return fail("must use https (plain http is allowed only for localhost)")
+      }
+      return ParseResult.succeed(url.toString().replace(/\/+$/, ""))
+    },
+    encode: ParseResult.succeed
+  })
+
+/**
+ * A sampling temperature within the provider's range.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Temperature = (max: number) =>
+  Schema.Number.pipe(Schema.between(0, max, { message: () => `must be a number from 0 to ${max}` }))
+
+/**
+ * A positive whole number of tokens.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const TokenCount = Schema.Int.pipe(
+  Schema.between(1, 10_000_000, { message: () => "must be a whole number of tokens, at least 1" })
+)
+
+/**
+ * A non-empty, trimmed name (model, deployment, account id).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Name = Schema.Trim.pipe(Schema.compose(Schema.NonEmptyString, { strict: false })).annotations({
+  message: () => "must not be empty"
+}) as unknown as Schema.Schema<string>
+
+/**
+ * Decodes a provider config; the first bad field becomes the error's `field`, and the message
+ * lists every bad field. Values are never echoed (a key typed into the wrong field stays out).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) => {
+  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all" })
+  return (input: unknown): Effect.Effect<A, ConfigInvalid> =>
+    Either.match(decodeEither(input), {
+      onRight: Effect.succeed,
+      onLeft: (error) => {
+        const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+          field: issue.path.map(String).join(".") || "(config)",
+          reason: issue._tag === "Missing" ? "is required" : sanitize(issue.message)
+        }))
+        const first = issues[0] ?? { field: "(config)", reason: "is invalid" }
+        return Effect.fail(
+          new ConfigInvalid({
+            provider,
+            field: first.field,
+            reason: first.reason,
+            message: `Invalid ${provider} configuration: ${issues.map((i) => `${i.field} ${i.reason}`).join("; ")}`
+          })
+        )
+      }
+    })
+}
+
+// Schema's default messages quote the actual value ("Expected string, actual ..."): drop it.
+const sanitize = (message: string): string => message.replace(/,\s*actual[\s\S]*$/i, "").replace(/^Expected /, "must be ")

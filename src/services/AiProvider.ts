@@ -1,0 +1,331 @@
+/**
+ * The contract every provider fulfils, and the one place that turns a provider's chat call into
+ * the four SQL operations: prompt, call, parse, measure.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import * as AiError from "../domain/AiError.js"
+import * as AnswerParser from "../domain/AnswerParser.js"
+import * as Prompts from "../domain/Prompts.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+import type { FormatOptions } from "../domain/SchemaContext.js"
+import * as SqlTask from "../domain/SqlTask.js"
+
+/**
+ * One chat turn: a system prompt and a user message.
+ *
+ * @since 0.1.0
+ * @category Chat
+ */
+export interface ChatRequest {
+  readonly system: string
+  readonly user: string
+}
+
+/**
+ * A provider's whole answer to a chat turn.
+ *
+ * @since 0.1.0
+ * @category Chat
+ */
+export interface ChatCompletion {
+  readonly text: string
+  /** The model that answered, as the provider reports it (may carry a version suffix). */
+  readonly model: string
+  readonly usage: SqlTask.Usage
+  readonly finishReason: SqlTask.FinishReason
+  readonly requestId?: string | undefined
+}
+
+/**
+ * A piece of a streamed chat answer: text as it arrives, then exactly one `Finish`.
+ * A provider's stream either ends with `Finish` or fails.
+ *
+ * @since 0.1.0
+ * @category Chat
+ */
+export type ChatChunk =
+  | { readonly _tag: "Delta"; readonly text: string }
+  | {
+    readonly _tag: "Finish"
+    readonly model: string
+    readonly usage: SqlTask.Usage
+    readonly finishReason: SqlTask.FinishReason
+    readonly requestId?: string | undefined
+  }
+
+/**
+ * A model a provider offers.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ModelInfo {
+  readonly id: string
+  readonly displayName?: string | undefined
+  readonly contextWindow?: number | undefined
+  readonly ownedBy?: string | undefined
+}
+
+/**
+ * The outcome of a connection test. It never fails: a failed test is `ok: false` with the error.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ConnectionTest {
+  readonly ok: boolean
+  readonly provider: ProviderId
+  readonly model: string
+  readonly latencyMs: number
+  /** Whether the configured model is available to this key; undefined when the check could not tell. */
+  readonly modelAvailable: boolean | undefined
+  readonly details: string
+  readonly error?: AiError.AiError | undefined
+}
+
+/**
+ * The provider-specific part of a provider: one chat call (whole and streamed), its checks and
+ * its model list. {@link make} builds the SQL operations on top of it.
+ *
+ * @since 0.1.0
+ * @category Chat
+ */
+export interface ChatModel {
+  readonly provider: ProviderId
+  readonly model: string
+  readonly complete: (request: ChatRequest) => Effect.Effect<ChatCompletion, AiError.AiError>
+  readonly completeStream: (request: ChatRequest) => Stream.Stream<ChatChunk, AiError.AiError>
+  readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
+  readonly testConnection: Effect.Effect<ConnectionTest>
+  readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
+  /** Schema size limits for this provider's prompts. */
+  readonly promptOptions?: FormatOptions | undefined
+}
+
+/**
+ * What a provider offers: the four SQL operations, streaming, and its checks.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly provider: ProviderId
+  readonly model: string
+  readonly generateSql: (request: SqlTask.GenerateSqlRequest) => Effect.Effect<SqlTask.GenerateSqlResult, AiError.AiError>
+  readonly explainSql: (request: SqlTask.ExplainSqlRequest) => Effect.Effect<SqlTask.ExplainSqlResult, AiError.AiError>
+  readonly optimizeSql: (request: SqlTask.OptimizeSqlRequest) => Effect.Effect<SqlTask.OptimizeSqlResult, AiError.AiError>
+  readonly fixSql: (request: SqlTask.FixSqlRequest) => Effect.Effect<SqlTask.FixSqlResult, AiError.AiError>
+  /** Any task, for generic callers. */
+  readonly run: <T extends SqlTask.SqlTask>(task: T) => Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError>
+  /** Text deltas as the model writes, then one `Completed` with the parsed result. */
+  readonly stream: (task: SqlTask.SqlTask) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
+  readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
+  readonly testConnection: Effect.Effect<ConnectionTest>
+  readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
+}
+
+/**
+ * The provider in use.
+ *
+ * @since 0.1.0
+ * @category Context
+ */
+export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvider, Service>() {}
+
+// ---------------------------------------------------------------------------
+// Building the SQL operations on a chat model
+// ---------------------------------------------------------------------------
+
+const decoders = {
+  GenerateSql: Schema.decodeUnknownEither(SqlTask.GenerateSqlRequest),
+  ExplainSql: Schema.decodeUnknownEither(SqlTask.ExplainSqlRequest),
+  OptimizeSql: Schema.decodeUnknownEither(SqlTask.OptimizeSqlRequest),
+  FixSql: Schema.decodeUnknownEither(SqlTask.FixSqlRequest)
+} as const
+
+// Requests may come from JavaScript (IPC) with any shape: check them here, once for all providers.
+const validate = (provider: ProviderId, task: SqlTask.SqlTask): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
+  const decoded = decoders[task._tag](task)
+  if (decoded._tag === "Right") return Effect.succeed({ ...decoded.right, _tag: task._tag } as SqlTask.SqlTask)
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
+  const field = issue?.path.map(String).join(".") || undefined
+  return Effect.fail(
+    new AiError.InvalidRequest({
+      provider,
+      message: `Invalid ${task._tag} request${field ? `: ${field}` : ""} ${issue?.message ?? "is malformed"}`,
+      ...(field ? { field } : {})
+    })
+  )
+}
+
+const parse = (
+  task: SqlTask.SqlTask,
+  text: string,
+  meta: SqlTask.ResultMeta
+): SqlTask.SqlResult => {
+  switch (task._tag) {
+    case "GenerateSql":
+      return { _tag: "GenerateSqlResult", ...AnswerParser.parseGenerate(text), raw: text, meta }
+    case "ExplainSql":
+      return { _tag: "ExplainSqlResult", ...AnswerParser.parseExplain(text), raw: text, meta }
+    case "OptimizeSql": {
+      const p = AnswerParser.parseOptimize(text, task.sql)
+      return {
+        _tag: "OptimizeSqlResult",
+        optimizedSql: p.optimizedSql,
+        changed: p.changed,
+        ...(p.rating ? { rating: p.rating } : {}),
+        suggestions: p.suggestions,
+        indexRecommendations: p.indexRecommendations,
+        raw: text,
+        meta
+      }
+    }
+    case "FixSql":
+      return { _tag: "FixSqlResult", ...AnswerParser.parseFix(text, task.sql), raw: text, meta }
+  }
+}
+
+// An empty answer is useless: say why, so fallback can act (or not, for a filtered answer).
+const checkText = (
+  chat: ChatModel,
+  text: string,
+  finishReason: SqlTask.FinishReason,
+  requestId: string | undefined
+): Effect.Effect<void, AiError.AiError> => {
+  if (text.trim() !== "") return Effect.void
+  const common = { provider: chat.provider, ...(requestId ? { requestId } : {}) }
+  return Effect.fail(
+    finishReason === "content-filter"
+      ? new AiError.ContentFiltered({ ...common, message: `${chat.provider}: the answer was withheld by the provider's content filter` })
+      : new AiError.InvalidResponse({
+        ...common,
+        message: `${chat.provider}: the model returned no text (finish reason: ${finishReason})`
+      })
+  )
+}
+
+const meta = (chat: ChatModel, c: Omit<ChatCompletion, "text">, latencyMs: number): SqlTask.ResultMeta => ({
+  provider: chat.provider,
+  model: c.model || chat.model,
+  usage: c.usage,
+  finishReason: c.finishReason,
+  latencyMs,
+  ...(c.requestId ? { requestId: c.requestId } : {})
+})
+
+/**
+ * Builds a provider's {@link Service} from its chat model: every provider gets the same prompts,
+ * request validation and answer parsing.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (chat: ChatModel): Service => {
+  const run = <T extends SqlTask.SqlTask>(task: T): Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError> =>
+    Effect.flatMap(validate(chat.provider, task), (valid) =>
+      Effect.flatMap(Clock.currentTimeMillis, (start) =>
+        Effect.flatMap(chat.complete(Prompts.forTask(valid, chat.promptOptions)), (c) =>
+          Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId), () =>
+            Effect.map(
+              Clock.currentTimeMillis,
+              (end) => parse(valid, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<T>
+            )))))
+
+  const stream = (task: SqlTask.SqlTask): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
+    Stream.unwrap(
+      Effect.map(Effect.zip(validate(chat.provider, task), Clock.currentTimeMillis), ([valid, start]) => {
+        let text = ""
+        let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined
+        const deltas = chat.completeStream(Prompts.forTask(valid, chat.promptOptions)).pipe(
+          Stream.filterMap((chunk): Option.Option<SqlTask.StreamEvent> => {
+            if (chunk._tag === "Finish") {
+              finish = chunk
+              return Option.none()
+            }
+            if (chunk.text === "") return Option.none()
+            text += chunk.text
+            return Option.some({ _tag: "TextDelta", text: chunk.text })
+          })
+        )
+        const completed = Effect.suspend(() => {
+          if (finish === undefined) {
+            return Effect.fail(
+              new AiError.InvalidResponse({ provider: chat.provider, message: `${chat.provider}: the stream ended before the answer was complete` })
+            )
+          }
+          const f = finish
+          return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId), () =>
+            Effect.map(Clock.currentTimeMillis, (end): SqlTask.StreamEvent => ({
+              _tag: "Completed",
+              result: parse(valid, text, meta(chat, f, end - start))
+            })))
+        })
+        return Stream.concat(deltas, Stream.fromEffect(completed))
+      })
+    )
+
+  return {
+    provider: chat.provider,
+    model: chat.model,
+    generateSql: (request) => run(SqlTask.generate(request)) as Effect.Effect<SqlTask.GenerateSqlResult, AiError.AiError>,
+    explainSql: (request) => run(SqlTask.explain(request)) as Effect.Effect<SqlTask.ExplainSqlResult, AiError.AiError>,
+    optimizeSql: (request) => run(SqlTask.optimize(request)) as Effect.Effect<SqlTask.OptimizeSqlResult, AiError.AiError>,
+    fixSql: (request) => run(SqlTask.fix(request)) as Effect.Effect<SqlTask.FixSqlResult, AiError.AiError>,
+    run,
+    stream,
+    validateConfig: chat.validateConfig,
+    testConnection: chat.testConnection,
+    listModels: chat.listModels
+  }
+}
+
+/**
+ * Runs a provider's cheap check and reports it as a {@link ConnectionTest}: latency measured,
+ * failures caught into `ok: false` with the error.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const connectionTest = (
+  provider: ProviderId,
+  model: string,
+  check: Effect.Effect<{ readonly modelAvailable: boolean | undefined; readonly details: string }, AiError.AiError>
+): Effect.Effect<ConnectionTest> =>
+  Effect.flatMap(Clock.currentTimeMillis, (start) =>
+    Effect.flatMap(Effect.either(check), (outcome) =>
+      Effect.map(Clock.currentTimeMillis, (end): ConnectionTest => {
+        const latencyMs = end - start
+        if (outcome._tag === "Left") {
+          return { ok: false, provider, model, latencyMs, modelAvailable: undefined, details: outcome.left.message, error: outcome.left }
+        }
+        return { ok: true, provider, model, latencyMs, ...outcome.right }
+      })))
+
+/**
+ * A connection test that lists the models and looks for the configured one.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const connectionTestByModelList = (
+  provider: ProviderId,
+  model: string,
+  listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>,
+  matches: (info: ModelInfo, model: string) => boolean = (info, m) => info.id === m
+): Effect.Effect<ConnectionTest> =>
+  connectionTest(
+    provider,
+    model,
+    Effect.map(listModels, (models) => {
+      const modelAvailable = models.some((info) => matches(info, model))
+      return {
+        modelAvailable,
+        details: modelAvailable
+          ? `Connected; ${models.length} models available, including ${model}`
+          : `Connected, but the model ${model} is not among the ${models.length} models this key can use`
+      }
+    })
+  )

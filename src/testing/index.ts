@@ -1,0 +1,18 @@
+/**
+ * The public test kit: wire-level emulators for the providers and a scripted mock provider.
+ * Also published as `@db-toolkit/ai/testing`.
+ *
+ * @since 0.1.0
+ */
+
+/** The emulator server, its scripting and recording. @since 0.1.0 */
+export * as Emulator from "./Emulator.js"
+
+/** A scripted `AiProvider` with no HTTP. @since 0.1.0 */
+export * as MockAiProvider from "./MockAiProvider.js"
+
+/** The OpenAI protocol for the emulator. @since 0.1.0 */
+export * as OpenAiEmulator from "./emulators/OpenAiEmulator.js"
+
+/** The emulators' default answer rule. @since 0.1.0 */
+export * as SqlRule from "./SqlRule.js"
