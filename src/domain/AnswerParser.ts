@@ -263,6 +263,7 @@ const PRELUDE = /^(?:SET|DECLARE|USE)\b/i
 
 /** Reads one unfenced statement from a start line; undefined when it turns out not to be SQL. */
 const readStatement = (lines: ReadonlyArray<string>, inFence: ReadonlyArray<boolean>, start: number): Candidate | undefined => {
+  if (isProseLine(cleanStart(lines[start]!))) return undefined
   const taken: Array<string> = []
   let state = initialLex
   let statement = ""
