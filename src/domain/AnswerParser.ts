@@ -261,9 +261,17 @@ const TX_START = /^(?:BEGIN\s*(?:TRAN\w*|WORK|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLA
 const TX_END = /^(?:COMMIT|ROLLBACK|END)\b/i
 const PRELUDE = /^(?:SET|DECLARE|USE)\b/i
 
-/** Reads one unfenced statement from a start line; undefined when it turns out not to be SQL. */
-const readStatement = (lines: ReadonlyArray<string>, inFence: ReadonlyArray<boolean>, start: number): Candidate | undefined => {
-  if (isProseLine(cleanStart(lines[start]!))) return undefined
+/**
+ * Reads one unfenced statement from a start line. `candidate` is undefined when it turns out not to
+ * be SQL; `last` is the last line read either way, so the caller never rereads those lines (which
+ * made long prose-like answers quadratic).
+ */
+const readStatement = (
+  lines: ReadonlyArray<string>,
+  inFence: ReadonlyArray<boolean>,
+  start: number
+): { readonly candidate: Candidate | undefined; readonly last: number } => {
+  if (isProseLine(cleanStart(lines[start]!))) return { candidate: undefined, last: start }
   const taken: Array<string> = []
   let state = initialLex
   let statement = ""
@@ -302,7 +310,7 @@ const readStatement = (lines: ReadonlyArray<string>, inFence: ReadonlyArray<bool
     }
   }
   const sql = taken.join("\n").trim()
-  return sql !== "" && looksLikeSql(sql) ? { sql, from: start, to: last } : undefined
+  return { candidate: sql !== "" && looksLikeSql(sql) ? { sql, from: start, to: last } : undefined, last }
 }
 
 /** Every SQL candidate in the answer, best first. */
@@ -329,12 +337,10 @@ const candidates = (lines: ReadonlyArray<string>): ReadonlyArray<Candidate> => {
   let i = 0
   while (i < lines.length) {
     if (!inFence[i] && STATEMENT_START.test(cleanStart(lines[i]!))) {
-      const c = readStatement(lines, inFence, i)
-      if (c) {
-        loose.push(c)
-        i = c.to + 1
-        continue
-      }
+      const { candidate, last } = readStatement(lines, inFence, i)
+      if (candidate) loose.push(candidate)
+      i = last + 1
+      continue
     }
     i++
   }
