@@ -13,13 +13,22 @@ import type { IndexRecommendation, Rating } from "./SqlTask.js"
 
 // Models often glue a fence to the previous text ("FIXED SQL: ```sql", "SELECT 1;```") or write a
 // whole fence on one line; splitting those onto their own lines lets one fence scanner handle all.
+// Done with string operations, not one regex: backtracking regexes went quadratic on long lines.
 const splitGluedFences = (line: string): ReadonlyArray<string> => {
-  const oneLine = /^([ \t]*`{3,})([^`]*\S[^`]*?)[ \t]*(`{3,})[ \t]*$/.exec(line)
-  if (oneLine) return [`${oneLine[1]!}${oneLine[2]!}`, oneLine[3]!]
-  if (/^[ \t]*(`{3,}|~{3,})/.test(line)) return [line]
-  const trailing = /^(.*?\S)[ \t]*(`{3,}[\w+#./-]*)[ \t]*$/.exec(line)
-  if (trailing && !trailing[1]!.endsWith("`")) return [trailing[1]!, trailing[2]!]
-  return [line]
+  if (!line.includes("```")) return [line]
+  const t = line.trim()
+  const lead = /^`{3,}/.exec(t)?.[0] ?? ""
+  if (lead !== "") {
+    const tail = /`{3,}$/.exec(t)?.[0] ?? ""
+    const middle = t.slice(lead.length, t.length - tail.length)
+    return tail !== "" && t.length > lead.length + tail.length && middle.trim() !== "" && !middle.includes("`")
+      ? [`${lead}${middle.trimEnd()}`, tail]
+      : [line]
+  }
+  const trailing = /`{3,}[\w+#./-]*$/.exec(t)
+  if (trailing === null) return [line]
+  const before = t.slice(0, trailing.index).trimEnd()
+  return before === "" || before.endsWith("`") ? [line] : [before, trailing[0]]
 }
 
 const toLines = (text: string): ReadonlyArray<string> =>
@@ -86,6 +95,8 @@ interface LexState {
 
 const initialLex: LexState = { inside: undefined, depth: 0 }
 
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y
+
 /** Returns the new state and the line's code with comments dropped and quoted text blanked. */
 const lexLine = (line: string, state: LexState): { readonly state: LexState; readonly code: string } => {
   let inside = state.inside
@@ -105,9 +116,8 @@ const lexLine = (line: string, state: LexState): { readonly state: LexState; rea
       continue
     }
     const ch = line[i]!
-    const rest = line.slice(i)
-    if (rest.startsWith("--")) break
-    if (rest.startsWith("/*")) {
+    if (line.startsWith("--", i)) break
+    if (line.startsWith("/*", i)) {
       inside = "/*"
       i += 2
       continue
@@ -118,7 +128,8 @@ const lexLine = (line: string, state: LexState): { readonly state: LexState; rea
       continue
     }
     if (ch === "$") {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest)
+      DOLLAR_TAG.lastIndex = i
+      const tag = DOLLAR_TAG.exec(line)
       if (tag) {
         inside = tag[0]
         i += tag[0].length
@@ -375,7 +386,7 @@ const EXPLANATION_LABEL = /^\s*(?:#{1,6}[ \t]*)?[*_]*[ \t]*explanation[ \t]*[*_]
 
 const tidy = (lines: ReadonlyArray<string>): string =>
   lines
-    .filter((l) => !LABEL_LINE.test(l))
+    .filter((l) => !(l.length < 80 && LABEL_LINE.test(l)))
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim()
@@ -430,7 +441,8 @@ const sections = (lines: ReadonlyArray<string>): Sections => {
   const found: Array<{ name: SectionName; header: number; inline: string }> = []
   lines.forEach((line, i) => {
     if (inFence[i]) return
-    const m = HEADER.exec(line)
+    // collapsed whitespace keeps the header regex from backtracking on long runs of spaces
+    const m = HEADER.exec(line.trim().replace(/[ \t]+/g, " "))
     if (m) found.push({ name: sectionName(m[1]!), header: i, inline: m[2]!.replace(/[*_]+\s*$/, "").trim() })
   })
   const byName = new Map<SectionName, Section>()
