@@ -32,5 +32,11 @@ export * as AiProvider from "./services/AiProvider.js"
 /** OpenAI. @since 0.1.0 */
 export * as OpenAi from "./layers/providers/OpenAi.js"
 
+/** Azure OpenAI. @since 0.1.0 */
+export * as AzureOpenAi from "./layers/providers/AzureOpenAi.js"
+
+/** Ollama. @since 0.1.0 */
+export * as Ollama from "./layers/providers/Ollama.js"
+
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"

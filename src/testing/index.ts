@@ -14,5 +14,11 @@ export * as MockAiProvider from "./MockAiProvider.js"
 /** The OpenAI protocol for the emulator. @since 0.1.0 */
 export * as OpenAiEmulator from "./emulators/OpenAiEmulator.js"
 
+/** The Azure OpenAI protocol for the emulator. @since 0.1.0 */
+export * as AzureOpenAiEmulator from "./emulators/AzureOpenAiEmulator.js"
+
+/** The Ollama protocol for the emulator. @since 0.1.0 */
+export * as OllamaEmulator from "./emulators/OllamaEmulator.js"
+
 /** The emulators' default answer rule. @since 0.1.0 */
 export * as SqlRule from "./SqlRule.js"

@@ -437,3 +437,30 @@ export const mapConcatEither = <A, B, E2>(f: (a: A) => Either.Either<ReadonlyArr
     }
     return Effect.succeed(Chunk.unsafeFromArray(out))
   })
+
+/**
+ * The end of a provider's chunk stream: the one final chunk once the protocol's terminal marker
+ * arrived (`last` builds it, and is asked only after the body is read), else an `InvalidResponse`
+ * naming the missing marker, so a cut stream is never a silent partial answer.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const streamEnd = <C>(
+  provider: ProviderId,
+  last: () => C | undefined,
+  marker: string,
+  requestId: string | undefined
+): Stream.Stream<C, AiError.AiError> =>
+  Stream.suspend(() => {
+    const chunk = last()
+    return chunk !== undefined
+      ? Stream.make(chunk)
+      : Stream.fail(
+        new AiError.InvalidResponse({
+          provider,
+          message: `${displayName[provider]}: the stream ended before ${marker}; the answer is incomplete`,
+          ...(requestId ? { requestId } : {})
+        })
+      )
+  })
