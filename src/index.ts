@@ -32,11 +32,20 @@ export * as AiProvider from "./services/AiProvider.js"
 /** OpenAI. @since 0.1.0 */
 export * as OpenAi from "./layers/providers/OpenAi.js"
 
+/** Cloudflare Workers AI. @since 0.1.0 */
+export * as Cloudflare from "./layers/providers/Cloudflare.js"
+
 /** Azure OpenAI. @since 0.1.0 */
 export * as AzureOpenAi from "./layers/providers/AzureOpenAi.js"
 
 /** Ollama. @since 0.1.0 */
 export * as Ollama from "./layers/providers/Ollama.js"
+
+/** Anthropic. @since 0.1.0 */
+export * as Anthropic from "./layers/providers/Anthropic.js"
+
+/** Google Gemini. @since 0.1.0 */
+export * as Gemini from "./layers/providers/Gemini.js"
 
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"

@@ -14,11 +14,20 @@ export * as MockAiProvider from "./MockAiProvider.js"
 /** The OpenAI protocol for the emulator. @since 0.1.0 */
 export * as OpenAiEmulator from "./emulators/OpenAiEmulator.js"
 
+/** The Cloudflare Workers AI protocol for the emulator. @since 0.1.0 */
+export * as CloudflareEmulator from "./emulators/CloudflareEmulator.js"
+
 /** The Azure OpenAI protocol for the emulator. @since 0.1.0 */
 export * as AzureOpenAiEmulator from "./emulators/AzureOpenAiEmulator.js"
 
 /** The Ollama protocol for the emulator. @since 0.1.0 */
 export * as OllamaEmulator from "./emulators/OllamaEmulator.js"
+
+/** The Anthropic protocol for the emulator. @since 0.1.0 */
+export * as AnthropicEmulator from "./emulators/AnthropicEmulator.js"
+
+/** The Google Gemini protocol for the emulator. @since 0.1.0 */
+export * as GeminiEmulator from "./emulators/GeminiEmulator.js"
 
 /** The emulators' default answer rule. @since 0.1.0 */
 export * as SqlRule from "./SqlRule.js"
