@@ -1,0 +1,68 @@
+/**
+ * What happens to providers, as a stream a UI can follow: fallbacks taken, providers going down,
+ * being disabled by health checks, recovering.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import type { AiError } from "../domain/AiError.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+
+/**
+ * An event.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type AiEvent =
+  | {
+    readonly _tag: "FallbackTaken"
+    readonly from: ProviderId
+    readonly to: ProviderId
+    readonly error: AiError
+    readonly at: number
+  }
+  | { readonly _tag: "ProviderDown"; readonly provider: ProviderId; readonly error: string; readonly at: number }
+  | { readonly _tag: "ProviderRecovered"; readonly provider: ProviderId; readonly at: number }
+  | { readonly _tag: "ProviderDisabled"; readonly provider: ProviderId; readonly reason: string; readonly at: number }
+  | { readonly _tag: "ProviderEnabled"; readonly provider: ProviderId; readonly at: number }
+
+/**
+ * The event hub.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly publish: (event: AiEvent) => Effect.Effect<void>
+  /** Events from now on, for as long as the scope lasts (subscribe before acting to miss none). */
+  readonly subscribe: Effect.Effect<Stream.Stream<AiEvent>, never, Scope.Scope>
+  /** Events from now on, as a stream. */
+  readonly stream: Stream.Stream<AiEvent>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class AiEvents extends Context.Tag("@db-toolkit/ai/AiEvents")<AiEvents, Service>() {}
+
+/**
+ * Creates a hub; slow subscribers lose the oldest events, never block publishers.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make: Effect.Effect<Service> = Effect.map(PubSub.sliding<AiEvent>(1024), (hub) => ({
+  publish: (event) => Effect.asVoid(PubSub.publish(hub, event)),
+  subscribe: Effect.map(PubSub.subscribe(hub), (queue) => Stream.fromQueue(queue)),
+  stream: Stream.fromPubSub(hub)
+}))
+
+/**
+ * The hub as a Layer.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer: Layer.Layer<AiEvents> = Layer.effect(AiEvents, make)
