@@ -21,7 +21,7 @@
 import { HttpClientRequest, type HttpClient } from "@effect/platform"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
-import type { FinishReason, Usage } from "../../domain/SqlTask.js"
+import type { FinishReason } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "./ProviderConfig.js"
 import * as Sse from "./Sse.js"
@@ -486,9 +486,13 @@ const events = (
 ): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
   Stream.suspend(() => {
     const state: StreamState = { model, stopReason: undefined, inputTokens: 0, outputTokens: 0, done: false }
-    const deltas = Sse.events(bytes).pipe(
-      Stream.takeWhile(() => !state.done),
-      Wire.mapConcatEither((event: Sse.SseEvent): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
+    return Wire.chatStream({
+      provider: "anthropic",
+      records: Sse.events(bytes),
+      ended: () => state.done,
+      marker: "message_stop",
+      requestId: () => requestId,
+      read: (event: Sse.SseEvent): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
         switch (event.event) {
           case "ping":
           case "content_block_start":
@@ -522,28 +526,18 @@ const events = (
           default:
             return Either.right([])
         }
-      })
-    )
-    const finish = Stream.suspend((): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> => {
-      if (!state.done) {
-        return Stream.fail(
-          new AiError.InvalidResponse({
-            provider: "anthropic",
-            message: "Anthropic: the stream ended before message_stop; the answer is incomplete",
-            ...(requestId ? { requestId } : {})
-          })
-        )
-      }
-      const usage: Usage = { inputTokens: state.inputTokens, outputTokens: state.outputTokens }
-      return Stream.make<[AiProvider.ChatChunk]>({
-        _tag: "Finish",
-        model: state.model,
-        usage,
-        finishReason: finishReason(state.stopReason),
-        requestId
-      })
+      },
+      finish: () =>
+        state.done
+          ? {
+            _tag: "Finish",
+            model: state.model,
+            usage: { inputTokens: state.inputTokens, outputTokens: state.outputTokens },
+            finishReason: finishReason(state.stopReason),
+            requestId
+          }
+          : undefined
     })
-    return Stream.concat(deltas, finish)
   })
 
 /**

@@ -309,9 +309,13 @@ export const chunks = (
     let finish: unknown
     let usage: Usage = { inputTokens: 0, outputTokens: 0 }
     let done = false
-    const deltas = Sse.events(bytes).pipe(
-      Stream.takeWhile(() => !done),
-      Wire.mapConcatEither((event: Sse.SseEvent): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
+    return Wire.chatStream({
+      provider: "cloudflare",
+      records: Sse.events(bytes),
+      ended: () => done,
+      marker: "[DONE]",
+      requestId: () => requestId,
+      read: (event: Sse.SseEvent): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
         if (event.data === "[DONE]") {
           done = true
           return Either.right([])
@@ -328,26 +332,12 @@ export const chunks = (
         if (typeof reason === "string" && reason !== "") finish = reason
         const text = typeof c.response === "string" ? c.response : choice?.delta?.content
         return Either.right(typeof text === "string" && text !== "" ? [{ _tag: "Delta", text }] : [])
-      })
-    )
-    const end = Stream.suspend((): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
-      done
-        ? Stream.make<[AiProvider.ChatChunk]>({
-          _tag: "Finish",
-          model: answeredBy,
-          usage,
-          finishReason: finishReason(finish, usage, maxTokens),
-          requestId
-        })
-        : Stream.fail(
-          new AiError.InvalidResponse({
-            provider: "cloudflare",
-            message: "Cloudflare Workers AI: the stream ended before [DONE]; the answer is incomplete",
-            ...(requestId ? { requestId } : {})
-          })
-        )
-    )
-    return Stream.concat(deltas, end)
+      },
+      finish: () =>
+        done
+          ? { _tag: "Finish", model: answeredBy, usage, finishReason: finishReason(finish, usage, maxTokens), requestId }
+          : undefined
+    })
   })
 
 // ---------------------------------------------------------------------------

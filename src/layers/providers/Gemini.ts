@@ -352,7 +352,8 @@ export const chunks = (
     const state: StreamState = { model, requestId: wire.requestId(response.headers), tokens: undefined, finish: undefined, wrote: false }
     const read = streamEvent(wire, state)
     const json = (response.headers["content-type"] ?? "").includes("application/json")
-    const deltas = json
+    // Each record is a parsed event, or why it could not be parsed.
+    const records: Stream.Stream<Either.Either<unknown, AiError.AiError>, AiError.AiError> = json
       ? Stream.flatMap(
         Stream.fromEffect(
           Effect.flatMap(
@@ -361,31 +362,21 @@ export const chunks = (
             (text) => Either.match(Wire.parseJson("gemini", text, state.requestId), { onLeft: Effect.fail, onRight: Effect.succeed })
           )
         ),
-        (body) => Stream.fromIterable(Array.isArray(body) ? body : [body]).pipe(Wire.mapConcatEither(read))
+        (body) => Stream.map(Stream.fromIterable(Array.isArray(body) ? body : [body]), Either.right)
       )
-      : Sse.events(wire.body(response)).pipe(
-        Wire.mapConcatEither((event: Sse.SseEvent) =>
-          Either.flatMap(Wire.parseJson("gemini", event.data, state.requestId), read)
-        )
-      )
-    const finish = Stream.suspend((): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
-      state.finish !== undefined
-        ? Stream.make<[AiProvider.ChatChunk]>({
-          _tag: "Finish",
-          model: state.model,
-          usage: usageOf(state.tokens),
-          finishReason: finishReason(state.finish),
-          requestId: state.requestId
-        })
-        : Stream.fail(
-          new AiError.InvalidResponse({
-            provider: "gemini",
-            ...rid(state.requestId),
-            message: `${displayName.gemini}: the stream closed before the model finished (no finishReason); the answer is incomplete`
-          })
-        )
-    )
-    return Stream.concat(deltas, finish)
+      : Stream.map(Sse.events(wire.body(response)), (event) => Wire.parseJson("gemini", event.data, state.requestId))
+    // The stream just closes: it is complete only if some event carried a finishReason.
+    return Wire.chatStream({
+      provider: "gemini",
+      records,
+      marker: "the model finished (no finishReason)",
+      requestId: () => state.requestId,
+      read: (record) => Either.flatMap(record, read),
+      finish: () =>
+        state.finish !== undefined
+          ? { _tag: "Finish", model: state.model, usage: usageOf(state.tokens), finishReason: finishReason(state.finish), requestId: state.requestId }
+          : undefined
+    })
   })
 
 // ---------------------------------------------------------------------------

@@ -273,10 +273,14 @@ const chunks = (
 ): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
   Stream.suspend(() => {
     const state: StreamState = { model, reason: undefined, usage: { inputTokens: 0, outputTokens: 0 }, done: false }
-    const deltas = Ndjson.records(bytes).pipe(
+    return Wire.chatStream({
+      provider: "ollama",
+      records: Ndjson.records(bytes),
       // Stop reading once `done:true` arrived, whatever the server does with the connection.
-      Stream.takeWhile(() => !state.done),
-      Wire.mapConcatEither((line: string): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
+      ended: () => state.done,
+      marker: "its done:true line",
+      requestId: () => requestId,
+      read: (line: string): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
         if (state.done) return Either.right([])
         const parsed = Wire.parseJson("ollama", line, requestId)
         if (Either.isLeft(parsed)) return Either.left(parsed.left)
@@ -297,18 +301,12 @@ const chunks = (
           if (typeof c.model === "string" && c.model !== "") state.model = c.model
         }
         return Either.right(out)
-      })
-    )
-    const finish = Wire.streamEnd(
-      "ollama",
-      (): AiProvider.ChatChunk | undefined =>
+      },
+      finish: () =>
         state.done
           ? { _tag: "Finish", model: state.model, usage: state.usage, finishReason: finishReason(state.reason), requestId }
-          : undefined,
-      "its done:true line",
-      requestId
-    )
-    return Stream.concat(deltas, finish)
+          : undefined
+    })
   })
 
 // ---------------------------------------------------------------------------

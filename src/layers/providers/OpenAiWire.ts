@@ -174,9 +174,13 @@ export const chunks = (
 ): Stream.Stream<ChatChunk, AiError.AiError> =>
   Stream.suspend(() => {
     const state: StreamState = { model, finish: undefined, usage: { inputTokens: 0, outputTokens: 0 }, done: false }
-    const deltas = Sse.events(bytes).pipe(
-      Stream.takeWhile(() => !state.done),
-      Wire.mapConcatEither((event: Sse.SseEvent): Either.Either<Array<ChatChunk>, AiError.AiError> => {
+    return Wire.chatStream({
+      provider,
+      records: Sse.events(bytes),
+      ended: () => state.done,
+      marker: "[DONE]",
+      requestId: () => requestId,
+      read: (event: Sse.SseEvent): Either.Either<Array<ChatChunk>, AiError.AiError> => {
         if (event.data === "[DONE]") {
           state.done = true
           return Either.right([])
@@ -194,26 +198,12 @@ export const chunks = (
         if (choice?.finish_reason) state.finish = choice.finish_reason
         const text = choice?.delta?.content
         return Either.right(typeof text === "string" && text !== "" ? [{ _tag: "Delta", text }] : [])
-      })
-    )
-    const finish = Stream.suspend((): Stream.Stream<ChatChunk, AiError.AiError> =>
-      state.done
-        ? Stream.make<[ChatChunk]>({
-          _tag: "Finish",
-          model: state.model,
-          usage: state.usage,
-          finishReason: finishReason(state.finish),
-          requestId
-        })
-        : Stream.fail(
-          new AiError.InvalidResponse({
-            provider,
-            message: `${provider}: the stream ended before [DONE]; the answer is incomplete`,
-            ...(requestId ? { requestId } : {})
-          })
-        )
-    )
-    return Stream.concat(deltas, finish)
+      },
+      finish: () =>
+        state.done
+          ? { _tag: "Finish", model: state.model, usage: state.usage, finishReason: finishReason(state.finish), requestId }
+          : undefined
+    })
   })
 
 interface StreamChunk {

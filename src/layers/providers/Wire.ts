@@ -6,10 +6,11 @@
  * @since 0.1.0
  * @internal
  */
-import { type Headers, HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import { Headers, HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Chunk, Clock, Duration, Effect, Either, ParseResult, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
+import type { ChatChunk } from "../../services/AiProvider.js"
 
 /**
  * What is known about a failed HTTP exchange, for a provider to classify.
@@ -291,6 +292,9 @@ export interface WireOptions {
 
 const MAX_ERROR_TEXT = 600
 
+const KEY_HEADERS = ["authorization", "x-api-key", "api-key", "x-goog-api-key"]
+const addKeyHeaders = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => [...names, ...KEY_HEADERS]
+
 /**
  * Builds a provider's {@link Wire} on the `HttpClient` in context. The client's own tracing span
  * and trace-header propagation are turned off: a third-party provider must not receive internal
@@ -302,7 +306,11 @@ const MAX_ERROR_TEXT = 600
 export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (http): Wire => {
     const { provider } = options
-    const client = http.pipe(HttpClient.withTracerDisabledWhen(() => true))
+    const client = http.pipe(
+      HttpClient.withTracerDisabledWhen(() => true),
+      // Anything that prints a request (a debug log, an error) redacts every provider's key header.
+      HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, addKeyHeaders))
+    )
     const scrubText = (text: string) => scrub(text, options.secrets)
     const requestId = (headers: Headers.Headers) => header(headers, options.requestIdHeaders)
 
@@ -439,28 +447,40 @@ export const mapConcatEither = <A, B, E2>(f: (a: A) => Either.Either<ReadonlyArr
   })
 
 /**
- * The end of a provider's chunk stream: the one final chunk once the protocol's terminal marker
- * arrived (`last` builds it, and is asked only after the body is read), else an `InvalidResponse`
- * naming the missing marker, so a cut stream is never a silent partial answer.
+ * A provider's stream records as chat chunks, the one way every provider ends a stream: `read`
+ * turns each record into deltas (or an error, for in-band error events) and keeps the decoder's
+ * state; after the last record, `finish` gives the single `Finish` chunk, or the stream fails
+ * with `InvalidResponse` because the answer is incomplete (never a silent partial answer).
  *
  * @since 0.1.0
  * @internal
  */
-export const streamEnd = <C>(
-  provider: ProviderId,
-  last: () => C | undefined,
-  marker: string,
-  requestId: string | undefined
-): Stream.Stream<C, AiError.AiError> =>
-  Stream.suspend(() => {
-    const chunk = last()
-    return chunk !== undefined
-      ? Stream.make(chunk)
-      : Stream.fail(
-        new AiError.InvalidResponse({
-          provider,
-          message: `${displayName[provider]}: the stream ended before ${marker}; the answer is incomplete`,
-          ...(requestId ? { requestId } : {})
-        })
-      )
+export const chatStream = <R>(options: {
+  readonly provider: ProviderId
+  readonly records: Stream.Stream<R, AiError.AiError>
+  readonly read: (record: R) => Either.Either<ReadonlyArray<ChatChunk>, AiError.AiError>
+  /** Whether the protocol's end marker arrived; reading stops there. Omitted where the stream
+   * just closes (Gemini). */
+  readonly ended?: (() => boolean) | undefined
+  /** The `Finish` chunk, or undefined when the answer is incomplete. */
+  readonly finish: () => ChatChunk | undefined
+  /** What a complete stream ends with, for the error message (`[DONE]`, `message_stop` ...). */
+  readonly marker: string
+  readonly requestId: () => string | undefined
+}): Stream.Stream<ChatChunk, AiError.AiError> => {
+  const { ended, read } = options
+  const body = ended ? Stream.takeWhile(options.records, () => !ended()) : options.records
+  const end = Stream.suspend(() => {
+    const chunk = options.finish()
+    if (chunk !== undefined) return Stream.make(chunk)
+    const requestId = options.requestId()
+    return Stream.fail(
+      new AiError.InvalidResponse({
+        provider: options.provider,
+        message: `${displayName[options.provider]}: the stream ended before ${options.marker}; the answer is incomplete`,
+        ...(requestId ? { requestId } : {})
+      })
+    )
   })
+  return Stream.concat(mapConcatEither(read)(body), end)
+}
