@@ -26,8 +26,38 @@ export * as SchemaContext from "./domain/SchemaContext.js"
 /** Requests and results of the four SQL tasks. @since 0.1.0 */
 export * as SqlTask from "./domain/SqlTask.js"
 
+/** Resilience settings: timeouts, retry, rate limits, circuit breaker, fallback, health. @since 0.1.0 */
+export * as Resilience from "./domain/Resilience.js"
+
 /** The provider contract. @since 0.1.0 */
 export * as AiProvider from "./services/AiProvider.js"
+
+/** Provider events (fallbacks, providers down, disabled, recovered). @since 0.1.0 */
+export * as AiEvents from "./services/AiEvents.js"
+
+/** The guarded provider chain: per-provider guards, fallback, health checks. @since 0.1.0 */
+export * as Chain from "./layers/resilience/Chain.js"
+
+/** The fallback combinators and `AllProvidersFailed`. @since 0.1.0 */
+export * as Fallback from "./layers/resilience/Fallback.js"
+
+/** A provider's guard: rate limit, circuit breaker, retry, time limits. @since 0.1.0 */
+export * as Guard from "./layers/resilience/Guard.js"
+
+/** Background health checks. @since 0.1.0 */
+export * as Health from "./layers/resilience/Health.js"
+
+/** The circuit breaker. @since 0.1.0 */
+export * as CircuitBreaker from "./layers/resilience/CircuitBreaker.js"
+
+/** Client-side rate limits. @since 0.1.0 */
+export * as RateLimit from "./layers/resilience/RateLimit.js"
+
+/** Retry combinators. @since 0.1.0 */
+export * as Retry from "./layers/resilience/Retry.js"
+
+/** Time-limit combinators. @since 0.1.0 */
+export * as Timeouts from "./layers/resilience/Timeouts.js"
 
 /** OpenAI. @since 0.1.0 */
 export * as OpenAi from "./layers/providers/OpenAi.js"
