@@ -1,0 +1,25 @@
+/**
+ * Every schema migration of the library's database, numbered. A migration is never edited once
+ * released; changes are new numbers.
+ *
+ * @since 0.1.0
+ */
+import type { SqlClient } from "@effect/sql"
+import type { Effect } from "effect"
+import settings from "./0001_settings.js"
+
+/**
+ * The migrations, keyed `<id>_<name>`.
+ *
+ * @since 0.1.0
+ */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "0001_settings": settings
+}
+
+/**
+ * The highest migration id: the schema version this library writes and understands.
+ *
+ * @since 0.1.0
+ */
+export const schemaVersion: number = Math.max(...Object.keys(migrations).map((k) => Number.parseInt(k, 10)))
