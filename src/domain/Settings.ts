@@ -1,0 +1,95 @@
+/**
+ * The settings a user edits, as Schemas with defaults: which provider is active, the fallback
+ * chain, health checks, telemetry opt-ins, and per provider its flags and resilience. Provider
+ * configurations themselves are validated by each provider's own `Config` schema.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { ProviderId } from "./ProviderId.js"
+import { FallbackPolicy, HealthPolicy, ResiliencePolicy } from "./Resilience.js"
+
+/**
+ * Opt-ins for what telemetry may record.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TelemetrySettings = Schema.Struct({
+  /** Record prompt and answer text in spans (off: only sizes and tags). */
+  captureContent: Schema.optionalWith(Schema.Boolean, { default: () => false })
+})
+
+/**
+ * The app-wide settings, each stored under its own key.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const AppSettings = Schema.Struct({
+  activeProvider: Schema.optional(ProviderId),
+  fallback: Schema.optionalWith(FallbackPolicy, { default: () => FallbackPolicy.make({}) }),
+  health: Schema.optionalWith(HealthPolicy, { default: () => HealthPolicy.make({}) }),
+  telemetry: Schema.optionalWith(TelemetrySettings, { default: () => TelemetrySettings.make({}) })
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type AppSettings = typeof AppSettings.Type
+
+/**
+ * The keys of {@link AppSettings}.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type AppSettingsKey = keyof typeof AppSettings.fields
+
+/**
+ * A change to the app-wide settings: the keys given are replaced (`activeProvider: null` clears it).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const AppSettingsPatch = Schema.Struct({
+  activeProvider: Schema.optional(Schema.NullOr(ProviderId)),
+  fallback: Schema.optional(FallbackPolicy),
+  health: Schema.optional(HealthPolicy),
+  telemetry: Schema.optional(TelemetrySettings)
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type AppSettingsPatch = typeof AppSettingsPatch.Encoded
+
+/**
+ * Settings exported as JSON (secrets only when asked for).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ExportFile = Schema.Struct({
+  format: Schema.Literal("db-toolkit-ai-settings"),
+  version: Schema.Literal(1),
+  exportedAt: Schema.String,
+  settings: AppSettings,
+  providers: Schema.Record({
+    key: ProviderId,
+    value: Schema.Struct({
+      enabled: Schema.Boolean,
+      config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+      resilience: ResiliencePolicy,
+      secrets: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+    })
+  })
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type ExportFile = typeof ExportFile.Type

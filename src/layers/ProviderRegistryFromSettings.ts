@@ -1,0 +1,84 @@
+/**
+ * The provider registry on the settings store: builds providers through the catalogue, caches
+ * each one with the settings revision it was built from, and rebuilds when the revision moves.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { ConfigInvalid } from "../domain/AiError.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+import type * as AiProvider from "../services/AiProvider.js"
+import { ProviderRegistry, type Service } from "../services/ProviderRegistry.js"
+import { Settings } from "../services/Settings.js"
+import { catalog } from "./providers/Catalog.js"
+
+/**
+ * Builds the registry.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClient> = Effect.gen(function*() {
+  const settings = yield* Settings
+  const http = yield* HttpClient.HttpClient
+  const cache = new Map<ProviderId, { readonly revision: number; readonly service: AiProvider.Service }>()
+  const build = (id: ProviderId, input: unknown) => Effect.provideService(catalog[id].make(input), HttpClient.HttpClient, http)
+
+  const get: Service["get"] = (id) =>
+    Effect.flatMap(settings.provider(id), (entry) => {
+      const hit = cache.get(id)
+      if (hit !== undefined && hit.revision === entry.revision) return Effect.succeed(hit.service)
+      return settings.providerInput(id).pipe(
+        Effect.flatMap((input) => build(id, input)),
+        Effect.tap((service) => Effect.sync(() => cache.set(id, { revision: entry.revision, service })))
+      )
+    })
+
+  // Secrets the caller left out come from the stored configuration.
+  const withStoredSecrets = (id: ProviderId, input: Readonly<Record<string, unknown>>) =>
+    settings.providerInput(id).pipe(
+      Effect.map((stored) => {
+        const merged: Record<string, unknown> = { ...input }
+        for (const f of catalog[id].secretFields) if (merged[f] === undefined && stored[f] !== undefined) merged[f] = stored[f]
+        return merged
+      }),
+      Effect.catchTag("ProviderNotConfigured", () => Effect.succeed({ ...input })),
+      Effect.catchTag("ConfigInvalid", () => Effect.succeed({ ...input }))
+    )
+
+  const test: Service["test"] = (id, input) =>
+    (input === undefined
+      ? settings.providerInput(id).pipe(Effect.catchTag("ProviderNotConfigured", (e) =>
+        Effect.fail(new ConfigInvalid({ provider: id, field: "(config)", reason: "is not configured", message: e.message }))))
+      : withStoredSecrets(id, input)).pipe(
+        Effect.flatMap((full) => build(id, full)),
+        Effect.flatMap((service) => service.testConnection)
+      )
+
+  const save: Service["save"] = (id, input, options = {}) =>
+    Effect.gen(function*() {
+      let tested: AiProvider.ConnectionTest | undefined
+      if (options.validate) {
+        tested = yield* test(id, input)
+        if (!tested.ok && tested.error) return yield* Effect.fail(tested.error)
+      }
+      yield* settings.saveProvider(id, input, { enabled: options.enabled })
+      return tested
+    })
+
+  return {
+    get,
+    available: Effect.map(settings.snapshot, (s) => s.providers.filter((p) => p.enabled && p.problem === undefined).map((p) => p.id)),
+    save,
+    test
+  }
+})
+
+/**
+ * The registry as a Layer.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer: Layer.Layer<ProviderRegistry, never, Settings | HttpClient.HttpClient> = Layer.effect(ProviderRegistry, make)

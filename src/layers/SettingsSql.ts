@@ -1,0 +1,429 @@
+/**
+ * The settings store on the library's SQLite database. Reads come from memory (loaded at start,
+ * updated after each committed write), so a request never waits on the disk; writes are
+ * serialized and each is one transaction, so concurrent updates lose nothing and a failed one
+ * leaves the previous settings intact. Secrets are sealed with AES-256-GCM bound to their
+ * provider and field, and opened only when a provider is built.
+ *
+ * @since 0.1.0
+ */
+import { SqlClient } from "@effect/sql"
+import { Clock, Effect, Either, Layer, Option, ParseResult, PubSub, Redacted, Schema, type Scope, Stream } from "effect"
+import { ConfigInvalid } from "../domain/AiError.js"
+import * as ProviderId from "../domain/ProviderId.js"
+import { defaultPolicy, ResiliencePolicy } from "../domain/Resilience.js"
+import { AppSettings, AppSettingsPatch, ExportFile } from "../domain/Settings.js"
+import { KeyStore, type KeyStoreError } from "../services/KeyStore.js"
+import {
+  type ImportReport,
+  type ProviderEntry,
+  ProviderNotConfigured,
+  type Service,
+  Settings,
+  type SettingsChange,
+  SettingsError,
+  SettingsInvalid,
+  type Snapshot
+} from "../services/Settings.js"
+import * as Crypto from "./Crypto.js"
+import { catalog } from "./providers/Catalog.js"
+
+const KEY_CHECK = "key_check"
+const KEY_CHECK_AAD = "dbtk-ai:v1:key-check"
+// A stand-in for a stored secret when validating a configuration without decrypting anything.
+const STORED = Redacted.make("stored-secret")
+
+interface SecretRow {
+  readonly provider: string
+  readonly field: string
+  readonly nonce: Uint8Array
+  readonly ciphertext: Uint8Array
+  readonly tag: Uint8Array
+}
+
+const storage = (what: string) => (cause: { readonly message: string }) =>
+  new SettingsError({ reason: "Storage", message: `Could not ${what}: ${cause.message}` })
+
+const invalid = (prefix: string) => (error: ParseResult.ParseError) => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  const field = [prefix, ...(issue?.path ?? []).map(String)].filter((p) => p !== "").join(".") || "(settings)"
+  const reason = issue?._tag === "Missing" ? "is required" : (issue?.message ?? "is invalid").replace(/,\s*actual[\s\S]*$/i, "")
+  return new SettingsInvalid({ field, reason, message: `Invalid settings: ${field} ${reason}` })
+}
+
+const encodeSettings = Schema.encodeSync(AppSettings)
+const decodeSettings = Schema.decodeUnknownEither(AppSettings)
+const decodeResilience = Schema.decodeUnknownEither(ResiliencePolicy)
+const encodeResilience = Schema.encodeSync(ResiliencePolicy)
+
+const toJson = (sealed: Crypto.Sealed) =>
+  JSON.stringify({
+    nonce: Buffer.from(sealed.nonce).toString("base64"),
+    ciphertext: Buffer.from(sealed.ciphertext).toString("base64"),
+    tag: Buffer.from(sealed.tag).toString("base64")
+  })
+const fromJson = (text: string): Crypto.Sealed => {
+  const o = JSON.parse(text) as Record<string, string>
+  return { nonce: Buffer.from(o.nonce ?? "", "base64"), ciphertext: Buffer.from(o.ciphertext ?? "", "base64"), tag: Buffer.from(o.tag ?? "", "base64") }
+}
+
+/**
+ * Builds the store: loads the master key and checks it against the database (a wrong key fails
+ * here, changing nothing), then loads every row. Rows that do not validate are kept and reported
+ * on their provider (`problem`); nothing is deleted.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClient.SqlClient | KeyStore | Scope.Scope> = Effect.gen(
+  function*() {
+    const sql = yield* SqlClient.SqlClient
+    const keyStore = yield* KeyStore
+    const keyText = yield* keyStore.load
+    let key = yield* Either.match(Crypto.masterKey(keyText), {
+      onLeft: (why) => Effect.fail(new SettingsError({ reason: "WrongMasterKey", message: `The master key is unusable: ${why}` })),
+      onRight: Effect.succeed
+    })
+    const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+    // The key check: a constant sealed with the key that encrypted the secrets.
+    const check = yield* sql<{ value: string }>`SELECT value FROM ai_meta WHERE key = ${KEY_CHECK}`.pipe(
+      Effect.mapError(storage("read the database"))
+    )
+    if (check[0] === undefined) {
+      const sealed = Crypto.seal(key, Redacted.make("ok"), KEY_CHECK_AAD)
+      yield* sql`INSERT INTO ai_meta (key, value) VALUES (${KEY_CHECK}, ${toJson(sealed)})`.pipe(Effect.mapError(storage("write the key check")))
+    } else if (Either.isLeft(Crypto.open(key, fromJson(check[0].value), KEY_CHECK_AAD))) {
+      return yield* new SettingsError({
+        reason: "WrongMasterKey",
+        message: "The master key does not match the one that encrypted the stored settings; nothing was read or changed. Restore the previous key (DBTK_AI_MASTER_KEY, or the ai.key file beside the database)"
+      })
+    }
+
+    let state: { settings: AppSettings; providers: Map<ProviderId.ProviderId, ProviderEntry> } = {
+      settings: decodeSettings({}).pipe(Either.getOrThrow),
+      providers: new Map()
+    }
+    const hub = yield* PubSub.unbounded<SettingsChange>()
+    const lock = yield* Effect.makeSemaphore(1)
+    const publish = (change: SettingsChange) => PubSub.publish(hub, change)
+
+    const problemOf = (id: ProviderId.ProviderId, config: Record<string, unknown>, secrets: ReadonlyArray<string>) =>
+      Effect.flip(catalog[id].validate({ ...config, ...Object.fromEntries(secrets.map((f) => [f, STORED])) })).pipe(
+        Effect.option,
+        Effect.map(Option.getOrUndefined)
+      )
+
+    const loadAll = Effect.gen(function*() {
+      const settingRows = yield* sql<{ key: string; value: string }>`SELECT key, value FROM ai_settings`
+      let settings = decodeSettings({}).pipe(Either.getOrThrow)
+      for (const row of settingRows) {
+        // One bad value falls back to its default and leaves the others alone.
+        const decoded = Either.flatMap(Either.try(() => JSON.parse(row.value) as unknown), (value) => decodeSettings({ ...encodeSettings(settings), [row.key]: value }))
+        if (Either.isRight(decoded)) settings = decoded.right
+        else yield* Effect.logWarning(`Ignoring the stored setting ${row.key}: it does not validate`)
+      }
+      const secretRows = yield* sql<{ provider: string; field: string }>`SELECT provider, field FROM ai_secrets`
+      const providerRows = yield* sql<{ id: string; enabled: number; config: string; resilience: string; revision: number }>`
+        SELECT id, enabled, config, resilience, revision FROM ai_providers`
+      const providers = new Map<ProviderId.ProviderId, ProviderEntry>()
+      for (const row of providerRows) {
+        if (!ProviderId.is(row.id)) {
+          yield* Effect.logWarning(`Ignoring a stored provider with an unknown id`)
+          continue
+        }
+        const id = row.id
+        const secrets = secretRows.filter((s) => s.provider === id).map((s) => s.field)
+        const config = Either.getOrElse(
+          Either.try(() => JSON.parse(row.config) as Record<string, unknown>),
+          () => ({}) as Record<string, unknown>
+        )
+        const resilience = Either.flatMap(Either.try(() => JSON.parse(row.resilience || "{}") as unknown), decodeResilience)
+        const problem = typeof config !== "object" || config === null
+          ? new ConfigInvalid({ provider: id, field: "(config)", reason: "is not an object", message: `The stored ${id} configuration is not an object` })
+          : Either.isLeft(resilience)
+          ? new ConfigInvalid({ provider: id, field: "resilience", reason: "does not validate", message: `The stored ${id} resilience settings do not validate` })
+          : yield* problemOf(id, config, secrets)
+        providers.set(id, {
+          id,
+          enabled: row.enabled !== 0,
+          config,
+          secrets,
+          resilience: Either.getOrElse(resilience, () => defaultPolicy),
+          revision: row.revision,
+          ...(problem ? { problem } : {})
+        })
+      }
+      state = { settings, providers }
+    }).pipe(Effect.mapError(storage("read the settings")))
+
+    yield* loadAll
+
+    const notConfigured = (id: ProviderId.ProviderId) =>
+      new ProviderNotConfigured({ provider: id, message: `${ProviderId.displayName[id]} is not configured` })
+    const entryOf = (id: ProviderId.ProviderId) =>
+      Option.match(Option.fromNullable(state.providers.get(id)), { onNone: () => Effect.fail(notConfigured(id)), onSome: Effect.succeed })
+
+    const sealRow = (id: string, field: string, value: Redacted.Redacted<string>, at: string) => {
+      const s = Crypto.seal(key, value, Crypto.aad(id, field))
+      return sql`INSERT INTO ai_secrets (provider, field, nonce, ciphertext, tag, updated_at)
+        VALUES (${id}, ${field}, ${Buffer.from(s.nonce)}, ${Buffer.from(s.ciphertext)}, ${Buffer.from(s.tag)}, ${at})
+        ON CONFLICT (provider, field) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, tag = excluded.tag, updated_at = excluded.updated_at`
+    }
+
+    const openRow = (row: SecretRow) =>
+      Either.mapLeft(
+        Crypto.open(key, { nonce: row.nonce, ciphertext: row.ciphertext, tag: row.tag }, Crypto.aad(row.provider, row.field)),
+        () =>
+          new SettingsError({
+            reason: "UnreadableSecret",
+            message: `The stored ${row.field} of ${row.provider} cannot be decrypted (damaged, or copied from another place); enter it again`
+          })
+      )
+
+    const writeProvider = (
+      id: ProviderId.ProviderId,
+      enabled: boolean,
+      config: Record<string, unknown>,
+      resilience: ResiliencePolicy,
+      secrets: ReadonlyArray<readonly [string, Redacted.Redacted<string> | null]>,
+      revision: number,
+      at: string
+    ) =>
+      Effect.gen(function*() {
+        yield* sql`INSERT INTO ai_providers (id, enabled, config, resilience, revision, updated_at)
+          VALUES (${id}, ${enabled ? 1 : 0}, ${JSON.stringify(config)}, ${JSON.stringify(encodeResilience(resilience))}, ${revision}, ${at})
+          ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, config = excluded.config, resilience = excluded.resilience,
+            revision = excluded.revision, updated_at = excluded.updated_at`
+        for (const [field, value] of secrets) {
+          if (value === null) yield* sql`DELETE FROM ai_secrets WHERE provider = ${id} AND field = ${field}`
+          else yield* sealRow(id, field, value, at)
+        }
+      })
+
+    const toSecret = (v: unknown): Redacted.Redacted<string> | null | undefined =>
+      v === null ? null : Redacted.isRedacted(v) ? (v as Redacted.Redacted<string>) : typeof v === "string" && v !== "" ? Redacted.make(v) : undefined
+
+    const saveProvider: Service["saveProvider"] = (id, input, options = {}) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const entry = catalog[id]
+        const existing = state.providers.get(id)
+        const config: Record<string, unknown> = {}
+        const secrets: Array<readonly [string, Redacted.Redacted<string> | null]> = []
+        for (const [k, v] of Object.entries(input)) {
+          if (entry.secretFields.includes(k)) {
+            const s = toSecret(v)
+            if (s !== undefined) secrets.push([k, s])
+          } else if (v !== undefined) config[k] = v
+        }
+        const kept = (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
+        const present = [...kept, ...secrets.filter(([, v]) => v !== null).map(([k]) => k)]
+        yield* entry.validate({
+          ...config,
+          ...Object.fromEntries(kept.map((f) => [f, STORED])),
+          ...Object.fromEntries(secrets.filter(([, v]) => v !== null))
+        })
+        const resilience = options.resilience === undefined
+          ? existing?.resilience ?? defaultPolicy
+          : yield* Effect.mapError(Schema.decodeUnknown(ResiliencePolicy)(options.resilience), invalid("resilience"))
+        const enabled = options.enabled ?? existing?.enabled ?? true
+        const revision = (existing?.revision ?? 0) + 1
+        const at = yield* now
+        yield* sql.withTransaction(writeProvider(id, enabled, config, resilience, secrets, revision, at)).pipe(
+          Effect.mapError(storage(`save the ${id} settings`))
+        )
+        const saved: ProviderEntry = { id, enabled, config, secrets: present, resilience, revision }
+        state.providers.set(id, saved)
+        yield* publish({ _tag: "ProviderChanged", provider: id, revision })
+        return saved
+      }))
+
+    const patchProvider = (id: ProviderId.ProviderId, change: (e: ProviderEntry) => ProviderEntry) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const before = yield* entryOf(id)
+        const after = { ...change(before), revision: before.revision + 1 }
+        const at = yield* now
+        yield* sql`UPDATE ai_providers SET enabled = ${after.enabled ? 1 : 0}, resilience = ${JSON.stringify(encodeResilience(after.resilience))},
+          revision = ${after.revision}, updated_at = ${at} WHERE id = ${id}`.pipe(Effect.mapError(storage(`update the ${id} settings`)))
+        state.providers.set(id, after)
+        yield* publish({ _tag: "ProviderChanged", provider: id, revision: after.revision })
+      }))
+
+    const writeSettings = (next: AppSettings, keys: ReadonlyArray<string>, at: string) =>
+      Effect.forEach(keys, (k) => {
+        const value = (encodeSettings(next) as Record<string, unknown>)[k]
+        return value === undefined
+          ? sql`DELETE FROM ai_settings WHERE key = ${k}`
+          : sql`INSERT INTO ai_settings (key, value, updated_at) VALUES (${k}, ${JSON.stringify(value)}, ${at})
+              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+      }, { discard: true })
+
+    const update: Service["update"] = (patch) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const p = yield* Effect.mapError(Schema.decodeUnknown(AppSettingsPatch)(patch), invalid(""))
+        if (p.activeProvider && !state.providers.has(p.activeProvider)) {
+          return yield* new SettingsInvalid({
+            field: "activeProvider",
+            reason: "is not configured",
+            message: `Invalid settings: activeProvider ${p.activeProvider} is not configured`
+          })
+        }
+        const keys = Object.keys(p).filter((k) => (p as Record<string, unknown>)[k] !== undefined)
+        const merged: Record<string, unknown> = { ...encodeSettings(state.settings) }
+        for (const k of keys) {
+          const v = (patch as Record<string, unknown>)[k]
+          if (v === null) delete merged[k]
+          else merged[k] = v
+        }
+        const next = yield* Effect.mapError(Schema.decodeUnknown(AppSettings)(merged), invalid(""))
+        const at = yield* now
+        yield* sql.withTransaction(writeSettings(next, keys, at)).pipe(Effect.mapError(storage("save the settings")))
+        state = { ...state, settings: next }
+        yield* publish({ _tag: "AppSettingsChanged", keys })
+        return next
+      }))
+
+    const secretRowsOf = (id?: string) =>
+      (id === undefined
+        ? sql<SecretRow>`SELECT provider, field, nonce, ciphertext, tag FROM ai_secrets`
+        : sql<SecretRow>`SELECT provider, field, nonce, ciphertext, tag FROM ai_secrets WHERE provider = ${id}`).pipe(
+          Effect.mapError(storage("read the secrets"))
+        )
+
+    const providerInput: Service["providerInput"] = (id) =>
+      Effect.gen(function*() {
+        const entry = yield* entryOf(id)
+        if (entry.problem) return yield* Effect.fail(entry.problem)
+        const rows = yield* secretRowsOf(id)
+        const input: Record<string, unknown> = { ...entry.config }
+        for (const row of rows) input[row.field] = yield* openRow(row)
+        return input
+      })
+
+    const exportJson: Service["exportJson"] = (options = {}) =>
+      Effect.gen(function*() {
+        const rows = options.includeSecrets ? yield* secretRowsOf() : []
+        const providers: Record<string, unknown> = {}
+        for (const [id, e] of state.providers) {
+          const secrets: Record<string, string> = {}
+          for (const row of rows.filter((r) => r.provider === id)) secrets[row.field] = Redacted.value(yield* openRow(row))
+          providers[id] = {
+            enabled: e.enabled,
+            config: e.config,
+            resilience: encodeResilience(e.resilience),
+            ...(options.includeSecrets ? { secrets } : {})
+          }
+        }
+        const file = {
+          format: "db-toolkit-ai-settings",
+          version: 1,
+          exportedAt: yield* now,
+          settings: encodeSettings(state.settings),
+          providers
+        }
+        return JSON.stringify(file, null, 2)
+      })
+
+    const importJson: Service["importJson"] = (json) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const parsed = yield* Effect.try({
+          try: () => JSON.parse(json) as unknown,
+          catch: () => new SettingsInvalid({ field: "(file)", reason: "is not JSON", message: "The settings file is not valid JSON" })
+        })
+        const file = yield* Effect.mapError(Schema.decodeUnknown(ExportFile)(parsed), invalid(""))
+        // Validate everything before writing anything.
+        const plan: Array<{ id: ProviderId.ProviderId; config: Record<string, unknown>; secrets: Array<readonly [string, Redacted.Redacted<string>]>; enabled: boolean; resilience: ResiliencePolicy }> = []
+        let secretsImported = 0
+        for (const [id, p] of Object.entries(file.providers) as Array<[ProviderId.ProviderId, (typeof file.providers)[ProviderId.ProviderId]]>) {
+          if (p === undefined) continue
+          const entry = catalog[id]
+          const config = Object.fromEntries(Object.entries(p.config).filter(([k]) => !entry.secretFields.includes(k)))
+          const secrets = Object.entries(p.secrets ?? {}).filter(([k]) => entry.secretFields.includes(k)).map(([k, v]) => [k, Redacted.make(v)] as const)
+          const kept = (state.providers.get(id)?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
+          yield* entry.validate({ ...config, ...Object.fromEntries(kept.map((f) => [f, STORED])), ...Object.fromEntries(secrets) })
+          secretsImported += secrets.length
+          plan.push({ id, config, secrets, enabled: p.enabled, resilience: p.resilience })
+        }
+        if (file.settings.activeProvider && !file.providers[file.settings.activeProvider] && !state.providers.has(file.settings.activeProvider)) {
+          return yield* new SettingsInvalid({ field: "settings.activeProvider", reason: "is not configured", message: "Invalid settings: settings.activeProvider is not configured" })
+        }
+        const at = yield* now
+        const keys = Object.keys(AppSettings.fields)
+        yield* sql.withTransaction(Effect.gen(function*() {
+          yield* writeSettings(file.settings, keys, at)
+          for (const p of plan) {
+            const revision = (state.providers.get(p.id)?.revision ?? 0) + 1
+            yield* writeProvider(p.id, p.enabled, p.config, p.resilience, p.secrets, revision, at)
+          }
+        })).pipe(Effect.mapError(storage("import the settings")))
+        yield* loadAll
+        yield* publish({ _tag: "Reloaded" })
+        const report: ImportReport = { providers: plan.map((p) => p.id), secretsImported }
+        return report
+      }))
+
+    const rotateMasterKey: Service["rotateMasterKey"] = (nextText) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const next = yield* Either.match(Crypto.masterKey(nextText), {
+          onLeft: (why) => Effect.fail(new SettingsError({ reason: "WrongMasterKey", message: `The new master key is unusable: ${why}` })),
+          onRight: Effect.succeed
+        })
+        const rows = yield* secretRowsOf()
+        const plain: Array<readonly [SecretRow, Redacted.Redacted<string>]> = []
+        for (const row of rows) plain.push([row, yield* openRow(row)])
+        // The key is stored first (keeping the previous one beside it), then the secrets move.
+        yield* keyStore.save(nextText)
+        const at = yield* now
+        const rewrite = Effect.gen(function*() {
+          for (const [row, value] of plain) {
+            const s = Crypto.seal(next, value, Crypto.aad(row.provider, row.field))
+            yield* sql`UPDATE ai_secrets SET nonce = ${Buffer.from(s.nonce)}, ciphertext = ${Buffer.from(s.ciphertext)}, tag = ${Buffer.from(s.tag)},
+              updated_at = ${at} WHERE provider = ${row.provider} AND field = ${row.field}`
+          }
+          yield* sql`UPDATE ai_meta SET value = ${toJson(Crypto.seal(next, Redacted.make("ok"), KEY_CHECK_AAD))} WHERE key = ${KEY_CHECK}`
+        })
+        yield* sql.withTransaction(rewrite).pipe(
+          Effect.mapError(storage("re-encrypt the secrets")),
+          Effect.tapError(() => Effect.ignore(keyStore.save(keyText)))
+        )
+        key = next
+      }))
+
+    const service: Service = {
+      snapshot: Effect.sync((): Snapshot => ({ settings: state.settings, providers: [...state.providers.values()] })),
+      provider: entryOf,
+      providerInput,
+      saveProvider,
+      removeProvider: (id) =>
+        lock.withPermits(1)(Effect.gen(function*() {
+          yield* sql.withTransaction(Effect.zipRight(
+            sql`DELETE FROM ai_secrets WHERE provider = ${id}`,
+            sql`DELETE FROM ai_providers WHERE id = ${id}`
+          )).pipe(Effect.mapError(storage(`remove the ${id} settings`)))
+          state.providers.delete(id)
+          yield* publish({ _tag: "ProviderRemoved", provider: id })
+        })),
+      setEnabled: (id, enabled) => patchProvider(id, (e) => ({ ...e, enabled })),
+      setResilience: (id, policy) =>
+        Effect.flatMap(
+          Effect.mapError(Schema.decodeUnknown(ResiliencePolicy)(policy), invalid("resilience")),
+          (resilience) => patchProvider(id, (e) => ({ ...e, resilience }))
+        ),
+      update,
+      changes: Stream.fromPubSub(hub),
+      exportJson,
+      importJson,
+      rotateMasterKey,
+      reload: lock.withPermits(1)(Effect.zipRight(loadAll, publish({ _tag: "Reloaded" })))
+    }
+    return service
+  }
+)
+
+/**
+ * The store as a Layer, on the database and key store in context.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer: Layer.Layer<Settings, SettingsError | KeyStoreError, SqlClient.SqlClient | KeyStore> = Layer.scoped(Settings, make)
