@@ -77,5 +77,35 @@ export * as Anthropic from "./layers/providers/Anthropic.js"
 /** Google Gemini. @since 0.1.0 */
 export * as Gemini from "./layers/providers/Gemini.js"
 
+/** User settings: active provider, fallback, health, telemetry opt-ins. @since 0.1.0 */
+export * as AppSettings from "./domain/Settings.js"
+
+/** The settings store contract. @since 0.1.0 */
+export * as Settings from "./services/Settings.js"
+
+/** The settings store on SQLite, with encrypted secrets. @since 0.1.0 */
+export * as SettingsSql from "./layers/SettingsSql.js"
+
+/** The library's SQLite database. @since 0.1.0 */
+export * as Database from "./layers/Database.js"
+
+/** Master-key store contract. @since 0.1.0 */
+export * as KeyStore from "./services/KeyStore.js"
+
+/** Master-key stores: environment, key file, functions. @since 0.1.0 */
+export * as KeyStores from "./layers/KeyStores.js"
+
+/** The provider factory contract. @since 0.1.0 */
+export * as ProviderRegistry from "./services/ProviderRegistry.js"
+
+/** The provider factory on the settings store. @since 0.1.0 */
+export * as ProviderRegistryFromSettings from "./layers/ProviderRegistryFromSettings.js"
+
+/** The provider catalogue: config validation, secret fields, limitations. @since 0.1.0 */
+export * as Catalog from "./layers/providers/Catalog.js"
+
+/** Migration from DB Toolkit's `.env` settings. @since 0.1.0 */
+export * as EnvMigration from "./layers/EnvMigration.js"
+
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"
