@@ -102,6 +102,12 @@ export interface ChatModel {
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
   /** Schema size limits for this provider's prompts. */
   readonly promptOptions?: FormatOptions | undefined
+  /** The chat endpoint's URL; spans report its host and port (`server.address`, `server.port`). */
+  readonly endpoint?: string | undefined
+  /** The sampling temperature each chat request carries (undefined when none is sent). */
+  readonly temperature?: number | undefined
+  /** The most tokens an answer may use, as each chat request says. */
+  readonly maxTokens?: number | undefined
 }
 
 /**
@@ -124,6 +130,11 @@ export interface Service {
   readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
+  /** As the chat model says ({@link ChatModel}): for spans and estimates. */
+  readonly endpoint?: string | undefined
+  readonly temperature?: number | undefined
+  readonly maxTokens?: number | undefined
+  readonly promptOptions?: FormatOptions | undefined
 }
 
 /**
@@ -278,7 +289,11 @@ export const make = (chat: ChatModel): Service => {
     stream,
     validateConfig: chat.validateConfig,
     testConnection: chat.testConnection,
-    listModels: chat.listModels
+    listModels: chat.listModels,
+    endpoint: chat.endpoint,
+    temperature: chat.temperature,
+    maxTokens: chat.maxTokens,
+    promptOptions: chat.promptOptions
   }
 }
 

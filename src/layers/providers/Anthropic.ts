@@ -464,6 +464,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     return AiProvider.make({
       provider: "anthropic",
       model: config.model,
+      endpoint: messagesUrl, temperature, maxTokens: config.maxTokens,
       complete,
       completeStream,
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),

@@ -279,6 +279,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     return AiProvider.make({
       provider: "azure-openai",
       model: config.deployment,
+      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
       complete: (request) =>
         Effect.flatMap(
           wire.json(chatRequest(request, false), OpenAiWire.Response),

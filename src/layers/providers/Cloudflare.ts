@@ -470,6 +470,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     return AiProvider.make({
       provider: "cloudflare",
       model: config.model,
+      endpoint: runUrl, temperature: config.temperature, maxTokens: config.maxTokens,
       complete,
       completeStream: (request) =>
         Stream.unwrap(

@@ -563,6 +563,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     return AiProvider.make({
       provider: "gemini",
       model: config.model,
+      endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
       complete: (request) =>
         Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(exchange, config.model)),
       completeStream: (request) =>

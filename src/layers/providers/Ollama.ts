@@ -418,6 +418,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     return AiProvider.make({
       provider: "ollama",
       model: config.model,
+      endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
       complete: (request) =>
         Effect.flatMap(wire.json(chatRequest(request, false), ChatResponse), ({ requestId, value }) =>
           value.error !== undefined

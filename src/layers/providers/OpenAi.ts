@@ -139,6 +139,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     return AiProvider.make({
       provider: "openai",
       model: config.model,
+      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
       complete: (request) =>
         Effect.flatMap(
           wire.json(chatRequest(request, false), OpenAiWire.Response),

@@ -12,6 +12,7 @@ import { defaultPolicy, type FallbackPolicy, type HealthPolicy, type ResilienceP
 import type { ResultFor, SqlTask, StreamEvent } from "../../domain/SqlTask.js"
 import { AiEvents } from "../../services/AiEvents.js"
 import type * as AiProvider from "../../services/AiProvider.js"
+import * as Telemetry from "../Telemetry.js"
 import * as Fallback from "./Fallback.js"
 import * as Guard from "./Guard.js"
 import * as Health from "./Health.js"
@@ -100,19 +101,19 @@ export const make = (options: {
     const run = <T extends SqlTask>(task: T, o: RunOptions = {}) =>
       Effect.flatMap(plan(o.pin), (ids) =>
         Fallback.run(
-          ids.map((id) => ({ provider: id, run: guards.get(id)!.run(byId.get(id)!.service.run(task), tokensOf) })),
+          ids.map((id) => ({ provider: id, run: guards.get(id)!.run(Telemetry.attempt(byId.get(id)!.service, task), tokensOf) })),
           policy(o.pin),
           events.publish
-        ))
+        )).pipe(Telemetry.operation(task, o))
 
     const stream = (task: SqlTask, o: RunOptions = {}) =>
       Stream.unwrap(Effect.map(plan(o.pin), (ids) =>
         Fallback.stream(
-          ids.map((id) => ({ provider: id, run: guards.get(id)!.stream(byId.get(id)!.service.stream(task), { isText, tokens: streamTokens }) })),
+          ids.map((id) => ({ provider: id, run: guards.get(id)!.stream(Telemetry.attemptStream(byId.get(id)!.service, task), { isText, tokens: streamTokens }) })),
           policy(o.pin),
           events.publish,
           isText
-        )))
+        ))).pipe(Telemetry.operationStream(task, o))
 
     return { run, stream, order, guards, health }
   })

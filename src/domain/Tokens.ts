@@ -1,0 +1,236 @@
+/**
+ * Token counts before a request is sent: exact BPE counts for OpenAI and Azure OpenAI models, a
+ * calibrated estimate for the other providers. After the call the provider's reported usage is
+ * the truth and is what gets stored; these counts only size a request and its cost beforehand.
+ *
+ * Everything here is pure. The BPE tables are large (o200k_base alone is ~40 MB of heap and
+ * ~200 ms to load), so this module never loads them: a caller hands in {@link Encoder}s, and
+ * `layers/TokenCounter` loads the one encoding a model needs, once, on first use.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import type { ProviderId } from "./ProviderId.js"
+
+/**
+ * The BPE encodings OpenAI chat models use.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Encoding = Schema.Literal("o200k_base", "cl100k_base")
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Encoding = typeof Encoding.Type
+
+/**
+ * A token count. `exact` is true only when the count came from the model's own tokenizer.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TokenCount = Schema.Struct({
+  tokens: Schema.NonNegativeInt,
+  exact: Schema.Boolean
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TokenCount = typeof TokenCount.Type
+
+/**
+ * One chat turn as it is sent: a system message and a user message.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ChatMessages {
+  readonly system: string
+  readonly user: string
+}
+
+/**
+ * Counts the BPE tokens of a text in one encoding. Special-token markers such as
+ * `<|endoftext|>` in the text count as ordinary text, as the chat APIs treat message content.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Encoder = (text: string) => number
+
+/**
+ * The encoders a counter may use; a missing one makes counts for its models estimates.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Encoders = Partial<Readonly<Record<Encoding, Encoder>>>
+
+/**
+ * The encoding chosen for a model, and whether the model id told us (`known`) or it is the
+ * default guess.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface EncodingChoice {
+  readonly encoding: Encoding
+  readonly known: boolean
+}
+
+// Searched anywhere in the id, after a non-alphanumeric boundary, so fine-tuned ids
+// (`ft:gpt-4o-mini:org::id`) and Azure deployment names (`prod-gpt4o`, `gpt-35-turbo`) match.
+const O200K = /(?:^|[^a-z0-9])(?:chatgpt-?4o|gpt-?4o|gpt-?4\.1|gpt-?4\.5|gpt-?5|o[1-9](?!\d))/
+const CL100K = /(?:^|[^a-z0-9])(?:gpt-?4(?![o.\d])|gpt-?3\.5|gpt-?35)/
+
+/**
+ * The encoding of an OpenAI model id or Azure deployment name: o200k_base for gpt-4o,
+ * chatgpt-4o, gpt-4.1, gpt-4.5, gpt-5 and the o-series; cl100k_base for gpt-4 (and -turbo) and
+ * gpt-3.5. Any other id gets o200k_base, the encoding of every current OpenAI chat model, with
+ * `known: false`: an Azure deployment name need not reveal its model.
+ *
+ * @since 0.1.0
+ * @category Encodings
+ */
+export const encodingFor = (model: string): EncodingChoice => {
+  const id = model.trim().toLowerCase()
+  if (O200K.test(id)) return { encoding: "o200k_base", known: true }
+  if (CL100K.test(id)) return { encoding: "cl100k_base", known: true }
+  return { encoding: "o200k_base", known: false }
+}
+
+/**
+ * Whether a provider's models use OpenAI's tokenizers, so counts can be exact.
+ *
+ * @since 0.1.0
+ * @category Encodings
+ */
+export const hasExactCounts = (provider: ProviderId): boolean => provider === "openai" || provider === "azure-openai"
+
+/**
+ * The encoding a count for this provider and model needs, or undefined when it is estimated.
+ *
+ * @since 0.1.0
+ * @category Encodings
+ */
+export const encodingNeeded = (provider: ProviderId, model: string): Encoding | undefined =>
+  hasExactCounts(provider) ? encodingFor(model).encoding : undefined
+
+/**
+ * ASCII characters per token used for estimates, per provider family.
+ *
+ * Calibrated on this library's own prompts (system prompt plus a four-table schema and each of
+ * the four SQL tasks), where o200k_base and cl100k_base both give 4.2-4.5 characters per token,
+ * and on bare SQL, which gives ~3.8:
+ * - `gemini` 4.0: Google documents "about 4 characters" per Gemini token; its 256k SentencePiece
+ *   vocabulary counts close to o200k_base.
+ * - `cloudflare`, `ollama` 4.0: mostly Llama 3.x, whose 128k tokenizer extends cl100k_base, plus
+ *   Qwen, Gemma and Mistral models of similar density.
+ * - `anthropic` 3.5: Claude's tokenizers (unpublished; counted only by Anthropic's API) split
+ *   English and code into more tokens than o200k_base, so Claude is estimated ~20% higher.
+ * - `openai`, `azure-openai` 4.0: used only when the exact encoder is not at hand.
+ *
+ * A little high rather than low: an estimate feeds budget checks and a maximum cost.
+ *
+ * @since 0.1.0
+ * @category Estimates
+ */
+export const charsPerToken: Readonly<Record<ProviderId, number>> = {
+  openai: 4,
+  "azure-openai": 4,
+  gemini: 4,
+  cloudflare: 4,
+  ollama: 4,
+  anthropic: 3.5
+}
+
+/**
+ * Tokens per non-ASCII character for estimates. BPE vocabularies spend about one token per CJK
+ * character and two to three characters per token for accented or Cyrillic text; 0.8 sits
+ * between, erring high for the latter.
+ *
+ * @since 0.1.0
+ * @category Estimates
+ */
+export const tokensPerNonAsciiChar = 0.8
+
+/**
+ * Tokens a chat message adds around its content, as OpenAI counts it (`<|im_start|>`, the role,
+ * `<|im_sep|>`, `<|im_end|>`), and the tokens that prime the reply. Estimates for other
+ * providers use the same framing: their chat templates cost about as much.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const chatOverhead = { perMessage: 4, reply: 3 } as const
+
+/**
+ * An estimate of a text's tokens for a provider, from its character mix.
+ *
+ * @since 0.1.0
+ * @category Estimates
+ */
+export const estimate = (provider: ProviderId, text: string): number => {
+  let ascii = 0
+  let other = 0
+  for (const ch of text) {
+    if ((ch.codePointAt(0) ?? 0) < 128) ascii++
+    else other++
+  }
+  return Math.ceil(ascii / charsPerToken[provider] + other * tokensPerNonAsciiChar)
+}
+
+const chatTotal = (count: (text: string) => number, messages: ChatMessages): number =>
+  count(messages.system) + count(messages.user) + 2 * chatOverhead.perMessage + chatOverhead.reply
+
+/**
+ * Counts texts and chat turns with the encoders at hand.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Counter {
+  readonly count: (provider: ProviderId, model: string, text: string) => TokenCount
+  readonly countChat: (provider: ProviderId, model: string, messages: ChatMessages) => TokenCount
+}
+
+/**
+ * A counter over some encoders. OpenAI and Azure OpenAI counts are exact when the model's
+ * encoding is among them and the model id names its family; any other count is an estimate.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const makeCounter = (encoders: Encoders): Counter => {
+  const pick = (provider: ProviderId, model: string): { readonly encode: Encoder; readonly exact: boolean } => {
+    if (hasExactCounts(provider)) {
+      const choice = encodingFor(model)
+      const encode = encoders[choice.encoding]
+      if (encode !== undefined) return { encode, exact: choice.known }
+    }
+    return { encode: (text) => estimate(provider, text), exact: false }
+  }
+  return {
+    count: (provider, model, text) => {
+      const { encode, exact } = pick(provider, model)
+      return { tokens: encode(text), exact }
+    },
+    countChat: (provider, model, messages) => {
+      const { encode, exact } = pick(provider, model)
+      return { tokens: chatTotal(encode, messages), exact }
+    }
+  }
+}
+
+/**
+ * A counter with no encoders: estimates for every provider, nothing to load.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const estimator: Counter = makeCounter({})

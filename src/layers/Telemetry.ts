@@ -1,0 +1,348 @@
+/**
+ * OpenTelemetry spans for the AI operations, following the GenAI semantic conventions, and the
+ * Layer that exports them.
+ *
+ * Each operation is one span (`generate_sql`, `explain_sql` ...; kind INTERNAL) with one child per
+ * provider attempt (`chat {model}`; kind CLIENT): a retry is a second child, a fallback a child
+ * for the next provider. Attempt spans carry `gen_ai.operation.name`, `gen_ai.provider.name`,
+ * `gen_ai.request.*`, `gen_ai.response.*`, `gen_ai.usage.*`, `server.address`/`server.port` and,
+ * on failure, `error.type` (the `AiError` tag) with an error status. Token usage is only on the
+ * attempt spans, so sums over GenAI spans count each call once.
+ *
+ * Prompts and answers are recorded only when the user opts in ({@link captureContent}); keys never
+ * reach a span.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Headers from "@effect/platform/Headers"
+import {
+  Clock,
+  Config,
+  ConfigError,
+  type Duration,
+  Effect,
+  Either,
+  FiberRef,
+  Layer,
+  Option,
+  Redacted,
+  Stream,
+  type Tracer
+} from "effect"
+import { dual } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
+import type { AiError } from "../domain/AiError.js"
+import * as GenAi from "../domain/GenAi.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+import type { ResultFor, SqlResult, SqlTask, StreamEvent } from "../domain/SqlTask.js"
+import type * as AiProvider from "../services/AiProvider.js"
+
+// ---------------------------------------------------------------------------
+// Content capture (opt-in)
+// ---------------------------------------------------------------------------
+
+/**
+ * Whether spans record prompts and answers (`gen_ai.system_instructions`,
+ * `gen_ai.input.messages`, `gen_ai.output.messages`). Off unless the user opts in: prompts hold
+ * the user's schema, SQL and words.
+ *
+ * @since 0.1.0
+ * @category Content
+ */
+export const captureContent: FiberRef.FiberRef<boolean> = globalValue(
+  "@db-toolkit/ai/Telemetry/captureContent",
+  () => FiberRef.unsafeMake(false)
+)
+
+/**
+ * Runs an effect with content capture on or off. For a stream, wrap the effect that runs it
+ * (`Stream.runForEach(...)`): the setting is read when each attempt starts.
+ *
+ * @since 0.1.0
+ * @category Content
+ */
+export const withContentCapture: {
+  (enabled: boolean): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, enabled: boolean): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, enabled: boolean) => Effect.locally(self, captureContent, enabled))
+
+// ---------------------------------------------------------------------------
+// The typed helper
+// ---------------------------------------------------------------------------
+
+/**
+ * Sets GenAI attributes on the current span; undefined values are skipped. List values
+ * (`gen_ai.response.finish_reasons`) stay lists on OpenTelemetry SDK spans too.
+ *
+ * @since 0.1.0
+ * @category Attributes
+ */
+export const annotate = (annotations: GenAi.Annotations): Effect.Effect<void> =>
+  Effect.matchEffect(Effect.currentSpan, {
+    onFailure: () => Effect.void,
+    onSuccess: (span) => Effect.sync(() => setAttributes(span, GenAi.toAttributes(annotations)))
+  })
+
+// On OpenTelemetry SDK spans (@effect/opentelemetry's NodeSdk), Effect's `span.attribute` turns
+// lists into strings; the SDK span underneath keeps them. Found by its (global) type id rather
+// than through `@effect/opentelemetry/Tracer`, whose import costs ~100 ms at startup.
+const OtelSpanTypeId = Symbol.for("@effect/opentelemetry/Tracer/OtelSpan")
+interface SdkSpan {
+  readonly span: { readonly setAttributes: (attributes: Record<string, GenAi.AttributeValue>) => unknown }
+}
+
+const setAttributes = (span: Tracer.Span, attributes: Record<string, GenAi.AttributeValue>): void => {
+  const sdk = OtelSpanTypeId in span ? (span as unknown as SdkSpan).span : undefined
+  if (sdk !== undefined) sdk.setAttributes(attributes)
+  else for (const [key, value] of Object.entries(attributes)) span.attribute(key, value)
+}
+
+const failed = (error: { readonly _tag: string }) => annotate({ error: { type: error._tag } })
+
+const operationOptions = (task: SqlTask, stream: boolean, pin: ProviderId | undefined) =>
+  ({
+    kind: "internal",
+    captureStackTrace: false,
+    attributes: GenAi.toAttributes({ dbToolkit: { operation: GenAi.operationOf[task._tag], stream, pinned: pin } })
+  }) as const
+
+const attemptOptions = (service: AiProvider.Service, stream: boolean) =>
+  ({
+    kind: "client",
+    captureStackTrace: false,
+    attributes: GenAi.toAttributes({
+      operation: { name: GenAi.chatOperation },
+      provider: { name: GenAi.providerName[service.provider] },
+      request: { model: service.model, temperature: service.temperature, maxTokens: service.maxTokens, stream },
+      server: GenAi.serverOf(service.endpoint),
+      dbToolkit: { provider: service.provider }
+    })
+  }) as const
+
+// ---------------------------------------------------------------------------
+// Operation spans
+// ---------------------------------------------------------------------------
+
+/**
+ * Per-operation choices the operation span records.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface OperationOptions {
+  /** The provider the request was pinned to. */
+  readonly pin?: ProviderId | undefined
+}
+
+/**
+ * Wraps a whole operation (fallback and retries included) in its span, named after the library
+ * operation (`generate_sql` ...). It records who served and how many providers failed first, or
+ * the error's tag.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const operation = (task: SqlTask, options: OperationOptions = {}) =>
+<A extends { readonly provider: ProviderId; readonly failed: ReadonlyArray<unknown> }, E extends { readonly _tag: string }, R>(
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  self.pipe(
+    Effect.tap((served) => annotate({ dbToolkit: { provider: served.provider, fallbacks: served.failed.length } })),
+    Effect.tapError(failed),
+    Effect.withSpan(GenAi.operationOf[task._tag], operationOptions(task, false, options.pin))
+  )
+
+/**
+ * Wraps a whole streamed operation in its span; it records who served once the answer is
+ * complete, or the error's tag.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const operationStream = (task: SqlTask, options: OperationOptions = {}) =>
+<E extends { readonly _tag: string }, R>(self: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
+  self.pipe(
+    Stream.tap((event) => event._tag === "Completed" ? annotate({ dbToolkit: { provider: event.result.meta.provider } }) : Effect.void),
+    Stream.tapError(failed),
+    Stream.withSpan(GenAi.operationOf[task._tag], operationOptions(task, true, options.pin))
+  )
+
+// ---------------------------------------------------------------------------
+// Attempt spans
+// ---------------------------------------------------------------------------
+
+const prompt = (capture: boolean, service: AiProvider.Service, task: SqlTask) =>
+  capture ? annotate(GenAi.promptContent(task, service.promptOptions)) : Effect.void
+
+const finished = (capture: boolean, result: SqlResult) =>
+  annotate({
+    ...GenAi.responseOf(result.meta),
+    ...(capture ? GenAi.answerContent(result.raw, result.meta.finishReason) : {})
+  })
+
+/**
+ * One call to one provider, in its own `chat {model}` span. Hand this to the provider's guard, so
+ * every retry runs (and records) a new attempt.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const attempt = <T extends SqlTask>(service: AiProvider.Service, task: T): Effect.Effect<ResultFor<T>, AiError> =>
+  Effect.flatMap(FiberRef.get(captureContent), (capture) =>
+    Effect.zipRight(
+      prompt(capture, service, task),
+      service.run(task).pipe(
+        Effect.tap((result) => finished(capture, result)),
+        Effect.tapError(failed)
+      )
+    )).pipe(Effect.withSpan(GenAi.chatSpanName(service.model), attemptOptions(service, false)))
+
+/**
+ * One streamed call to one provider, in its own `chat {model}` span that lasts as long as the
+ * stream. It records the time to the first text (`gen_ai.response.time_to_first_chunk`, seconds),
+ * then usage and finish reason when the answer is complete.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const attemptStream = (service: AiProvider.Service, task: SqlTask): Stream.Stream<StreamEvent, AiError> =>
+  Stream.unwrap(
+    Effect.gen(function*() {
+      const capture = yield* FiberRef.get(captureContent)
+      yield* prompt(capture, service, task)
+      const start = yield* Clock.currentTimeNanos
+      let waiting = true
+      return service.stream(task).pipe(
+        Stream.tap((event) => {
+          if (event._tag === "Completed") return finished(capture, event.result)
+          if (!waiting) return Effect.void
+          waiting = false
+          return Effect.flatMap(Clock.currentTimeNanos, (now) =>
+            annotate({ response: { timeToFirstChunk: Number(now - start) / 1e9 } }))
+        }),
+        Stream.tapError(failed)
+      )
+    })
+  ).pipe(Stream.withSpan(GenAi.chatSpanName(service.model), attemptOptions(service, true)))
+
+// ---------------------------------------------------------------------------
+// The Layer
+// ---------------------------------------------------------------------------
+
+/**
+ * The `service.name` spans are exported under, unless `OTEL_SERVICE_NAME` says otherwise.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultServiceName = "db-toolkit-ai"
+
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export interface Options {
+  /** The exported `service.name`; defaults to `OTEL_SERVICE_NAME`, then {@link defaultServiceName}. */
+  readonly serviceName?: string | undefined
+  /** The exported `service.version`; defaults to `OTEL_SERVICE_VERSION`. */
+  readonly serviceVersion?: string | undefined
+  /** Record prompts and answers on spans (the user's opt-in); off by default. */
+  readonly captureContent?: boolean | undefined
+  /** How often buffered spans are sent; 5 seconds by default. */
+  readonly exportInterval?: Duration.DurationInput | undefined
+  /** How long closing the Layer may wait for the last spans to be sent; 3 seconds by default. */
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
+}
+
+const invalid = (name: string, message: string) => ConfigError.InvalidData([name], message)
+
+// The collector's base URL; `/v1/traces` is appended as the OTLP/HTTP spec says. Blank is unset.
+const Endpoint = Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")).pipe(
+  Config.mapOrFail((value) => {
+    const trimmed = Option.map(value, (s) => s.trim()).pipe(Option.filter((s) => s !== ""))
+    if (Option.isNone(trimmed)) return Either.right(Option.none<string>())
+    try {
+      const url = new URL(trimmed.value)
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        return Either.left(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an http(s) URL"))
+      }
+      return Either.right(Option.some(trimmed.value.replace(/\/+$/, "")))
+    } catch {
+      return Either.left(invalid("OTEL_EXPORTER_OTLP_ENDPOINT", "must be an absolute URL such as http://localhost:4318"))
+    }
+  })
+)
+
+// `key=value,key2=value2`, values percent-encoded (W3C baggage style). Often a vendor's API key:
+// read as Redacted, and the value is never put in an error.
+const ExportHeaders = Config.option(Config.redacted("OTEL_EXPORTER_OTLP_HEADERS")).pipe(
+  Config.mapOrFail((value) => {
+    const headers: Record<string, string> = {}
+    if (Option.isNone(value)) return Either.right(headers)
+    for (const entry of Redacted.value(value.value).split(",")) {
+      if (entry.trim() === "") continue
+      const eq = entry.indexOf("=")
+      const name = eq > 0 ? entry.slice(0, eq).trim().toLowerCase() : ""
+      if (name === "") return Either.left(invalid("OTEL_EXPORTER_OTLP_HEADERS", "must be a list of name=value pairs"))
+      try {
+        headers[name] = decodeURIComponent(entry.slice(eq + 1).trim())
+      } catch {
+        return Either.left(invalid("OTEL_EXPORTER_OTLP_HEADERS", `has a badly encoded value for ${name}`))
+      }
+    }
+    return Either.right(headers)
+  })
+)
+
+const Protocol = Config.literal("http/protobuf", "http/json")("OTEL_EXPORTER_OTLP_PROTOCOL").pipe(
+  Config.withDefault("http/protobuf" as const)
+)
+
+const ServiceName = Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault(defaultServiceName))
+
+// Loaded only when spans are exported: an app that exports nothing does not pay for the exporter.
+const exporter = Effect.promise(() =>
+  Promise.all([import("@effect/opentelemetry/OtlpTracer"), import("@effect/opentelemetry/OtlpSerialization")]).then(
+    ([OtlpTracer, OtlpSerialization]) => ({ OtlpTracer, OtlpSerialization })
+  )
+)
+
+/**
+ * The telemetry Layer. When `OTEL_EXPORTER_OTLP_ENDPOINT` is set it installs a tracer that
+ * exports spans over OTLP/HTTP to `{endpoint}/v1/traces` (protobuf, or JSON when
+ * `OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; headers from `OTEL_EXPORTER_OTLP_HEADERS`; resource
+ * `service.name` {@link defaultServiceName} unless `OTEL_SERVICE_NAME` or the options say otherwise).
+ * Otherwise it installs nothing: spans stay in-process and cost next to nothing.
+ *
+ * It sends with the `HttpClient` the app provides (as the providers do), with tracing of those
+ * requests turned off. Spans still buffered are sent when the Layer is released.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<never, ConfigError.ConfigError, HttpClient.HttpClient> => {
+  const capture = options.captureContent === true ? Layer.locallyScoped(captureContent, true) : Layer.empty
+  return Layer.unwrapEffect(
+    Effect.map(Endpoint, (endpoint) => {
+      if (Option.isNone(endpoint)) return capture
+      return Layer.unwrapEffect(
+        Effect.map(Effect.all([Config.all([ExportHeaders, Protocol, ServiceName]), exporter]), ([[headers, protocol, serviceName], { OtlpSerialization, OtlpTracer }]) =>
+          OtlpTracer.layer({
+            url: `${endpoint.value}/v1/traces`,
+            resource: { serviceName: options.serviceName ?? serviceName, serviceVersion: options.serviceVersion },
+            headers,
+            exportInterval: options.exportInterval,
+            shutdownTimeout: options.shutdownTimeout
+          }).pipe(
+            Layer.provide(protocol === "http/json" ? OtlpSerialization.layerJson : OtlpSerialization.layerProtobuf),
+            // The exporter's fiber starts here: its logs redact these headers too.
+            Layer.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...Object.keys(headers)]),
+            Layer.merge(capture)
+          ))
+      )
+    })
+  )
+}
