@@ -107,5 +107,38 @@ export * as Catalog from "./layers/providers/Catalog.js"
 /** Migration from DB Toolkit's `.env` settings. @since 0.1.0 */
 export * as EnvMigration from "./layers/EnvMigration.js"
 
+/** Token counts before sending (exact for OpenAI-family models). @since 0.1.0 */
+export * as Tokens from "./domain/Tokens.js"
+
+/** The lazily loaded tokenizer and pre-send estimates. @since 0.1.0 */
+export * as TokenCounter from "./layers/TokenCounter.js"
+
+/** Prices (bundled genai-prices data, overrides, Cloudflare neurons). @since 0.1.0 */
+export * as Pricing from "./domain/Pricing.js"
+
+/** Cost estimates before sending. @since 0.1.0 */
+export * as Cost from "./domain/Cost.js"
+
+/** Metrics records, reports and usage analytics. @since 0.1.0 */
+export * as Metrics from "./domain/Metrics.js"
+
+/** The metrics repository contract. @since 0.1.0 */
+export * as MetricsRepo from "./services/MetricsRepo.js"
+
+/** The metrics repository on SQLite (batched, off the request path). @since 0.1.0 */
+export * as MetricsRepoSql from "./layers/MetricsRepoSql.js"
+
+/** Budget policy, rules and `BudgetExceeded`. @since 0.1.0 */
+export * as BudgetPolicy from "./domain/Budget.js"
+
+/** The budget guard. @since 0.1.0 */
+export * as Budget from "./services/Budget.js"
+
+/** GenAI semantic-convention attributes. @since 0.1.0 */
+export * as GenAi from "./domain/GenAi.js"
+
+/** OpenTelemetry spans and the OTLP export layer. @since 0.1.0 */
+export * as Telemetry from "./layers/Telemetry.js"
+
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"

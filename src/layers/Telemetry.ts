@@ -188,11 +188,15 @@ const finished = (capture: boolean, result: SqlResult) =>
  * @since 0.1.0
  * @category Spans
  */
-export const attempt = <T extends SqlTask>(service: AiProvider.Service, task: T): Effect.Effect<ResultFor<T>, AiError> =>
+export const attempt = <T extends SqlTask>(
+  service: AiProvider.Service,
+  task: T,
+  call: Effect.Effect<ResultFor<T>, AiError> = service.run(task)
+): Effect.Effect<ResultFor<T>, AiError> =>
   Effect.flatMap(FiberRef.get(captureContent), (capture) =>
     Effect.zipRight(
       prompt(capture, service, task),
-      service.run(task).pipe(
+      call.pipe(
         Effect.tap((result) => finished(capture, result)),
         Effect.tapError(failed)
       )
@@ -206,14 +210,18 @@ export const attempt = <T extends SqlTask>(service: AiProvider.Service, task: T)
  * @since 0.1.0
  * @category Spans
  */
-export const attemptStream = (service: AiProvider.Service, task: SqlTask): Stream.Stream<StreamEvent, AiError> =>
+export const attemptStream = (
+  service: AiProvider.Service,
+  task: SqlTask,
+  open: Stream.Stream<StreamEvent, AiError> = service.stream(task)
+): Stream.Stream<StreamEvent, AiError> =>
   Stream.unwrap(
     Effect.gen(function*() {
       const capture = yield* FiberRef.get(captureContent)
       yield* prompt(capture, service, task)
       const start = yield* Clock.currentTimeNanos
       let waiting = true
-      return service.stream(task).pipe(
+      return open.pipe(
         Stream.tap((event) => {
           if (event._tag === "Completed") return finished(capture, event.result)
           if (!waiting) return Effect.void

@@ -26,6 +26,14 @@ export type AiEvent =
   | { readonly _tag: "ProviderRecovered"; readonly provider: ProviderId; readonly at: number }
   | { readonly _tag: "ProviderDisabled"; readonly provider: ProviderId; readonly reason: string; readonly at: number }
   | { readonly _tag: "ProviderEnabled"; readonly provider: ProviderId; readonly at: number }
+  | {
+    /** Spending reached the warning share of a budget (once per budget and period). */
+    readonly _tag: "BudgetNearLimit"
+    readonly kind: "daily" | "monthly"
+    readonly spentUsd: number
+    readonly limitUsd: number
+    readonly at: number
+  }
 
 /**
  * The event hub.

@@ -7,6 +7,7 @@
 import type { SqlClient } from "@effect/sql"
 import type { Effect } from "effect"
 import settings from "./0001_settings.js"
+import metrics from "./0002_metrics.js"
 
 /**
  * The migrations, keyed `<id>_<name>`.
@@ -14,7 +15,8 @@ import settings from "./0001_settings.js"
  * @since 0.1.0
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
-  "0001_settings": settings
+  "0001_settings": settings,
+  "0002_metrics": metrics
 }
 
 /**

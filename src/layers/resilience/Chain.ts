@@ -5,11 +5,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Option, type Scope, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { ProviderId } from "../../domain/ProviderId.js"
 import { defaultPolicy, type FallbackPolicy, type HealthPolicy, type ResiliencePolicy } from "../../domain/Resilience.js"
-import type { ResultFor, SqlTask, StreamEvent } from "../../domain/SqlTask.js"
+import type { ResultFor, SqlResult, SqlTask, StreamEvent } from "../../domain/SqlTask.js"
 import { AiEvents } from "../../services/AiEvents.js"
 import type * as AiProvider from "../../services/AiProvider.js"
 import * as Telemetry from "../Telemetry.js"
@@ -57,6 +57,38 @@ export interface Chain {
   readonly health: Health.HealthMonitor
 }
 
+/**
+ * One attempt at one provider, as the chain saw it: for metrics.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface AttemptInfo {
+  readonly provider: ProviderId
+  readonly model: string
+  readonly task: SqlTask
+  /** 1 for the first try at this provider in this request, 2 for its first retry ... */
+  readonly attempt: number
+  /** Whether another provider failed before this one was tried. */
+  readonly fallback: boolean
+  readonly startedAt: number
+  readonly latencyMs: number
+  readonly timeToFirstTokenMs?: number | undefined
+  readonly outcome:
+    | { readonly _tag: "Success"; readonly result: SqlResult }
+    | { readonly _tag: "Failure"; readonly error: AiError.AiError }
+    | { readonly _tag: "Interrupted" }
+}
+
+const outcomeOf = <A>(exit: Exit.Exit<A, AiError.AiError>, result: (a: A) => SqlResult | undefined): AttemptInfo["outcome"] => {
+  if (Exit.isSuccess(exit)) {
+    const r = result(exit.value)
+    return r ? { _tag: "Success", result: r } : { _tag: "Interrupted" }
+  }
+  const failure = Cause.failureOption(exit.cause)
+  return Option.isSome(failure) ? { _tag: "Failure", error: failure.value } : { _tag: "Interrupted" }
+}
+
 const isText = (e: StreamEvent) => e._tag === "TextDelta"
 const tokensOf = (r: { readonly meta: { readonly usage: { readonly inputTokens: number; readonly outputTokens: number } } }) =>
   r.meta.usage.inputTokens + r.meta.usage.outputTokens
@@ -72,6 +104,8 @@ export const make = (options: {
   readonly members: ReadonlyArray<Member>
   readonly fallback: FallbackPolicy
   readonly health: HealthPolicy
+  /** Told about every attempt, off the request's critical path (it should only enqueue). */
+  readonly observe?: ((attempt: AttemptInfo) => Effect.Effect<void>) | undefined
 }): Effect.Effect<Chain, never, Scope.Scope | AiEvents> =>
   Effect.gen(function*() {
     const events = yield* AiEvents
@@ -98,10 +132,71 @@ export const make = (options: {
     }
     const policy = (pin: ProviderId | undefined): FallbackPolicy => (pin === undefined ? options.fallback : { ...options.fallback, enabled: false })
 
+    const { observe } = options
+    // Each attempt (retries included) gets its span and, when observed, its record; both wrap the
+    // attempt with its time limit applied, so a timed-out attempt is a Timeout there.
+    const attemptAround = <T extends SqlTask>(service: AiProvider.Service, task: T, index: number) => {
+      let attempt = 0
+      return (timed: Effect.Effect<ResultFor<T>, AiError.AiError>) => {
+        const observed = observe === undefined ? timed : Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+          const n = ++attempt
+          return Effect.onExit(timed, (exit) =>
+            Effect.flatMap(Clock.currentTimeMillis, (end) =>
+              observe({
+                provider: service.provider,
+                model: service.model,
+                task,
+                attempt: n,
+                fallback: index > 0,
+                startedAt,
+                latencyMs: end - startedAt,
+                outcome: outcomeOf(exit, (r) => r)
+              })))
+        })
+        return Telemetry.attempt(service, task, observed)
+      }
+    }
+    const streamAround = (service: AiProvider.Service, task: SqlTask, index: number) => {
+      let attempt = 0
+      return (paced: Stream.Stream<StreamEvent, AiError.AiError>) => {
+        const observed = observe === undefined ? paced : Stream.unwrap(Effect.map(Clock.currentTimeMillis, (startedAt) => {
+          const n = ++attempt
+          let firstText: number | undefined
+          let result: SqlResult | undefined
+          return paced.pipe(
+            Stream.tap((e) =>
+              e._tag === "Completed"
+                ? Effect.sync(() => void (result = e.result))
+                : firstText === undefined
+                ? Effect.map(Clock.currentTimeMillis, (now) => void (firstText = now - startedAt))
+                : Effect.void
+            ),
+            Stream.ensuringWith((exit) =>
+              Effect.flatMap(Clock.currentTimeMillis, (end) =>
+                observe({
+                  provider: service.provider,
+                  model: service.model,
+                  task,
+                  attempt: n,
+                  fallback: index > 0,
+                  startedAt,
+                  latencyMs: end - startedAt,
+                  timeToFirstTokenMs: firstText,
+                  outcome: outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, () => result)
+                })))
+          )
+        }))
+        return Telemetry.attemptStream(service, task, observed)
+      }
+    }
+
     const run = <T extends SqlTask>(task: T, o: RunOptions = {}) =>
       Effect.flatMap(plan(o.pin), (ids) =>
         Fallback.run(
-          ids.map((id) => ({ provider: id, run: guards.get(id)!.run(Telemetry.attempt(byId.get(id)!.service, task), tokensOf) })),
+          ids.map((id, i) => {
+            const service = byId.get(id)!.service
+            return { provider: id, run: guards.get(id)!.run(service.run(task), { tokens: tokensOf, around: attemptAround(service, task, i) }) }
+          }),
           policy(o.pin),
           events.publish
         )).pipe(Telemetry.operation(task, o))
@@ -109,7 +204,13 @@ export const make = (options: {
     const stream = (task: SqlTask, o: RunOptions = {}) =>
       Stream.unwrap(Effect.map(plan(o.pin), (ids) =>
         Fallback.stream(
-          ids.map((id) => ({ provider: id, run: guards.get(id)!.stream(Telemetry.attemptStream(byId.get(id)!.service, task), { isText, tokens: streamTokens }) })),
+          ids.map((id, i) => {
+            const service = byId.get(id)!.service
+            return {
+              provider: id,
+              run: guards.get(id)!.stream(service.stream(task), { isText, tokens: streamTokens, around: streamAround(service, task, i) })
+            }
+          }),
           policy(o.pin),
           events.publish,
           isText

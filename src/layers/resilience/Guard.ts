@@ -40,15 +40,40 @@ export interface GuardState {
 export interface Guard {
   readonly provider: ProviderId
   readonly policy: ResiliencePolicy
-  /** Runs a call with every guard; `tokens` reads the usage to charge against tokens per minute. */
-  readonly run: <A>(call: Effect.Effect<A, AiError.AiError>, tokens?: (a: A) => number) => Effect.Effect<A, AiError.AiError>
+  /**
+   * Runs a call with every guard. `tokens` reads the usage to charge against tokens per minute;
+   * `around` wraps each attempt with its time limit already applied (a span, a metrics record:
+   * they then see a timed-out attempt as a `Timeout`).
+   */
+  readonly run: <A>(call: Effect.Effect<A, AiError.AiError>, options?: RunOptions<A>) => Effect.Effect<A, AiError.AiError>
   /** Runs a stream with every guard; `isText` marks the elements that count as text. */
-  readonly stream: <A>(
-    open: Stream.Stream<A, AiError.AiError>,
-    options: { readonly isText: (a: A) => boolean; readonly tokens?: ((a: A) => number) | undefined }
-  ) => Stream.Stream<A, AiError.AiError>
+  readonly stream: <A>(open: Stream.Stream<A, AiError.AiError>, options: StreamOptions<A>) => Stream.Stream<A, AiError.AiError>
   readonly state: Effect.Effect<GuardState>
   readonly changes: Stream.Stream<GuardState>
+}
+
+/**
+ * Per-call options of {@link Guard.run}.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RunOptions<A> {
+  readonly tokens?: ((a: A) => number) | undefined
+  readonly around?: ((attempt: Effect.Effect<A, AiError.AiError>) => Effect.Effect<A, AiError.AiError>) | undefined
+}
+
+/**
+ * Per-stream options of {@link Guard.stream}.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StreamOptions<A> {
+  readonly isText: (a: A) => boolean
+  readonly tokens?: ((a: A) => number) | undefined
+  /** Wraps each attempt's stream, its time limits already applied. */
+  readonly around?: ((attempt: Stream.Stream<A, AiError.AiError>) => Stream.Stream<A, AiError.AiError>) | undefined
 }
 
 /**
@@ -63,24 +88,19 @@ export const make = (provider: ProviderId, policy: ResiliencePolicy): Effect.Eff
     const limiter = yield* RateLimit.make(provider, policy.rateLimit)
     const t = policy.timeout
 
-    const attempt = <A>(call: Effect.Effect<A, AiError.AiError>, tokens?: (a: A) => number) =>
-      Effect.zipRight(
+    const attempt = <A>(call: Effect.Effect<A, AiError.AiError>, options: RunOptions<A>) => {
+      const timed = Timeouts.within(provider, "request", t.attemptMs)(call)
+      const { tokens } = options
+      return Effect.zipRight(
         breaker.check,
-        Effect.scoped(
-          Effect.zipRight(
-            limiter.acquire,
-            breaker.guard(Timeouts.within(provider, "request", t.attemptMs)(call))
-          )
-        )
+        Effect.scoped(Effect.zipRight(limiter.acquire, breaker.guard(options.around ? options.around(timed) : timed)))
       ).pipe(tokens ? Effect.tap((a: A) => limiter.charge(tokens(a))) : (e) => e)
+    }
 
-    const run = <A>(call: Effect.Effect<A, AiError.AiError>, tokens?: (a: A) => number) =>
-      attempt(call, tokens).pipe(Retry.retry(policy.retry), Timeouts.within(provider, "deadline", t.deadlineMs))
+    const run = <A>(call: Effect.Effect<A, AiError.AiError>, options: RunOptions<A> = {}) =>
+      attempt(call, options).pipe(Retry.retry(policy.retry), Timeouts.within(provider, "deadline", t.deadlineMs))
 
-    const stream = <A>(
-      open: Stream.Stream<A, AiError.AiError>,
-      options: { readonly isText: (a: A) => boolean; readonly tokens?: ((a: A) => number) | undefined }
-    ): Stream.Stream<A, AiError.AiError> => {
+    const stream = <A>(open: Stream.Stream<A, AiError.AiError>, options: StreamOptions<A>): Stream.Stream<A, AiError.AiError> => {
       const once = Stream.unwrapScoped(
         Effect.gen(function*() {
           yield* breaker.check
@@ -89,7 +109,8 @@ export const make = (provider: ProviderId, policy: ResiliencePolicy): Effect.Eff
           yield* Effect.addFinalizer((exit) => record(exit as Exit.Exit<unknown, AiError.AiError>))
           const paced = Timeouts.streamPacing(provider, { firstTokenMs: t.firstTokenMs, idleMs: t.idleMs, isText: options.isText })(open)
           const charge = options.tokens
-          return charge ? Stream.tap(paced, (a) => limiter.charge(charge(a))) : paced
+          const wrapped = options.around ? options.around(paced) : paced
+          return charge ? Stream.tap(wrapped, (a) => limiter.charge(charge(a))) : wrapped
         })
       )
       return once.pipe(Retry.retryStream(policy.retry, options.isText), Timeouts.streamWithin(provider, t.deadlineMs))

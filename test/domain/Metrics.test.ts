@@ -1,0 +1,147 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as AiError from "../../src/domain/AiError.js"
+import * as Metrics from "../../src/domain/Metrics.js"
+import * as SqlTask from "../../src/domain/SqlTask.js"
+
+const valid: Metrics.AttemptRecord = {
+  at: 1_700_000_000_000,
+  provider: "openai",
+  model: "gpt-4o-mini",
+  operation: "generate",
+  latencyMs: 812.5,
+  outcome: "success",
+  inputTokens: 120,
+  outputTokens: 40,
+  fallback: false,
+  cached: false,
+  attempt: 1
+}
+const isRecord = Schema.is(Metrics.AttemptRecord)
+
+describe("percentile (nearest rank)", () => {
+  it("picks exact values of known data", () => {
+    const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    expect(Metrics.percentile(ten, 0.5)).toBe(5)
+    expect(Metrics.percentile(ten, 0.95)).toBe(10)
+    const hundred = Array.from({ length: 100 }, (_, i) => i + 1)
+    expect(Metrics.percentile(hundred, 0.5)).toBe(50)
+    expect(Metrics.percentile(hundred, 0.95)).toBe(95)
+    expect(Metrics.percentile(hundred, 1)).toBe(100)
+    expect(Metrics.percentile([42], 0.95)).toBe(42)
+    expect(Metrics.percentile([], 0.5)).toBeNull()
+  })
+  it("indexes stay within the values", () => {
+    expect(Metrics.percentileIndex(20, 0.5)).toBe(9)
+    expect(Metrics.percentileIndex(20, 0.95)).toBe(18)
+    expect(Metrics.percentileIndex(3, 0.01)).toBe(0)
+    expect(Metrics.percentileIndex(3, 1)).toBe(2)
+  })
+})
+
+describe("AttemptRecord", () => {
+  it("accepts a record of counts, sizes and tags", () => {
+    expect(isRecord(valid)).toBe(true)
+    expect(isRecord({ ...valid, costUsd: 0.0004, timeToFirstTokenMs: 90, requestId: "req_abc-123", promptChars: 57 })).toBe(true)
+    expect(isRecord({ ...valid, model: "@cf/meta/llama-3.1-8b-instruct", outcome: "RateLimited" })).toBe(true)
+  })
+  it("has no room for text: free-form fields are short identifiers", () => {
+    expect(isRecord({ ...valid, model: "SELECT * FROM users" })).toBe(false)
+    expect(isRecord({ ...valid, outcome: "Timeout: SELECT 1 took too long" })).toBe(false)
+    expect(isRecord({ ...valid, requestId: "find all customers" })).toBe(false)
+    expect(isRecord({ ...valid, model: "x".repeat(257) })).toBe(false)
+  })
+  it("rejects impossible numbers", () => {
+    expect(isRecord({ ...valid, latencyMs: -1 })).toBe(false)
+    expect(isRecord({ ...valid, latencyMs: Number.NaN })).toBe(false)
+    expect(isRecord({ ...valid, costUsd: Number.POSITIVE_INFINITY })).toBe(false)
+    expect(isRecord({ ...valid, inputTokens: 1.5 })).toBe(false)
+    expect(isRecord({ ...valid, attempt: 0 })).toBe(false)
+    expect(isRecord({ ...valid, operation: "chat" })).toBe(false)
+  })
+})
+
+describe("what a record may say about a request", () => {
+  it("outcomeOf keeps the tag, never the message", () => {
+    const error = new AiError.InvalidRequest({ provider: "openai", message: "near \"SELEC\": syntax error in SELEC * FROM t" })
+    expect(Metrics.outcomeOf(error)).toBe("InvalidRequest")
+    expect(Metrics.outcomeOf()).toBe("success")
+  })
+  it("describeTask gives the operation and a size", () => {
+    expect(Metrics.describeTask(SqlTask.generate({ prompt: "list orders", dialect: "generic" }))).toEqual({ operation: "generate", promptChars: 11 })
+    expect(Metrics.describeTask(SqlTask.explain({ sql: "SELECT 1", dialect: "generic" }))).toEqual({ operation: "explain", promptChars: 8 })
+    expect(Metrics.describeTask(SqlTask.optimize({ sql: "SELECT 1", executionPlan: "Seq Scan", dialect: "generic" }))).toEqual({ operation: "optimize", promptChars: 16 })
+    expect(Metrics.describeTask(SqlTask.fix({ sql: "SELEC 1", errorMessage: "syntax", dialect: "generic" }))).toEqual({ operation: "fix", promptChars: 13 })
+  })
+})
+
+describe("calendarRange (UTC)", () => {
+  it("days start at midnight UTC", () => {
+    const now = Date.UTC(2025, 0, 31, 23, 59, 59, 999)
+    expect(Metrics.calendarRange("day", now)).toEqual({ from: Date.UTC(2025, 0, 31), to: Date.UTC(2025, 1, 1) })
+  })
+  it("months have their own lengths and roll over the year", () => {
+    expect(Metrics.calendarRange("month", Date.UTC(2024, 1, 29, 12))).toEqual({ from: Date.UTC(2024, 1, 1), to: Date.UTC(2024, 2, 1) })
+    expect(Metrics.calendarRange("month", Date.UTC(2024, 11, 31, 23))).toEqual({ from: Date.UTC(2024, 11, 1), to: Date.UTC(2025, 0, 1) })
+  })
+})
+
+describe("queries", () => {
+  it.effect("a bad filter is a typed error naming the field", () =>
+    Effect.gen(function*() {
+      const decode = Metrics.decodeQuery(Metrics.SummaryFilter, "summary filter")
+      const bad = yield* Effect.flip(decode({ provider: "acme" }))
+      expect(bad).toMatchObject({ _tag: "MetricsError", reason: "InvalidInput", field: "provider" })
+      const backwards = yield* Effect.flip(decode({ from: 10, to: 5 }))
+      expect(backwards.field).toBe("to")
+      expect(backwards.message).toContain("summary filter")
+      expect(yield* decode({ provider: "gemini", from: 1, to: 2 })).toEqual({ provider: "gemini", from: 1, to: 2 })
+    }))
+})
+
+describe("CSV", () => {
+  it("quotes what needs quoting and defuses formulas", () => {
+    expect(Metrics.toCsv(["a", "b"], [["x,y", "say \"hi\""], ["line\nbreak", 1.5], ["=SUM(A1)", "-1"]])).toBe(
+      "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"line\nbreak\",1.5\r\n'=SUM(A1),'-1\r\n"
+    )
+  })
+})
+
+describe("usage report helpers", () => {
+  const row = (provider: Metrics.UsageRow["provider"], feature: Metrics.Feature, uses: number): Metrics.UsageRow => ({
+    provider,
+    feature,
+    uses,
+    attempts: uses + 1,
+    failures: 1,
+    cached: 0,
+    inputTokens: 10 * uses,
+    outputTokens: 5 * uses,
+    costUsd: 0.1 * uses,
+    unknownCostCount: 0,
+    minutesSaved: Metrics.defaultMinutesPerFeature[feature] * uses
+  })
+  const rows = [row("openai", "generate", 3), row("openai", "explain", 1), row("gemini", "explain", 4), row("gemini", "fix", 0)]
+
+  it("ranks features by use, with shares", () => {
+    expect(Metrics.rankFeatures(rows)).toEqual([
+      { feature: "explain", uses: 5, share: 5 / 8, minutesSaved: 15 },
+      { feature: "generate", uses: 3, share: 3 / 8, minutesSaved: 15 },
+      { feature: "optimize", uses: 0, share: 0, minutesSaved: 0 },
+      { feature: "fix", uses: 0, share: 0, minutesSaved: 0 }
+    ])
+  })
+  it("totals add up (cost without float noise)", () => {
+    expect(Metrics.totalUsage(rows)).toEqual({
+      uses: 8,
+      attempts: 12,
+      failures: 4,
+      cached: 0,
+      inputTokens: 80,
+      outputTokens: 40,
+      costUsd: 0.8,
+      unknownCostCount: 0,
+      minutesSaved: 30
+    })
+  })
+})
