@@ -140,5 +140,14 @@ export * as GenAi from "./domain/GenAi.js"
 /** OpenTelemetry spans and the OTLP export layer. @since 0.1.0 */
 export * as Telemetry from "./layers/Telemetry.js"
 
+/** The one entry point: settings, budget, fallback chain, metrics, spans. @since 0.1.0 */
+export * as AiService from "./services/AiService.js"
+
+/** The AiService on settings, registry, metrics and budget. @since 0.1.0 */
+export * as AiServiceFromSettings from "./layers/AiServiceFromSettings.js"
+
+/** Everything composed in one Layer. @since 0.1.0 */
+export * as AiStack from "./layers/AiStack.js"
+
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"

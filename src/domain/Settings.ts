@@ -6,6 +6,9 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import { BudgetPolicy } from "./Budget.js"
+import { MinutesPerFeature } from "./Metrics.js"
+import { PriceOverride } from "./Pricing.js"
 import { ProviderId } from "./ProviderId.js"
 import { FallbackPolicy, HealthPolicy, ResiliencePolicy } from "./Resilience.js"
 
@@ -30,7 +33,12 @@ export const AppSettings = Schema.Struct({
   activeProvider: Schema.optional(ProviderId),
   fallback: Schema.optionalWith(FallbackPolicy, { default: () => FallbackPolicy.make({}) }),
   health: Schema.optionalWith(HealthPolicy, { default: () => HealthPolicy.make({}) }),
-  telemetry: Schema.optionalWith(TelemetrySettings, { default: () => TelemetrySettings.make({}) })
+  telemetry: Schema.optionalWith(TelemetrySettings, { default: () => TelemetrySettings.make({}) }),
+  budget: Schema.optionalWith(BudgetPolicy, { default: () => BudgetPolicy.make({}) }),
+  /** Prices the user sets for models the bundled data lacks, or at their own rates. */
+  priceOverrides: Schema.optionalWith(Schema.Array(PriceOverride), { default: () => [] }),
+  /** Minutes each operation saves, for the usage report's time-saved estimate. */
+  minutesSaved: Schema.optional(MinutesPerFeature)
 })
 
 /**
@@ -57,7 +65,10 @@ export const AppSettingsPatch = Schema.Struct({
   activeProvider: Schema.optional(Schema.NullOr(ProviderId)),
   fallback: Schema.optional(FallbackPolicy),
   health: Schema.optional(HealthPolicy),
-  telemetry: Schema.optional(TelemetrySettings)
+  telemetry: Schema.optional(TelemetrySettings),
+  budget: Schema.optional(BudgetPolicy),
+  priceOverrides: Schema.optional(Schema.Array(PriceOverride)),
+  minutesSaved: Schema.optional(Schema.NullOr(MinutesPerFeature))
 })
 
 /**

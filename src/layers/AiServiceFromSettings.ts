@@ -1,0 +1,251 @@
+/**
+ * The AiService on the settings store, the provider registry, the metrics repository and the
+ * budget guard.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Effect, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
+import type * as Cost from "../domain/Cost.js"
+import * as Metrics from "../domain/Metrics.js"
+import * as Pricing from "../domain/Pricing.js"
+import * as Prompts from "../domain/Prompts.js"
+import { displayName, ProviderId } from "../domain/ProviderId.js"
+import type { FallbackPolicy } from "../domain/Resilience.js"
+import type { AppSettings } from "../domain/Settings.js"
+import * as SqlTask from "../domain/SqlTask.js"
+import { AiEvents } from "../services/AiEvents.js"
+import type * as AiProvider from "../services/AiProvider.js"
+import { AiNotConfigured, AiService, type Answer, type ProviderView, type RequestOptions, type Service, type Status } from "../services/AiService.js"
+import { Budget } from "../services/Budget.js"
+import { MetricsRepo } from "../services/MetricsRepo.js"
+import { ProviderRegistry } from "../services/ProviderRegistry.js"
+import { Settings, type Snapshot } from "../services/Settings.js"
+import { catalog } from "./providers/Catalog.js"
+import * as Chain from "./resilience/Chain.js"
+import type { ProviderStatus } from "./resilience/Health.js"
+import * as TokenCounter from "./TokenCounter.js"
+
+const notConfigured = new AiNotConfigured({ message: "AI not configured" })
+
+const operationOf: Record<SqlTask.SqlTaskTag, Metrics.Operation> = {
+  GenerateSql: "generate",
+  ExplainSql: "explain",
+  OptimizeSql: "optimize",
+  FixSql: "fix"
+}
+
+// The order the chain tries providers in: the active one, the fallback order, then the rest.
+const orderOf = (settings: AppSettings, ids: ReadonlyArray<ProviderId>): FallbackPolicy => {
+  const active = settings.activeProvider && ids.includes(settings.activeProvider) ? [settings.activeProvider] : []
+  const listed = settings.fallback.order.filter((id) => ids.includes(id) && !active.includes(id))
+  const rest = ids.filter((id) => !active.includes(id) && !listed.includes(id))
+  return { ...settings.fallback, order: [...active, ...listed, ...rest] }
+}
+
+interface Built {
+  readonly key: string
+  readonly chain: Chain.Chain
+  readonly members: ReadonlyMap<ProviderId, AiProvider.Service>
+}
+
+/**
+ * Builds the service. The chain (guards, health checks) is built from the settings and rebuilt
+ * when they change; its health-check fiber lives in the service's scope.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents | Scope.Scope> = Effect.gen(
+  function*() {
+    const settings = yield* Settings
+    const registry = yield* ProviderRegistry
+    const metrics = yield* MetricsRepo
+    const budget = yield* Budget
+    const events = yield* AiEvents
+    const lastServed = yield* Ref.make<ProviderId | undefined>(undefined)
+    const current = yield* ScopedRef.make((): Built | undefined => undefined)
+    const building = yield* Effect.makeSemaphore(1)
+
+    const observe = (overrides: ReadonlyArray<Pricing.PriceOverride>) => (a: Chain.AttemptInfo) => {
+      const success = a.outcome._tag === "Success" ? a.outcome.result : undefined
+      const usage = success?.meta.usage ?? { inputTokens: 0, outputTokens: 0 }
+      const cost = success ? Pricing.price(a.provider, success.meta.model, usage, overrides, new Date(a.startedAt)) : undefined
+      const { promptChars } = Metrics.describeTask(a.task)
+      return metrics.record({
+        at: a.startedAt,
+        provider: a.provider,
+        model: success?.meta.model || a.model,
+        operation: operationOf[a.task._tag],
+        latencyMs: a.latencyMs,
+        ...(a.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: a.timeToFirstTokenMs } : {}),
+        outcome: a.outcome._tag === "Success" ? "success" : a.outcome._tag === "Failure" ? a.outcome.error._tag : "Interrupted",
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        ...(cost?.usd !== undefined ? { costUsd: cost.usd } : {}),
+        fallback: a.fallback,
+        cached: false,
+        attempt: a.attempt,
+        ...(success?.meta.requestId ? { requestId: success.meta.requestId } : {}),
+        promptChars
+      })
+    }
+
+    const build = (snapshot: Snapshot, key: string) =>
+      Effect.gen(function*() {
+        const usable = snapshot.providers.filter((p) => p.enabled && p.problem === undefined)
+        const members: Array<Chain.Member> = []
+        const byId = new Map<ProviderId, AiProvider.Service>()
+        for (const p of usable) {
+          const built = yield* Effect.either(registry.get(p.id))
+          if (built._tag === "Left") {
+            yield* Effect.logWarning(`AI provider ${displayName[p.id]} is left out of the chain: ${built.left.message}`)
+            continue
+          }
+          members.push({ service: built.right, policy: p.resilience })
+          byId.set(p.id, built.right)
+        }
+        const chain = yield* Chain.make({
+          members,
+          fallback: orderOf(snapshot.settings, [...byId.keys()]),
+          health: snapshot.settings.health,
+          observe: observe(snapshot.settings.priceOverrides)
+        })
+        return { key, chain, members: byId } satisfies Built
+      }).pipe(Effect.provideService(AiEvents, events))
+
+    // The chain for the current settings: rebuilt (old one released) when they changed.
+    const chain = Effect.flatMap(settings.snapshot, (snapshot) => {
+      const key = JSON.stringify([snapshot.settings, snapshot.providers.map((p) => [p.id, p.revision, p.enabled])])
+      return Effect.flatMap(ScopedRef.get(current), (built) =>
+        built?.key === key
+          ? Effect.succeed({ built, snapshot })
+          : building.withPermits(1)(Effect.gen(function*() {
+            const again = yield* ScopedRef.get(current)
+            if (again?.key === key) return { built: again, snapshot }
+            yield* budget.setPolicy(snapshot.settings.budget)
+            yield* ScopedRef.set(current, build(snapshot, key))
+            return { built: (yield* ScopedRef.get(current))!, snapshot }
+          })))
+    })
+
+    const ready = (pin: ProviderId | undefined) =>
+      Effect.flatMap(chain, ({ built, snapshot }) => {
+        const first = pin ?? built.chain.order[0]
+        const service = first === undefined ? undefined : built.members.get(first)
+        return service === undefined ? Effect.fail(notConfigured) : Effect.succeed({ built, snapshot, service })
+      })
+
+    const estimateWith = (
+      service: AiProvider.Service,
+      task: SqlTask.SqlTask,
+      overrides: ReadonlyArray<Pricing.PriceOverride>
+    ): Effect.Effect<Cost.Estimate> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        TokenCounter.estimateChat({
+          provider: service.provider,
+          model: service.model,
+          messages: Prompts.forTask(task, service.promptOptions),
+          maxOutputTokens: service.maxTokens ?? 2048,
+          overrides,
+          at: new Date(now)
+        }))
+
+    const run = <T extends SqlTask.SqlTask>(task: T, options: RequestOptions = {}) =>
+      Effect.gen(function*() {
+        const { built, service, snapshot } = yield* ready(options.pin)
+        const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
+        yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
+        const start = yield* Clock.currentTimeMillis
+        const served = yield* built.chain.run(task, options)
+        const end = yield* Clock.currentTimeMillis
+        yield* Ref.set(lastServed, served.provider)
+        const meta = served.value.meta
+        const answer: Answer<SqlTask.ResultFor<T>> = {
+          result: served.value,
+          provider: served.provider,
+          model: meta.model,
+          fallback: served.failed.length > 0,
+          failed: served.failed,
+          latencyMs: end - start,
+          usage: meta.usage,
+          cost: Pricing.price(served.provider, meta.model, meta.usage, snapshot.settings.priceOverrides, new Date(start)),
+          estimate
+        }
+        yield* Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
+          operation: task._tag,
+          provider: served.provider,
+          model: meta.model,
+          latencyMs: answer.latencyMs,
+          fallback: answer.fallback
+        }))
+        return answer
+      }).pipe(Effect.tapError((error) =>
+        Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: task._tag, outcome: error._tag }))
+      ))
+
+    const stream = (task: SqlTask.SqlTask, options: RequestOptions = {}) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const { built, service, snapshot } = yield* ready(options.pin)
+        const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
+        yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
+        return built.chain.stream(task, options).pipe(
+          Stream.tap((e) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : Effect.void))
+        )
+      }))
+
+    const status = Effect.gen(function*() {
+      const snapshot = yield* settings.snapshot
+      const built = Option.fromNullable(yield* ScopedRef.get(current))
+      const healths = Option.isSome(built) ? yield* built.value.chain.health.statuses : new Map<ProviderId, ProviderStatus>()
+      const last = yield* Ref.get(lastServed)
+      const active = snapshot.settings.activeProvider ?? (Option.isSome(built) ? built.value.chain.order[0] : undefined)
+      const providers: Array<ProviderView> = []
+      for (const id of ProviderId.literals) {
+        const entry = snapshot.providers.find((p) => p.id === id)
+        const guard = Option.isSome(built) ? built.value.chain.guards.get(id) : undefined
+        const member = Option.isSome(built) ? built.value.members.get(id) : undefined
+        providers.push({
+          id,
+          displayName: displayName[id],
+          configured: entry !== undefined,
+          enabled: entry?.enabled ?? false,
+          active: id === active,
+          model: member?.model ?? (entry?.config.model as string | undefined) ?? catalog[id].defaultModel,
+          problem: entry?.problem?.message,
+          health: healths.get(id),
+          guard: guard ? yield* guard.state : undefined,
+          limitations: { ...catalog[id].limitations, contextWindow: undefined }
+        })
+      }
+      const budgetStatus = yield* Effect.option(budget.status)
+      return {
+        activeProvider: active,
+        lastServedBy: last,
+        fallbackServing: last !== undefined && last !== active ? last : undefined,
+        providers,
+        budget: Option.getOrUndefined(budgetStatus)
+      } satisfies Status
+    })
+
+    return {
+      generateSql: (request, options) => run(SqlTask.generate(request), options) as never,
+      explainSql: (request, options) => run(SqlTask.explain(request), options) as never,
+      optimizeSql: (request, options) => run(SqlTask.optimize(request), options) as never,
+      fixSql: (request, options) => run(SqlTask.fix(request), options) as never,
+      run,
+      stream,
+      estimate: (task, options = {}) =>
+        Effect.flatMap(ready(options.pin), ({ service, snapshot }) => estimateWith(service, task, snapshot.settings.priceOverrides)),
+      status,
+      events: events.stream
+    }
+  }
+)
+
+/**
+ * The service as a Layer.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer: Layer.Layer<AiService, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents> = Layer.scoped(AiService, make)

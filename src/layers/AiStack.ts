@@ -1,0 +1,84 @@
+/**
+ * Everything composed: the database, the key store, settings, the provider registry, metrics,
+ * the budget guard, events and the AiService, in one Layer an app provides an `HttpClient` to.
+ *
+ * ```ts
+ * const AiLive = AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db") })
+ *   .pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import type { MetricsError } from "../domain/Metrics.js"
+import { AiEvents, layer as eventsLayer } from "../services/AiEvents.js"
+import type { AiService } from "../services/AiService.js"
+import * as Budget from "../services/Budget.js"
+import type { KeyStore, KeyStoreError } from "../services/KeyStore.js"
+import type { MetricsRepo } from "../services/MetricsRepo.js"
+import type { ProviderRegistry } from "../services/ProviderRegistry.js"
+import { Settings, type SettingsError } from "../services/Settings.js"
+import * as AiServiceFromSettings from "./AiServiceFromSettings.js"
+import * as Database from "./Database.js"
+import * as EnvMigration from "./EnvMigration.js"
+import * as KeyStores from "./KeyStores.js"
+import * as MetricsRepoSql from "./MetricsRepoSql.js"
+import * as ProviderRegistryFromSettings from "./ProviderRegistryFromSettings.js"
+import * as SettingsSql from "./SettingsSql.js"
+
+/**
+ * Where things live and what runs at start.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  /** Default `~/.db-toolkit/ai/ai.db`; an Electron app passes a file in its user-data folder. */
+  readonly databasePath?: string | undefined
+  /** Default: `DBTK_AI_MASTER_KEY`, else the key file `ai.key` beside the database. */
+  readonly keyStore?: Layer.Layer<KeyStore> | undefined
+  readonly metrics?: MetricsRepoSql.Options | undefined
+  /** Import DB Toolkit's `.env` settings at start (idempotent); off when undefined. */
+  readonly migrateEnv?: EnvMigration.MigrationOptions | undefined
+}
+
+/**
+ * What the stack provides.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | Budget.Budget | AiEvents
+
+/**
+ * What building the stack can fail with (a database, key or settings problem).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type StackError = Database.DatabaseError | SettingsError | KeyStoreError | MetricsError | EnvMigration.MigrationError
+
+/**
+ * The whole library as one Layer.
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Services, StackError, HttpClient.HttpClient> => {
+  const path = options.databasePath ?? Database.defaultPath()
+  const db = Database.layer({ filename: path })
+  const settings = SettingsSql.layer.pipe(Layer.provide(options.keyStore ?? KeyStores.layerDefault(path)))
+  const migrate = options.migrateEnv === undefined
+    ? Layer.empty
+    : Layer.effectDiscard(Effect.catchTags(EnvMigration.fromEnv(options.migrateEnv), {
+      // A .env whose values do not validate is reported, and the app still starts.
+      ConfigInvalid: (e) => Effect.logWarning(`The .env settings were not imported: ${e.message}`),
+      SettingsInvalid: (e) => Effect.logWarning(`The .env settings were not imported: ${e.message}`)
+    }))
+  // The budget starts from the stored policy; the AiService updates it when the settings change.
+  const budget = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => Budget.layer(snap.settings.budget))))
+  const base = Layer.mergeAll(settings, MetricsRepoSql.layer(options.metrics), eventsLayer).pipe(Layer.provideMerge(db))
+  const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, migrate).pipe(Layer.provideMerge(base))
+  return AiServiceFromSettings.layer.pipe(Layer.provideMerge(core))
+}

@@ -1,0 +1,133 @@
+/**
+ * The one entry point DB Toolkit calls (implemented by `layers/AiServiceFromSettings.ts`). For each request it reads the settings, gets the
+ * providers from the registry, checks the budget, runs the guarded fallback chain, records one
+ * metrics row per attempt and returns the parsed answer with who served it, the attempts, latency,
+ * token usage and cost. It also tells a UI what it needs to be provider-aware: the active and
+ * serving provider, each provider's health, limits and limitations, and a stream of events.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, Schema, type Stream } from "effect"
+import type * as AiError from "../domain/AiError.js"
+import type { BudgetExceeded, BudgetStatus } from "../domain/Budget.js"
+import type * as Cost from "../domain/Cost.js"
+import type * as Pricing from "../domain/Pricing.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+import type * as SqlTask from "../domain/SqlTask.js"
+// Types only: the shapes of the resilience machinery a status screen shows.
+import type { Limitations } from "../layers/providers/Catalog.js"
+import type { AllProvidersFailed, Attempt } from "../layers/resilience/Fallback.js"
+import type { GuardState } from "../layers/resilience/Guard.js"
+import type { ProviderStatus } from "../layers/resilience/Health.js"
+import type { AiEvent } from "./AiEvents.js"
+
+/**
+ * No provider is configured and enabled. The wording is DB Toolkit's.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class AiNotConfigured extends Schema.TaggedError<AiNotConfigured>("@db-toolkit/ai/AiNotConfigured")("AiNotConfigured", {
+  message: Schema.String
+}) {}
+
+/**
+ * Every way a request can fail.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export type AiServiceError = AiError.AiError | AllProvidersFailed | BudgetExceeded | AiNotConfigured
+
+/**
+ * Per-request choices.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface RequestOptions {
+  /** Use only this provider: no fallback. */
+  readonly pin?: ProviderId | undefined
+}
+
+/**
+ * A served answer.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Answer<R> {
+  readonly result: R
+  /** Who served it (also in `result.meta.provider`). */
+  readonly provider: ProviderId
+  readonly model: string
+  /** Whether a provider failed before this one served. */
+  readonly fallback: boolean
+  /** The failed attempts at other providers, in order. */
+  readonly failed: ReadonlyArray<Attempt>
+  readonly latencyMs: number
+  readonly usage: SqlTask.Usage
+  readonly cost: Pricing.Cost
+  /** The estimate made before sending. */
+  readonly estimate: Cost.Estimate | undefined
+}
+
+/**
+ * A provider as a settings screen or status bar shows it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ProviderView {
+  readonly id: ProviderId
+  readonly displayName: string
+  readonly configured: boolean
+  readonly enabled: boolean
+  readonly active: boolean
+  readonly model: string | undefined
+  /** Why its stored configuration cannot be used, if it cannot. */
+  readonly problem: string | undefined
+  readonly health: ProviderStatus | undefined
+  readonly guard: GuardState | undefined
+  readonly limitations: Limitations & { readonly contextWindow: number | undefined }
+}
+
+/**
+ * Everything a UI needs to be provider-aware.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Status {
+  readonly activeProvider: ProviderId | undefined
+  /** The provider that served the last request, when it was not the active one (a fallback). */
+  readonly fallbackServing: ProviderId | undefined
+  readonly lastServedBy: ProviderId | undefined
+  readonly providers: ReadonlyArray<ProviderView>
+  readonly budget: BudgetStatus | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Service {
+  readonly generateSql: (request: SqlTask.GenerateSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.GenerateSqlResult>, AiServiceError>
+  readonly explainSql: (request: SqlTask.ExplainSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ExplainSqlResult>, AiServiceError>
+  readonly optimizeSql: (request: SqlTask.OptimizeSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.OptimizeSqlResult>, AiServiceError>
+  readonly fixSql: (request: SqlTask.FixSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.FixSqlResult>, AiServiceError>
+  readonly run: <T extends SqlTask.SqlTask>(task: T, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ResultFor<T>>, AiServiceError>
+  /** Text as it arrives, then the parsed result. */
+  readonly stream: (task: SqlTask.SqlTask, options?: RequestOptions) => Stream.Stream<SqlTask.StreamEvent, AiServiceError>
+  /** What a request would cost, before it is sent. */
+  readonly estimate: (task: SqlTask.SqlTask, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
+  readonly status: Effect.Effect<Status>
+  /** Fallbacks, providers down, disabled or recovered, budgets near their limit. */
+  readonly events: Stream.Stream<AiEvent>
+}
+
+/**
+ * @since 0.1.0
+ * @category Context
+ */
+export class AiService extends Context.Tag("@db-toolkit/ai/AiService")<AiService, Service>() {}
