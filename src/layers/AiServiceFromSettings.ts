@@ -15,6 +15,7 @@ import type { AppSettings } from "../domain/Settings.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import { AiEvents } from "../services/AiEvents.js"
 import type * as AiProvider from "../services/AiProvider.js"
+import * as AiProviderModule from "../services/AiProvider.js"
 import { AiNotConfigured, AiService, type Answer, type ProviderView, type RequestOptions, type Service, type Status } from "../services/AiService.js"
 import { Budget } from "../services/Budget.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
@@ -150,9 +151,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           at: new Date(now)
         }))
 
-    const run = <T extends SqlTask.SqlTask>(task: T, options: RequestOptions = {}) =>
+    const run = <T extends SqlTask.SqlTask>(input: T, options: RequestOptions = {}) =>
       Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
+        const task = yield* AiProviderModule.validateTask(service.provider, input)
         const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         const start = yield* Clock.currentTimeMillis
@@ -180,12 +182,13 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         }))
         return answer
       }).pipe(Effect.tapError((error) =>
-        Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: task._tag, outcome: error._tag }))
+        Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: input._tag, outcome: error._tag }))
       ))
 
-    const stream = (task: SqlTask.SqlTask, options: RequestOptions = {}) =>
+    const stream = (input: SqlTask.SqlTask, options: RequestOptions = {}) =>
       Stream.unwrap(Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
+        const task = yield* AiProviderModule.validateTask(service.provider, input)
         const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         return built.chain.stream(task, options).pipe(
@@ -234,8 +237,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       fixSql: (request, options) => run(SqlTask.fix(request), options) as never,
       run,
       stream,
-      estimate: (task, options = {}) =>
-        Effect.flatMap(ready(options.pin), ({ service, snapshot }) => estimateWith(service, task, snapshot.settings.priceOverrides)),
+      estimate: (input, options = {}) =>
+        Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
+          Effect.flatMap(AiProviderModule.validateTask(service.provider, input), (task) =>
+            estimateWith(service, task, snapshot.settings.priceOverrides))),
       status,
       events: events.stream
     }

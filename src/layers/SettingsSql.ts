@@ -208,13 +208,15 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
       lock.withPermits(1)(Effect.gen(function*() {
         const entry = catalog[id]
         const existing = state.providers.get(id)
-        const config: Record<string, unknown> = {}
+        // Fields given replace the stored ones (null removes one); the rest stay as they were.
+        const config: Record<string, unknown> = { ...existing?.config }
         const secrets: Array<readonly [string, Redacted.Redacted<string> | null]> = []
         for (const [k, v] of Object.entries(input)) {
           if (entry.secretFields.includes(k)) {
             const s = toSecret(v)
             if (s !== undefined) secrets.push([k, s])
-          } else if (v !== undefined) config[k] = v
+          } else if (v === null) delete config[k]
+          else if (v !== undefined) config[k] = v
         }
         const kept = (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
         const present = [...kept, ...secrets.filter(([, v]) => v !== null).map(([k]) => k)]

@@ -156,7 +156,17 @@ const decoders = {
   FixSql: Schema.decodeUnknownEither(SqlTask.FixSqlRequest)
 } as const
 
-// Requests may come from JavaScript (IPC) with any shape: check them here, once for all providers.
+/**
+ * Checks a task that may come from JavaScript (IPC) with any shape, and normalizes it (the schema
+ * context to its canonical form, the dialect from DB Toolkit's `db_type`). Every provider does
+ * this before building its prompt; callers that need the prompt first (estimates) do it too.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const validateTask = <T extends SqlTask.SqlTask>(provider: ProviderId, task: T): Effect.Effect<T, AiError.InvalidRequest> =>
+  validate(provider, task) as Effect.Effect<T, AiError.InvalidRequest>
+
 const validate = (provider: ProviderId, task: SqlTask.SqlTask): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
   const decoded = decoders[task._tag](task)
   if (decoded._tag === "Right") return Effect.succeed({ ...decoded.right, _tag: task._tag } as SqlTask.SqlTask)

@@ -109,8 +109,9 @@ export interface Service {
   /** The provider's config input with its secrets decrypted (as `Redacted`), ready to build it. */
   readonly providerInput: (id: ProviderId) => Effect.Effect<Record<string, unknown>, ProviderNotConfigured | ConfigInvalid | SettingsError>
   /**
-   * Validates and stores a provider's configuration (JSON form). A secret field left out keeps
-   * the stored one, so a settings screen need not show keys to edit the model.
+   * Validates and stores a provider's configuration (JSON form). Fields given replace the stored
+   * ones (`null` removes a field or an optional secret); fields left out keep their stored value,
+   * secrets included, so a settings screen need not show keys to edit the model.
    */
   readonly saveProvider: (
     id: ProviderId,

@@ -183,7 +183,7 @@ describe("Settings on SQLite", () => {
         }))
     }))
 
-  it.scoped("a secret left out keeps the stored one; null clears an optional one", () =>
+  it.scoped("fields left out keep their stored values, secrets included; null clears one", () =>
     Effect.gen(function*() {
       const file = yield* dbFile
       yield* withSettings(file, (s) =>
@@ -192,7 +192,10 @@ describe("Settings on SQLite", () => {
           yield* s.saveProvider("openai", { model: "gpt-4o" })
           const back = yield* s.providerInput("openai")
           expect(back.model).toBe("gpt-4o")
+          expect(back.organization).toBe("org-1")
           expect(Redacted.value(back.apiKey as Redacted.Redacted<string>)).toBe(secrets.openai)
+          yield* s.saveProvider("openai", { organization: null })
+          expect((yield* s.providerInput("openai")).organization).toBeUndefined()
           yield* s.saveProvider("ollama", { ...samples.ollama, baseUrl: "https://ollama.example.com", apiKey: "ollama-SECRET-6" })
           yield* s.saveProvider("ollama", { ...samples.ollama, apiKey: null })
           expect((yield* s.provider("ollama")).secrets).toEqual([])
