@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import { HttpClientRequest, type HttpClient } from "@effect/platform"
-import { Effect, Layer, Redacted, Schema, Stream } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "./OpenAiWire.js"
@@ -280,16 +280,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       provider: "azure-openai",
       model: config.deployment,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
-      complete: (request) =>
-        Effect.flatMap(
-          wire.json(chatRequest(request, false), OpenAiWire.Response),
-          (exchange) => OpenAiWire.completion(exchange, "azure-openai", config.deployment)
-        ),
-      completeStream: (request) =>
-        Stream.unwrap(
-          Effect.map(wire.open(chatRequest(request, true)), (response) =>
-            OpenAiWire.chunks(wire, wire.body(response), "azure-openai", config.deployment, wire.requestId(response.headers)))
-        ),
+      ...OpenAiWire.chat(wire, "azure-openai", config.deployment, chatRequest),
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
       listModels

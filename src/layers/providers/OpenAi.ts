@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { HttpClientRequest, type HttpClient } from "@effect/platform"
-import { Effect, Layer, type Redacted, Schema, Stream } from "effect"
+import { Effect, Layer, type Redacted, Schema } from "effect"
 import type { ConfigInvalid } from "../../domain/AiError.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "./OpenAiWire.js"
@@ -140,16 +140,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       provider: "openai",
       model: config.model,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
-      complete: (request) =>
-        Effect.flatMap(
-          wire.json(chatRequest(request, false), OpenAiWire.Response),
-          (exchange) => OpenAiWire.completion(exchange, "openai", config.model)
-        ),
-      completeStream: (request) =>
-        Stream.unwrap(
-          Effect.map(wire.open(chatRequest(request, true)), (response) =>
-            OpenAiWire.chunks(wire, wire.body(response), "openai", config.model, wire.requestId(response.headers)))
-        ),
+      ...OpenAiWire.chat(wire, "openai", config.model, chatRequest),
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection: AiProvider.connectionTestByModelList("openai", config.model, listModels),
       listModels

@@ -9,7 +9,8 @@
 import { Effect, Either, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
-import type { ChatChunk, ChatCompletion, ChatRequest } from "../../services/AiProvider.js"
+import type { HttpClientRequest } from "@effect/platform"
+import type { ChatChunk, ChatCompletion, ChatModel, ChatRequest } from "../../services/AiProvider.js"
 import * as Sse from "./Sse.js"
 import * as Wire from "./Wire.js"
 
@@ -276,3 +277,24 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
   }
   return Wire.byStatus(info, said, code, target.model)
 }
+
+/**
+ * The whole and streamed chat calls of an OpenAI-family endpoint, given how to build its request.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const chat = (
+  wire: Wire.Wire,
+  provider: AiError.AiError["provider"],
+  model: string,
+  request: (chat: ChatRequest, stream: boolean) => HttpClientRequest.HttpClientRequest
+): { readonly complete: ChatModel["complete"]; readonly completeStream: ChatModel["completeStream"] } => ({
+  complete: (chatRequest) =>
+    Effect.flatMap(wire.json(request(chatRequest, false), Response), (exchange) => completion(exchange, provider, model)),
+  completeStream: (chatRequest) =>
+    Stream.unwrap(
+      Effect.map(wire.open(request(chatRequest, true)), (response) =>
+        chunks(wire, wire.body(response), provider, model, wire.requestId(response.headers)))
+    )
+})

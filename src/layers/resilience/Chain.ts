@@ -135,23 +135,34 @@ export const make = (options: {
     const { observe } = options
     // Each attempt (retries included) gets its span and, when observed, its record; both wrap the
     // attempt with its time limit applied, so a timed-out attempt is a Timeout there.
+    const report = (
+      service: AiProvider.Service,
+      task: SqlTask,
+      index: number,
+      attempt: number,
+      startedAt: number,
+      outcome: AttemptInfo["outcome"],
+      timeToFirstTokenMs?: number
+    ) =>
+      Effect.flatMap(Clock.currentTimeMillis, (end) =>
+        observe!({
+          provider: service.provider,
+          model: service.model,
+          task,
+          attempt,
+          fallback: index > 0,
+          startedAt,
+          latencyMs: end - startedAt,
+          timeToFirstTokenMs,
+          outcome
+        }))
+
     const attemptAround = <T extends SqlTask>(service: AiProvider.Service, task: T, index: number) => {
       let attempt = 0
       return (timed: Effect.Effect<ResultFor<T>, AiError.AiError>) => {
         const observed = observe === undefined ? timed : Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
           const n = ++attempt
-          return Effect.onExit(timed, (exit) =>
-            Effect.flatMap(Clock.currentTimeMillis, (end) =>
-              observe({
-                provider: service.provider,
-                model: service.model,
-                task,
-                attempt: n,
-                fallback: index > 0,
-                startedAt,
-                latencyMs: end - startedAt,
-                outcome: outcomeOf(exit, (r) => r)
-              })))
+          return Effect.onExit(timed, (exit) => report(service, task, index, n, startedAt, outcomeOf(exit, (r) => r)))
         })
         return Telemetry.attempt(service, task, observed)
       }
@@ -172,18 +183,7 @@ export const make = (options: {
                 : Effect.void
             ),
             Stream.ensuringWith((exit) =>
-              Effect.flatMap(Clock.currentTimeMillis, (end) =>
-                observe({
-                  provider: service.provider,
-                  model: service.model,
-                  task,
-                  attempt: n,
-                  fallback: index > 0,
-                  startedAt,
-                  latencyMs: end - startedAt,
-                  timeToFirstTokenMs: firstText,
-                  outcome: outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, () => result)
-                })))
+              report(service, task, index, n, startedAt, outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, () => result), firstText))
           )
         }))
         return Telemetry.attemptStream(service, task, observed)
