@@ -92,6 +92,9 @@ export * as Database from "./layers/Database.js"
 /** Master-key store contract. @since 0.1.0 */
 export * as KeyStore from "./services/KeyStore.js"
 
+/** AES-256-GCM for stored secrets; `generateKey` for a new master key. @since 0.1.0 */
+export * as Crypto from "./layers/Crypto.js"
+
 /** Master-key stores: environment, key file, functions. @since 0.1.0 */
 export * as KeyStores from "./layers/KeyStores.js"
 
