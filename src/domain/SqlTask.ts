@@ -125,18 +125,26 @@ export type SqlTask = typeof SqlTask.Type
 export type SqlTaskTag = SqlTask["_tag"]
 
 /**
+ * The task of one kind.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export type TaskOf<Tag extends SqlTaskTag> = Extract<SqlTask, { readonly _tag: Tag }>
+
+/**
  * Task constructors.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const generate = (request: GenerateSqlRequest): SqlTask => ({ _tag: "GenerateSql", ...request })
+export const generate = (request: GenerateSqlRequest): TaskOf<"GenerateSql"> => ({ ...request, _tag: "GenerateSql" })
 /** @since 0.1.0 @category Constructors */
-export const explain = (request: ExplainSqlRequest): SqlTask => ({ _tag: "ExplainSql", ...request })
+export const explain = (request: ExplainSqlRequest): TaskOf<"ExplainSql"> => ({ ...request, _tag: "ExplainSql" })
 /** @since 0.1.0 @category Constructors */
-export const optimize = (request: OptimizeSqlRequest): SqlTask => ({ _tag: "OptimizeSql", ...request })
+export const optimize = (request: OptimizeSqlRequest): TaskOf<"OptimizeSql"> => ({ ...request, _tag: "OptimizeSql" })
 /** @since 0.1.0 @category Constructors */
-export const fix = (request: FixSqlRequest): SqlTask => ({ _tag: "FixSql", ...request })
+export const fix = (request: FixSqlRequest): TaskOf<"FixSql"> => ({ ...request, _tag: "FixSql" })
 
 // ---------------------------------------------------------------------------
 // Results

@@ -230,11 +230,15 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       } satisfies Status
     })
 
+    // Build the chain at start (in the background) so health checks and status are there before
+    // the first request.
+    yield* Effect.forkScoped(Effect.ignore(chain))
+
     return {
-      generateSql: (request, options) => run(SqlTask.generate(request), options) as never,
-      explainSql: (request, options) => run(SqlTask.explain(request), options) as never,
-      optimizeSql: (request, options) => run(SqlTask.optimize(request), options) as never,
-      fixSql: (request, options) => run(SqlTask.fix(request), options) as never,
+      generateSql: (request, options) => run(SqlTask.generate(request), options),
+      explainSql: (request, options) => run(SqlTask.explain(request), options),
+      optimizeSql: (request, options) => run(SqlTask.optimize(request), options),
+      fixSql: (request, options) => run(SqlTask.fix(request), options),
       run,
       stream,
       estimate: (input, options = {}) =>
