@@ -4,7 +4,7 @@
  * scenarios run on TestClock while the HTTP is real.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Layer, Logger, LogLevel, Schema, type Scope, Stream, TestClock } from "effect"
+import { Chunk, Clock, Effect, Fiber, Layer, Logger, LogLevel, Schema, type Scope, Stream, TestClock } from "effect"
 import type * as AiError from "../../../src/domain/AiError.js"
 import * as Resilience from "../../../src/domain/Resilience.js"
 import * as Chain from "../../../src/layers/resilience/Chain.js"
@@ -49,14 +49,19 @@ const provide = <A, E>(effect: Effect.Effect<A, E, Scope.Scope | AiEvents.AiEven
 const generate = { _tag: "GenerateSql" as const, prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" as const }
 const realWait = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
 
-/** Waits (in real time) until some fiber sleeps on the TestClock, e.g. a retry waiting its turn. */
-const untilSleeping = (count = 1) =>
+/**
+ * Waits (in real time) until some fiber sleeps on the TestClock until `ms` from now, e.g. a retry
+ * waiting its turn. Other timers (deadlines, attempt limits) are pending too, so the wake-up time
+ * is what tells this sleep apart.
+ */
+const untilSleepingFor = (ms: number) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 400; i++) {
-      if ((yield* TestClock.sleeps()).length >= count) return
+    for (let i = 0; i < 2000; i++) {
+      const now = yield* Clock.currentTimeMillis
+      if (Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(now + ms)) return
       yield* realWait(5)
     }
-    throw new Error("nothing went to sleep on the TestClock")
+    throw new Error(`nothing went to sleep for ${ms} ms on the TestClock`)
   })
 
 /** Waits (in real time) until a condition holds. */
@@ -84,7 +89,7 @@ describe("the guarded chain over loopback", () => {
       const { anthropicEmu, chain, openaiEmu } = yield* setup({ policy: { retry: { maxRetries: 2 } } })
       openaiEmu.script({ fault: { _tag: "Error", kind: "rate-limit", retryAfterSeconds: 2 } })
       const fiber = yield* Effect.fork(chain.run(generate))
-      yield* untilSleeping()
+      yield* untilSleepingFor(2000)
       yield* TestClock.adjust("1999 millis")
       expect(openaiEmu.chatRequests()).toHaveLength(1)
       yield* TestClock.adjust("1 millis")
@@ -117,10 +122,10 @@ describe("the guarded chain over loopback", () => {
       openaiEmu.script({ latencyMs: 30_000 })
       const fiber = yield* Effect.fork(chain.run(generate))
       yield* until(() => openaiEmu.inFlight() === 1)
-      yield* untilSleeping()
+      yield* untilSleepingFor(1000)
       yield* TestClock.adjust("1 second")
       yield* until(() => openaiEmu.inFlight() === 0) // the client hung up on the slow attempt
-      yield* untilSleeping()
+      yield* untilSleepingFor(100)
       yield* TestClock.adjust("100 millis")
       const served = yield* Fiber.join(fiber)
       expect(served.provider).toBe("openai")
@@ -222,12 +227,12 @@ describe("the guarded chain over loopback", () => {
       const state = () => Effect.map(chain.health.statuses, (m) => m.get("openai")?.state)
       const checks = () => openaiEmu.requests.filter((r) => r.kind === "models").length
       yield* until(() => checks() === 1)
-      yield* untilSleeping()
+      yield* untilSleepingFor(60_000)
       expect(yield* state()).toBe("down")
       for (const n of [2, 3]) {
         yield* TestClock.adjust("60 seconds")
         yield* until(() => checks() === n)
-        yield* untilSleeping()
+        yield* untilSleepingFor(60_000)
       }
       expect(yield* state()).toBe("disabled")
       expect(events.map((e) => e._tag)).toContain("ProviderDisabled")
@@ -238,7 +243,7 @@ describe("the guarded chain over loopback", () => {
       expect(openaiEmu.chatRequests()).toHaveLength(0)
       yield* TestClock.adjust("60 seconds")
       yield* until(() => checks() === 4)
-      yield* untilSleeping()
+      yield* untilSleepingFor(60_000)
       expect(yield* state()).toBe("healthy")
       expect(events.map((e) => e._tag)).toEqual(["ProviderDown", "ProviderDisabled", "ProviderEnabled", "ProviderRecovered"])
       expect((yield* chain.run(generate)).provider).toBe("openai")
