@@ -152,5 +152,8 @@ export * as AiServiceFromSettings from "./layers/AiServiceFromSettings.js"
 /** Everything composed in one Layer. @since 0.1.0 */
 export * as AiStack from "./layers/AiStack.js"
 
+/** Drop-in Electron IPC handlers for DB Toolkit's `ai:*` channels. @since 0.1.0 */
+export * as IpcHandlers from "./ipc/handlers.js"
+
 /** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
 export * as Testing from "./testing/index.js"

@@ -35,12 +35,15 @@ export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClien
       )
     })
 
-  // Secrets the caller left out come from the stored configuration.
+  // What a test is given goes over the stored configuration, as a save would (`null` removes).
   const withStoredSecrets = (id: ProviderId, input: Readonly<Record<string, unknown>>) =>
     settings.providerInput(id).pipe(
       Effect.map((stored) => {
-        const merged: Record<string, unknown> = { ...input }
-        for (const f of catalog[id].secretFields) if (merged[f] === undefined && stored[f] !== undefined) merged[f] = stored[f]
+        const merged: Record<string, unknown> = { ...stored }
+        for (const [k, v] of Object.entries(input)) {
+          if (v === null) delete merged[k]
+          else if (v !== undefined) merged[k] = v
+        }
         return merged
       }),
       Effect.catchTag("ProviderNotConfigured", () => Effect.succeed({ ...input })),

@@ -29,7 +29,7 @@ export interface Service {
     input: Readonly<Record<string, unknown>>,
     options?: { readonly validate?: boolean | undefined; readonly enabled?: boolean | undefined }
   ) => Effect.Effect<AiProvider.ConnectionTest | undefined, ConfigInvalid | SettingsInvalid | SettingsError | AiError>
-  /** Tests a configuration without saving it (secrets left out are taken from the stored ones). */
+  /** Tests a configuration without saving it (fields left out, secrets included, are the stored ones). */
   readonly test: (
     id: ProviderId,
     input?: Readonly<Record<string, unknown>> | undefined

@@ -1,0 +1,466 @@
+/**
+ * The responses of DB Toolkit's `ai:*` channels, field for field: every field its screens read
+ * (even the ones DB Toolkit filled with constants), the empty fields of its error shapes, and its
+ * error wording. Where the library knows better than the constants (the parsed explanation, the
+ * optimize rating, the kind of a database error) the fields carry that instead; new fields
+ * (`provider`, `model`, `usage`, `cost`, `latency_ms`, `fallback` ...) are added, none removed.
+ *
+ * @since 0.1.0
+ */
+import * as AiErrorModule from "../domain/AiError.js"
+import type { Dialect } from "../domain/Dialect.js"
+import { displayName } from "../domain/ProviderId.js"
+import type * as SchemaContext from "../domain/SchemaContext.js"
+import type * as SqlTask from "../domain/SqlTask.js"
+import type { Attempt } from "../layers/resilience/Fallback.js"
+import type { AiEvent } from "../services/AiEvents.js"
+import type { Answer } from "../services/AiService.js"
+import * as Heuristics from "./heuristics.js"
+
+/**
+ * The eleven channels DB Toolkit registers today.
+ *
+ * @since 0.1.0
+ * @category Channels
+ */
+export const channels = [
+  "ai:generate-query",
+  "ai:generate-sql",
+  "ai:explain-query",
+  "ai:optimize-query",
+  "ai:fix-query",
+  "ai:suggest-completion",
+  "ai:analyze-table",
+  "ai:analyze-schema",
+  "ai:suggest-indexes",
+  "ai:analyze-relationships",
+  "ai:generate-common-queries"
+] as const
+
+/**
+ * A legacy channel name.
+ *
+ * @since 0.1.0
+ * @category Channels
+ */
+export type Channel = typeof channels[number]
+
+/**
+ * What every handler resolves with: `success`, an `error` message when it is false, and the
+ * channel's fields.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Response {
+  readonly success: boolean
+  readonly error?: string
+  readonly [field: string]: unknown
+}
+
+// The fields DB Toolkit's error responses carry, empty, so a screen reading them finds a value.
+const emptyFields: Readonly<Record<Channel, Readonly<Record<string, unknown>>>> = {
+  "ai:generate-query": { sql: "", explanation: "" },
+  "ai:generate-sql": { sql: "", explanation: "" },
+  "ai:explain-query": { explanation: "" },
+  "ai:optimize-query": { suggestions: [] },
+  "ai:fix-query": { explanation: "", fixed_query: "" },
+  "ai:suggest-completion": { suggestions: [] },
+  "ai:analyze-table": { table_name: "", summary: "", suggestions: [] },
+  "ai:analyze-schema": { summary: "", design_patterns: [], relationships: [], optimization_suggestions: [] },
+  "ai:suggest-indexes": { index_suggestions: [] },
+  "ai:analyze-relationships": { relationships: [] },
+  "ai:generate-common-queries": { queries: [] }
+}
+
+const isLegacy = (channel: string): channel is Channel => Object.prototype.hasOwnProperty.call(emptyFields, channel)
+
+/**
+ * DB Toolkit's words for "no provider": the generate channels name its `.env` keys, the others
+ * say only "AI not configured".
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const notConfiguredMessage = (channel: string): string =>
+  channel === "ai:generate-query" || channel === "ai:generate-sql"
+    ? "AI not configured. Set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN in .env"
+    : "AI not configured"
+
+/**
+ * A failure in the channel's error shape: `{success: false, error, ...the channel's empty fields}`
+ * plus `extra`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const failure = (channel: string, error: string, extra: Readonly<Record<string, unknown>> = {}): Response => ({
+  success: false,
+  error,
+  ...(isLegacy(channel) ? emptyFields[channel] : {}),
+  ...extra
+})
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/**
+ * An error message with the provider and its HTTP status:
+ * `Incorrect API key (provider: OpenAI, status 401)`. Provider messages never contain a key.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const aiErrorMessage = (error: AiErrorModule.AiError): string =>
+  `${error.message} (provider: ${displayName[error.provider]}${error.status !== undefined ? `, status ${error.status}` : ""})`
+
+const attemptView = (a: Attempt) => ({
+  provider: a.provider,
+  error: aiErrorMessage(a.error),
+  error_kind: a.error._tag,
+  ...(a.error.status !== undefined ? { status: a.error.status } : {})
+})
+
+/**
+ * Anything a handler can fail with: a tagged error with a message.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Failure {
+  readonly _tag: string
+  readonly message: string
+}
+
+/**
+ * The message and the structured fields of a failure, as a channel answers it:
+ *
+ * - `AiNotConfigured`: DB Toolkit's wording for the channel;
+ * - a provider error: its message with the provider and status, plus `provider` and `status`
+ *   (and `field` for a configuration or request it names);
+ * - `AllProvidersFailed`: every attempt's message in order, plus `attempts`;
+ * - `BudgetExceeded`: its message, plus the limit;
+ * - anything else (bad input, settings): its message, plus `field` when it names one.
+ *
+ * `error_kind` is the error's tag (not `error_type`, which `ai:fix-query` uses for the database
+ * error it was asked to fix).
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const describe = (channel: string, error: Failure): { readonly message: string; readonly fields: Record<string, unknown> } => {
+  const kind = { error_kind: error._tag }
+  if (error._tag === "AiNotConfigured") return { message: notConfiguredMessage(channel), fields: kind }
+  const e = error as Failure & Record<string, unknown>
+  const field = typeof e["field"] === "string" ? { field: e["field"] } : {}
+  if (AiErrorModule.isAiError(error)) {
+    return {
+      message: aiErrorMessage(error),
+      fields: { ...kind, provider: error.provider, ...(error.status !== undefined ? { status: error.status } : {}), ...field }
+    }
+  }
+  if (error._tag === "AllProvidersFailed" && Array.isArray(e["attempts"])) {
+    const attempts = (e["attempts"] as ReadonlyArray<Attempt>).map(attemptView)
+    return {
+      message: attempts.length === 0 ? error.message : `All AI providers failed: ${attempts.map((a) => a.error).join("; ")}`,
+      fields: { ...kind, attempts }
+    }
+  }
+  if (error._tag === "BudgetExceeded") {
+    return {
+      message: error.message,
+      fields: { ...kind, budget: { kind: e["kind"], limit_usd: e["limitUsd"], spent_usd: e["spentUsd"], estimate_usd: e["estimateUsd"] ?? null } }
+    }
+  }
+  return { message: error.message, fields: { ...kind, ...field } }
+}
+
+/**
+ * A failure as the channel answers it (see {@link describe}).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromError = (channel: string, error: Failure, extra: Readonly<Record<string, unknown>> = {}): Response => {
+  const { fields, message } = describe(channel, error)
+  return failure(channel, message, { ...fields, ...extra })
+}
+
+/**
+ * What a handler answers for a defect (a bug, never an expected failure): still a response.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromDefect = (channel: string, defect: unknown): Response => {
+  const detail = defect instanceof Error ? defect.message : typeof defect === "string" ? defect : "unknown error"
+  return failure(channel, `Internal error in the AI service: ${detail}`, { error_kind: "Defect" })
+}
+
+/**
+ * What a handler answers when the runtime cannot run it: the AI stack failed to start (its
+ * database or key store) or was shut down.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const unavailable = (channel: string, reason: unknown): Response => {
+  const detail = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "unknown error"
+  return failure(channel, `The AI service is not available: ${detail}`, { error_kind: "Unavailable" })
+}
+
+// ---------------------------------------------------------------------------
+// Served answers
+// ---------------------------------------------------------------------------
+
+/**
+ * Who served an answer and what it took: provider, model, token usage, cost (`usd` null when the
+ * price is unknown), latency, whether a fallback served it and the providers that failed first.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const servedBy = (answer: Answer<unknown>): Record<string, unknown> => ({
+  provider: answer.provider,
+  provider_name: displayName[answer.provider],
+  model: answer.model,
+  usage: { input_tokens: answer.usage.inputTokens, output_tokens: answer.usage.outputTokens },
+  cost: { usd: answer.cost.usd ?? null, source: answer.cost.source },
+  latency_ms: answer.latencyMs,
+  fallback: answer.fallback,
+  failed_providers: answer.failed.map(attemptView)
+})
+
+/**
+ * `ai:generate-query` / `ai:generate-sql`. The explanation is the model's sentence about its SQL
+ * (DB Toolkit's constant when it wrote none). An answer without SQL (the model asked for more
+ * information) is a failure whose error is the model's words.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const generated = (channel: string, answer: Answer<SqlTask.GenerateSqlResult>): Response => {
+  const r = answer.result
+  if (r.sql.trim() === "") {
+    const words = (r.explanation ?? r.raw).trim()
+    return failure(channel, words === "" ? "The AI model returned no SQL" : words, { error_kind: "NoSql", ...servedBy(answer) })
+  }
+  return {
+    success: true,
+    sql: r.sql,
+    explanation: r.explanation ?? "Query generated from natural language",
+    confidence: "high",
+    ...servedBy(answer)
+  }
+}
+
+/**
+ * `ai:explain-query`: the explanation, and the statement's complexity from its structure (DB
+ * Toolkit always said `medium`).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const explained = (answer: Answer<SqlTask.ExplainSqlResult>, sql: string): Response => ({
+  success: true,
+  explanation: answer.result.explanation,
+  complexity: Heuristics.sqlComplexity(sql),
+  ...servedBy(answer)
+})
+
+const assessment = { good: "Good", fair: "Fair", poor: "Poor" } as const
+
+/**
+ * `ai:optimize-query`: the parsed suggestions (DB Toolkit sent the raw answer as the only one),
+ * the optimized statement (the original when nothing changed), the rating as the assessment
+ * (`Analyzed` without one), and the recommended indexes as improvements.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const optimized = (answer: Answer<SqlTask.OptimizeSqlResult>): Response => {
+  const r = answer.result
+  return {
+    success: true,
+    suggestions: r.suggestions,
+    optimized_query: r.optimizedSql,
+    performance_assessment: r.rating ? assessment[r.rating] : "Analyzed",
+    improvements: r.indexRecommendations.map((i) => (i.reason ? `${i.statement} -- ${i.reason}` : i.statement)),
+    rating: r.rating ?? null,
+    changed: r.changed,
+    index_recommendations: r.indexRecommendations.map((i) => ({ statement: i.statement, reason: i.reason ?? null })),
+    ...servedBy(answer)
+  }
+}
+
+/**
+ * `ai:fix-query`: the cause as the explanation (the raw answer when the model named none), the
+ * fixed statement, and the kind of the database error (DB Toolkit always said `syntax`). An
+ * answer without SQL is a failure: accepting an empty fix would empty the editor.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fixed = (answer: Answer<SqlTask.FixSqlResult>, errorMessage: string): Response => {
+  const r = answer.result
+  const explanation = r.cause.trim() !== "" ? r.cause : r.raw.trim()
+  if (r.fixedSql.trim() === "") {
+    return failure("ai:fix-query", explanation === "" ? "The AI model returned no fixed query" : explanation, {
+      error_kind: "NoSql",
+      ...servedBy(answer)
+    })
+  }
+  return {
+    success: true,
+    explanation,
+    fixed_query: r.fixedSql,
+    error_type: Heuristics.errorType(errorMessage),
+    changes: r.changes,
+    ...servedBy(answer)
+  }
+}
+
+/**
+ * `ai:analyze-table`: the model's description of the table as `summary` and its first sentence
+ * as `purpose`, with the rule-based parts DB Toolkit left empty filled in: index recommendations
+ * (as statements), common queries (as SQL text, which its table screen renders), likely
+ * relationships, and the `index_suggestions` and `potential_issues` that screen expects.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const tableAnalysis = (
+  table: SchemaContext.Table,
+  dialect: Dialect,
+  answer: Answer<SqlTask.ExplainSqlResult>
+): Response => {
+  const summary = answer.result.explanation
+  const indexes = Heuristics.suggestIndexes(table)
+  const issues = Heuristics.tableIssues(table)
+  const related = Heuristics.relationships([table])
+    .map(Heuristics.formatRelationship)
+  const guessed = table.columns
+    .filter((c) => /_id$/i.test(c.name) && !related.some((r) => r.startsWith(`${table.name}.${c.name} `)))
+    .map((c) => `${table.name}.${c.name} likely references the id of a ${c.name.slice(0, -3)} table`)
+  return {
+    success: true,
+    table_name: table.name,
+    summary,
+    purpose: Heuristics.firstSentence(summary) ?? "Data storage and retrieval",
+    suggestions: [...indexes.map((i) => i.reason), ...issues],
+    common_queries: Heuristics.commonQueries(table, dialect).slice(0, 5).map((q) => q.query),
+    index_recommendations: indexes.map((i) => Heuristics.createIndexStatement(table.name, i, dialect)),
+    relationship_suggestions: [...related, ...guessed],
+    index_suggestions: indexes.map((i) => i.reason),
+    potential_issues: issues,
+    ...servedBy(answer)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rule-based channels
+// ---------------------------------------------------------------------------
+
+/**
+ * `ai:analyze-schema`, or its "No tables found in schema" failure.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const schemaAnalysis = (schemaName: string, tables: ReadonlyArray<SchemaContext.Table>): Response => {
+  const analysis = Heuristics.analyzeSchema(schemaName, tables)
+  return analysis === undefined
+    ? failure("ai:analyze-schema", "No tables found in schema", { schema_name: schemaName })
+    : { success: true, ...analysis }
+}
+
+/**
+ * `ai:suggest-indexes`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const indexSuggestions = (table: SchemaContext.Table, queryPatterns: unknown, dialect: Dialect): Response => {
+  const suggestions = Heuristics.suggestIndexes(table, queryPatterns)
+  return {
+    success: true,
+    table_name: table.name,
+    index_suggestions: suggestions,
+    performance_impact: Heuristics.performanceImpact(suggestions),
+    statements: suggestions.map((s) => Heuristics.createIndexStatement(table.name, s, dialect))
+  }
+}
+
+/**
+ * `ai:analyze-relationships`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const relationshipAnalysis = (tables: ReadonlyArray<SchemaContext.Table>): Response => {
+  const relationships = Heuristics.relationships(tables)
+  return { success: true, relationships, total_suggestions: relationships.length }
+}
+
+/**
+ * `ai:generate-common-queries`: the first five templates and how many there were.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const commonQueries = (table: SchemaContext.Table, dialect: Dialect): Response => {
+  const queries = Heuristics.commonQueries(table, dialect)
+  return { success: true, table_name: table.name, queries: queries.slice(0, 5), total_generated: queries.length }
+}
+
+/**
+ * `ai:suggest-completion`: DB Toolkit's fixed list.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const completion = (): Response => ({ success: true, suggestions: Heuristics.completions, context: "basic" })
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+/**
+ * An event as `ai:events:recent` lists it: plain data (an error becomes its message).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type EventView = Readonly<Record<string, unknown>> & { readonly type: AiEvent["_tag"]; readonly at: number }
+
+/**
+ * Turns an event into plain data a renderer can receive.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const eventView = (event: AiEvent): EventView => {
+  switch (event._tag) {
+    case "FallbackTaken":
+      return {
+        type: event._tag,
+        at: event.at,
+        from: event.from,
+        to: event.to,
+        error: aiErrorMessage(event.error),
+        error_kind: event.error._tag,
+        ...(event.error.status !== undefined ? { status: event.error.status } : {})
+      }
+    case "ProviderDown":
+      return { type: event._tag, at: event.at, provider: event.provider, error: event.error }
+    case "ProviderDisabled":
+      return { type: event._tag, at: event.at, provider: event.provider, reason: event.reason }
+    case "ProviderRecovered":
+    case "ProviderEnabled":
+      return { type: event._tag, at: event.at, provider: event.provider }
+    case "BudgetNearLimit":
+      return { type: event._tag, at: event.at, kind: event.kind, spent_usd: event.spentUsd, limit_usd: event.limitUsd }
+  }
+}
+

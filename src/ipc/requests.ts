@@ -1,0 +1,290 @@
+/**
+ * Reading what DB Toolkit's renderer sends over `ipcRenderer.invoke`. Every channel has been
+ * called in more than one way over the app's history (positional arguments, an object with
+ * snake_case keys, camelCase keys in `ai:analyze-table`), so each reader accepts all of them and
+ * returns one plain shape. Nothing here fails: missing fields are `undefined`, and the handlers
+ * decide what a missing field means.
+ *
+ * @since 0.1.0
+ */
+import { Either, Schema } from "effect"
+import * as ProviderIdModule from "../domain/ProviderId.js"
+import type { ProviderId } from "../domain/ProviderId.js"
+import * as SchemaContext from "../domain/SchemaContext.js"
+
+/**
+ * An IPC payload the handlers cannot use; `field` names the argument.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export class InvalidIpcInput extends Schema.TaggedError<InvalidIpcInput>("@db-toolkit/ai/InvalidIpcInput")("InvalidIpcInput", {
+  field: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * The arguments of one `invoke`, after the event.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Args = ReadonlyArray<unknown>
+
+type Obj = Readonly<Record<string, unknown>>
+
+/**
+ * Whether a value is a plain object (the object argument style), not an array or a primitive.
+ *
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isObject = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const pick = (o: Obj, keys: ReadonlyArray<string>): unknown => {
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k]
+  return undefined
+}
+
+/**
+ * A string argument (numbers, such as numeric connection ids, become strings).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const text = (u: unknown): string | undefined =>
+  typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? String(u) : undefined
+
+const CONNECTION = ["connection_id", "connectionId"]
+const DB_TYPE = ["db_type", "dbType"]
+const SCHEMA = ["schema_context", "schemaContext", "schema"]
+const QUERY = ["query", "sql"]
+const TABLE_NAME = ["table_name", "tableName"]
+
+/**
+ * Where a request runs: the connection (to look its database type up) or an explicit type.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Target {
+  readonly connectionId: string | undefined
+  readonly dbType: string | undefined
+}
+
+const targetOf = (o: Obj): Target => ({ connectionId: text(pick(o, CONNECTION)), dbType: text(pick(o, DB_TYPE)) })
+
+/**
+ * `ai:generate-query` / `ai:generate-sql`: `{natural_language, connection_id, schema_context}`
+ * (what the chat panel sends) or `(naturalLanguage, schemaContext, dbType)`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const generate = (args: Args): Target & { readonly prompt: string | undefined; readonly schema: unknown } => {
+  const [a0, a1, a2] = args
+  if (isObject(a0)) {
+    return { ...targetOf(a0), prompt: text(pick(a0, ["natural_language", "naturalLanguage", "prompt", "question"])), schema: pick(a0, SCHEMA) }
+  }
+  return { connectionId: undefined, dbType: text(a2), prompt: text(a0), schema: a1 }
+}
+
+/**
+ * `ai:explain-query`: `{query, connection_id, schema_context}` or the older
+ * `(query, dbType, schemaContext)`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const explain = (args: Args): Target & { readonly query: string | undefined; readonly schema: unknown } => {
+  const [a0, a1, a2] = args
+  if (isObject(a0)) return { ...targetOf(a0), query: text(pick(a0, QUERY)), schema: pick(a0, SCHEMA) }
+  return { connectionId: undefined, dbType: text(a1), query: text(a0), schema: a2 }
+}
+
+/**
+ * `ai:optimize-query`: `{query, execution_plan, connection_id, schema_context}` or the older
+ * `(query, executionPlan, dbType, schemaContext)`. The plan may be text or the driver's JSON.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const optimize = (
+  args: Args
+): Target & { readonly query: string | undefined; readonly plan: unknown; readonly schema: unknown } => {
+  const [a0, a1, a2, a3] = args
+  if (isObject(a0)) {
+    return { ...targetOf(a0), query: text(pick(a0, QUERY)), plan: pick(a0, ["execution_plan", "executionPlan", "plan"]), schema: pick(a0, SCHEMA) }
+  }
+  return { connectionId: undefined, dbType: text(a2), query: text(a0), plan: a1, schema: a3 }
+}
+
+/**
+ * `ai:fix-query`: `{query, error_message, connection_id, schema_context}` (what auto-fix sends) or
+ * the older `(query, errorMessage, dbType, schemaContext)`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const fix = (
+  args: Args
+): Target & { readonly query: string | undefined; readonly errorMessage: string | undefined; readonly schema: unknown } => {
+  const [a0, a1, a2, a3] = args
+  if (isObject(a0)) {
+    return {
+      ...targetOf(a0),
+      query: text(pick(a0, QUERY)),
+      errorMessage: text(pick(a0, ["error_message", "errorMessage", "error"])),
+      schema: pick(a0, SCHEMA)
+    }
+  }
+  return { connectionId: undefined, dbType: text(a2), query: text(a0), errorMessage: text(a1), schema: a3 }
+}
+
+/**
+ * `ai:analyze-table`: `{connection_id | connectionId, table_name | tableName, columns, db_type?}`
+ * (with an optional third argument as the type, as DB Toolkit read it) or
+ * `(tableName, columns, dbType)`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const table = (args: Args): Target & { readonly tableName: string | undefined; readonly columns: unknown } => {
+  const [a0, a1, a2] = args
+  if (isObject(a0)) {
+    const t = targetOf(a0)
+    return { ...t, dbType: t.dbType ?? text(a2), tableName: text(pick(a0, TABLE_NAME)), columns: pick(a0, ["columns"]) }
+  }
+  return { connectionId: undefined, dbType: text(a2), tableName: text(a0), columns: a1 }
+}
+
+/**
+ * `ai:suggest-indexes`: `(tableName, columns, queryPatterns, dbType)` or an object with those
+ * fields.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const indexes = (
+  args: Args
+): Target & { readonly tableName: string | undefined; readonly columns: unknown; readonly queryPatterns: unknown } => {
+  const [a0, a1, a2, a3] = args
+  if (isObject(a0)) {
+    return { ...targetOf(a0), tableName: text(pick(a0, TABLE_NAME)), columns: pick(a0, ["columns"]), queryPatterns: pick(a0, ["query_patterns", "queryPatterns"]) }
+  }
+  return { connectionId: undefined, dbType: text(a3), tableName: text(a0), columns: a1, queryPatterns: a2 }
+}
+
+/**
+ * `ai:analyze-schema`: `(connectionId, schemaName, tables)` (tables as
+ * `{[t]: [{name, type, primary_key}]}` or any shape `SchemaContext.normalize` reads), or an object
+ * `{connection_id, schema_name, tables}`; an early version sent one table as
+ * `{connection_id, table_name, columns}`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const schemaAnalysis = (args: Args): Target & { readonly schemaName: string | undefined; readonly tables: unknown } => {
+  const [a0, a1, a2] = args
+  if (isObject(a0)) {
+    const name = text(pick(a0, TABLE_NAME))
+    const tables = pick(a0, ["tables"]) ?? (name !== undefined ? { [name]: pick(a0, ["columns"]) ?? [] } : undefined)
+    return { ...targetOf(a0), schemaName: text(pick(a0, ["schema_name", "schemaName"])), tables }
+  }
+  return { connectionId: text(a0), dbType: undefined, schemaName: text(a1), tables: a2 }
+}
+
+/**
+ * `ai:analyze-relationships`: `(tables, dbType)`; `tables` may also be `{tables, db_type}`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const relationships = (args: Args): { readonly tables: unknown } => ({ tables: args[0] })
+
+/**
+ * `ai:generate-common-queries`: `(tableName, columns, dbType)` or an object with those fields.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const commonQueries = (args: Args): Target & { readonly tableName: string | undefined; readonly columns: unknown } => table(args)
+
+/**
+ * A table from a name and DB Toolkit's columns (`[{name, type}]`, `[{column_name, data_type}]`
+ * ...). `undefined` without a name.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const tableOf = (name: string | undefined, columns: unknown): SchemaContext.Table | undefined => {
+  if (name === undefined || name.trim() === "") return undefined
+  const cols = Array.isArray(columns) || isObject(columns) ? columns : []
+  const ctx = SchemaContext.normalize({ tables: { [name]: { columns: cols } } })
+  return Either.isRight(ctx) ? ctx.right.tables[0] ?? { name, columns: [] } : { name, columns: [] }
+}
+
+/**
+ * A schema context from any shape DB Toolkit sends, or an `InvalidIpcInput` naming `field`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const schemaOf = (input: unknown, field = "schema_context"): Either.Either<SchemaContext.SchemaContext, InvalidIpcInput> =>
+  Either.mapLeft(SchemaContext.normalize(input), (reason) => new InvalidIpcInput({ field, message: `Invalid ${field}: ${reason}` }))
+
+// ---------------------------------------------------------------------------
+// The settings panel's channels
+// ---------------------------------------------------------------------------
+
+/**
+ * A provider id argument: the first argument itself, or its `provider` / `id` field.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const providerOf = (args: Args): Either.Either<ProviderId, InvalidIpcInput> => {
+  const [a0] = args
+  const raw = isObject(a0) ? pick(a0, ["provider", "id"]) : a0
+  return ProviderIdModule.is(raw)
+    ? Either.right(raw)
+    : Either.left(
+      new InvalidIpcInput({
+        field: "provider",
+        message: `Invalid provider: expected one of ${ProviderIdModule.all.join(", ")}, got ${typeof raw === "string" ? JSON.stringify(raw) : typeof raw}`
+      })
+    )
+}
+
+/**
+ * `ai:providers:save` / `ai:providers:test`: `(id, config, options?)` or
+ * `({provider, config, validate?, enabled?})`.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const providerConfig = (
+  args: Args
+): { readonly config: Obj | undefined; readonly validate: boolean; readonly enabled: boolean | undefined } => {
+  const [a0, a1, a2] = args
+  const source: Obj = isObject(a0) ? a0 : isObject(a2) ? a2 : {}
+  const config = isObject(a0) ? pick(a0, ["config"]) : a1
+  const enabled = source["enabled"]
+  return {
+    config: isObject(config) ? config : undefined,
+    validate: source["validate"] === true,
+    enabled: typeof enabled === "boolean" ? enabled : undefined
+  }
+}
+
+/**
+ * A count argument (`ai:events:recent`): the first argument or its `limit` field.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const limitOf = (args: Args): number | undefined => {
+  const [a0] = args
+  const raw = isObject(a0) ? a0["limit"] : a0
+  return typeof raw === "number" && Number.isFinite(raw) && raw >= 0 ? Math.floor(raw) : undefined
+}
