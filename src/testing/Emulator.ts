@@ -227,6 +227,8 @@ export interface Options {
   readonly keepAlive?: boolean | undefined
   /** Write the whole stream body in one write (a burst, as buffering proxies deliver). */
   readonly burst?: boolean | undefined
+  /** Keep every request in `requests` (default true); off for long runs such as benchmarks. */
+  readonly record?: boolean | undefined
 }
 
 /**
@@ -326,7 +328,7 @@ export const start = (protocol: Protocol, options: Options = {}): Promise<Emulat
     const partial = { method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, text }
     const kind = protocol.kindOf(partial)
     const recorded: RecordedRequest = { ...partial, kind }
-    requests.push(recorded)
+    if (options.record !== false) requests.push(recorded)
     const requestId = `req_emu_${++requestCounter}`
     const ctx: ProtocolContext = { apiKey: options.apiKey, models, requestId }
     const route = protocol.route(recorded, ctx)

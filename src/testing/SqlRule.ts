@@ -18,6 +18,24 @@ export interface PromptTable {
   readonly columns: ReadonlyArray<string>
 }
 
+// Splits column lists on the commas between columns, not those inside `numeric(12,2)`.
+const splitTopLevel = (list: string): Array<string> => {
+  const out: Array<string> = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]
+    if (c === "(") depth++
+    else if (c === ")") depth--
+    else if (c === "," && depth === 0) {
+      out.push(list.slice(start, i))
+      start = i + 1
+    }
+  }
+  out.push(list.slice(start))
+  return out
+}
+
 /**
  * Reads the `Schema:` section of a prompt (`table(col type, ...)` lines).
  *
@@ -30,7 +48,7 @@ export const tables = (prompt: string): Array<PromptTable> => {
   for (const line of section.split("\n")) {
     const m = /^([\w$."]+)\((.*)\)\s*$/.exec(line.trim())
     if (!m) continue
-    const columns = m[2]!.split(",").map((c) => c.trim().split(/\s+/)[0] ?? "").filter((c) => c !== "" && c !== "...")
+    const columns = splitTopLevel(m[2]!).map((c) => c.trim().split(/\s+/)[0] ?? "").filter((c) => c !== "" && c !== "...")
     out.push({ name: m[1]!, columns })
   }
   return out

@@ -144,6 +144,18 @@ describe("AiService", () => {
       expect(status.fallbackServing).toBeUndefined()
     }))))
 
+  it.live("closing the service stops its health checks (the scope does not hang)", () =>
+    quiet(Effect.gen(function*() {
+      const done = yield* Effect.scoped(Effect.gen(function*() {
+        const { context, settings } = yield* setup()
+        yield* settings.update({ health: { enabled: true, intervalMs: 60_000 } })
+        const ai = yield* Effect.provide(AiService, context)
+        yield* ai.explainSql({ sql: "SELECT 1", dialect: "generic" })
+        return "served"
+      })).pipe(Effect.timeout("5 seconds"))
+      expect(done).toBe("served")
+    })))
+
   it.live("no prompt, SQL or key reaches the database file", () =>
     quiet(Effect.scoped(Effect.gen(function*() {
       const { context, dir } = yield* setup()

@@ -116,7 +116,9 @@ export const make = (
     const checkNow = Effect.asVoid(Effect.forEach(providers, checkOne, { concurrency: "unbounded", discard: true }))
 
     if (policy.enabled && providers.length > 0) {
-      yield* Effect.forkScoped(Effect.repeat(checkNow, Schedule.spaced(policy.intervalMs)))
+      // Interruptible whatever region it is forked from (a ScopedRef acquire is uninterruptible, and a
+      // fork inherits that): otherwise closing the scope waits on this loop forever.
+      yield* Effect.forkScoped(Effect.interruptible(Effect.repeat(checkNow, Schedule.spaced(policy.intervalMs))))
     }
 
     return {

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/**
+ * The `dbtk-ai` executable: runs the CLI on the process's arguments and exits with its code
+ * (0 done, 1 unexpected, 2 user error, 3 provider failure).
+ *
+ * @since 0.1.0
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Exit } from "effect"
+import * as Cli from "./Cli.js"
+import * as Output from "./Output.js"
+
+Cli.run(process.argv.slice(2)).pipe(
+  Effect.provide([NodeContext.layer, Output.layer]),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => {
+      const code = Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1
+      process.exitCode = code
+      onExit(code)
+    }
+  })
+)

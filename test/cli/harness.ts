@@ -1,0 +1,46 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Effect } from "effect"
+import * as Cli from "../../src/cli/Cli.js"
+import * as Output from "../../src/cli/Output.js"
+import * as CloudflareEmulator from "../../src/testing/emulators/CloudflareEmulator.js"
+import * as OpenAiEmulator from "../../src/testing/emulators/OpenAiEmulator.js"
+import { SECRET_KEY } from "../support/http.js"
+import { tempDir } from "../support/tmp.js"
+
+/** What one run of the CLI printed, and its exit code. */
+export interface Run {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+  /** stdout parsed as one JSON document. */
+  readonly json: () => any
+}
+
+/** Runs the CLI in this process, its output kept in memory. */
+export const runCli = (args: ReadonlyArray<string>, options: { readonly tty?: boolean } = {}): Effect.Effect<Run> =>
+  Effect.suspend(() => {
+    const memory = Output.memory(options)
+    return Effect.map(Cli.run(args).pipe(Effect.provide([NodeContext.layer, memory.layer])), (code) => ({
+      code,
+      stdout: memory.stdout(),
+      stderr: memory.stderr(),
+      json: () => JSON.parse(memory.stdout())
+    }))
+  })
+
+export const CLOUDFLARE_ACCOUNT = "0123456789abcdef0123456789abcdef"
+export const OPENAI_KEY = "sk-openai-SECRET-cli-0123456789"
+
+/** A temporary data folder and the two emulators, with a `cli` bound to the folder. */
+export const setup = Effect.gen(function*() {
+  const dir = yield* tempDir
+  const cloudflare = yield* CloudflareEmulator.make({ accountId: CLOUDFLARE_ACCOUNT, apiKey: SECRET_KEY })
+  const openai = yield* OpenAiEmulator.make({ apiKey: OPENAI_KEY })
+  const cli = (...args: ReadonlyArray<string>) => runCli(["--data-dir", dir, ...args])
+  const configureBoth = Effect.gen(function*() {
+    const cf = yield* cli("providers", "set", "cloudflare", `accountId:="${CLOUDFLARE_ACCOUNT}"`, `apiToken=${SECRET_KEY}`, `baseUrl=${cloudflare.baseUrl}`)
+    const oa = yield* cli("providers", "set", "openai", `apiKey=${OPENAI_KEY}`, `baseUrl=${openai.baseUrl}`)
+    if (cf.code !== 0 || oa.code !== 0) throw new Error(`configuring failed: ${cf.stderr} ${oa.stderr}`)
+  })
+  return { dir, cloudflare, openai, cli, configureBoth }
+})
