@@ -1,0 +1,544 @@
+/**
+ * `npm run bench [-- --quick] [-- --rounds N --clients a,b --profile aiservice ...]`
+ *
+ * Starts the OpenAI emulator in its own process, then runs every client in its own process
+ * against it, mode by mode, in interleaved rounds (the client order rotates each round), and
+ * prints medians across rounds, ratios against `undici`, `fetch` and `openai`, and the issue's
+ * targets with PASS or MISS. Raw results go to bench/results/latest.json. See bench/README.md.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Schema } from "effect"
+import ts from "typescript"
+import * as Prompts from "../src/domain/Prompts.js"
+import * as SqlTask from "../src/domain/SqlTask.js"
+import { splitDeltas } from "../src/testing/Emulator.js"
+import { type Fixture, type Mode, parseArgs, RESULT_MARKER, type Result } from "./harness.js"
+import { median, percentile } from "./stats.js"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const root = Path.resolve(here, "..")
+// Rows of the table: a client file and its arguments. `aiservice-untraced` is the same stack with no
+// tracer installed, so the table shows what OpenTelemetry spans cost.
+const CLIENTS: Record<string, { readonly file: string; readonly args: ReadonlyArray<string> }> = {
+  undici: { file: "undici", args: [] },
+  fetch: { file: "fetch", args: [] },
+  "effect-http": { file: "effect-http", args: [] },
+  openai: { file: "openai", args: [] },
+  "ai-sdk": { file: "ai-sdk", args: [] },
+  aiservice: { file: "aiservice", args: [] },
+  "aiservice-untraced": { file: "aiservice", args: ["--tracing", "none"] }
+}
+
+// ---------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------
+
+const args = parseArgs(process.argv.slice(2))
+const quick = args.quick === "true"
+const int = (name: string, fallback: number) => {
+  const v = args[name]
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${v}`)
+  return n
+}
+const sizes = {
+  rounds: int("rounds", quick ? 1 : 3),
+  seq: int("seq", quick ? 200 : 2_000),
+  conc: int("conc", quick ? 600 : 10_000),
+  concurrency: int("concurrency", 64),
+  streams: int("streams", quick ? 20 : 300),
+  warmup: int("warmup", quick ? 50 : 500),
+  streamWarmup: int("stream-warmup", quick ? 5 : 50),
+  startups: int("startups", quick ? 1 : 3)
+}
+// A quick run leaves out the untraced row (one client fewer, same smoke coverage).
+const clients = args.clients?.split(",").map((c) => c.trim()).filter((c) => c !== "") ??
+  Object.keys(CLIENTS).filter((c) => !quick || c !== "aiservice-untraced")
+for (const c of clients) if (CLIENTS[c] === undefined) throw new Error(`unknown client ${c}; known: ${Object.keys(CLIENTS).join(", ")}`)
+const modes = (args.modes?.split(",") ?? ["startup", "seq", "conc", "stream"]) as Array<Mode>
+const profile = args.profile?.split(",") ?? []
+const resultsDir = Path.join(here, "results")
+const buildDir = Path.join(resultsDir, "build")
+
+// ---------------------------------------------------------------------------
+// Build: every measured process runs plain `node` on JavaScript, as an app runs the published
+// library. Under tsx, its loader hooks (run on a worker thread in Node 20) double the time to
+// import a module-heavy library such as Effect, which would distort the startup figures.
+// ---------------------------------------------------------------------------
+
+const build = () => {
+  const config = ts.readConfigFile(Path.join(root, "tsconfig.json"), ts.sys.readFile).config as { compilerOptions: object }
+  const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root)
+  const compilerOptions = { ...options, module: ts.ModuleKind.ES2022, noEmit: false, declaration: false, sourceMap: false }
+  Fs.rmSync(buildDir, { recursive: true, force: true })
+  const walk = (dir: string): Array<string> =>
+    Fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const full = Path.join(dir, e.name)
+      if (e.isDirectory()) return full === resultsDir ? [] : walk(full)
+      return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [full] : []
+    })
+  let files = 0
+  for (const file of [...walk(Path.join(root, "src")), ...walk(here)]) {
+    const out = ts.transpileModule(Fs.readFileSync(file, "utf8"), { compilerOptions, fileName: file })
+    const target = Path.join(buildDir, Path.relative(root, file)).replace(/\.ts$/, ".js")
+    Fs.mkdirSync(Path.dirname(target), { recursive: true })
+    Fs.writeFileSync(target, out.outputText)
+    files++
+  }
+  return files
+}
+
+// ---------------------------------------------------------------------------
+// The request every client sends
+// ---------------------------------------------------------------------------
+
+const taskInput = {
+  _tag: "ExplainSql",
+  dialect: "postgresql",
+  sql: "SELECT c.name, COUNT(o.id) AS orders, SUM(o.total_cents) AS spent FROM customers c JOIN orders o ON o.customer_id = c.id " +
+    "WHERE o.created_at >= '2025-01-01' GROUP BY c.name ORDER BY spent DESC LIMIT 20",
+  schema: {
+    tables: [
+      { name: "customers", columns: [{ name: "id", type: "integer", primaryKey: true }, { name: "name", type: "text" }, { name: "email", type: "text" }] },
+      {
+        name: "orders",
+        columns: [
+          { name: "id", type: "integer", primaryKey: true },
+          { name: "customer_id", type: "integer" },
+          { name: "total_cents", type: "integer" },
+          { name: "created_at", type: "timestamp" }
+        ]
+      }
+    ]
+  }
+} as const
+
+const prompt = Prompts.forTask(Schema.decodeUnknownSync(SqlTask.SqlTask)(taskInput))
+// With OpenAI's envelope the completion body is ~600 bytes.
+const reply = "Lists the 20 customers who spent the most in 2025."
+// Words until the emulator's splitter makes 50 deltas (~12 characters each, as models stream).
+const streamReply = (() => {
+  const words = "It joins customers to their orders placed since 2025-01-01, sums the order totals per customer name, and returns the twenty biggest spenders with their order counts, largest first.".split(" ")
+  let text = words[0]!
+  for (let i = 1; splitDeltas(text).length < 50; i++) text += ` ${words[i % words.length]}`
+  return text
+})()
+const fixture: Fixture = {
+  model: "gpt-4.1-mini",
+  system: prompt.system,
+  user: prompt.user,
+  temperature: 0.2,
+  maxTokens: 2048,
+  task: taskInput,
+  reply,
+  streamReply,
+  apiKey: "sk-bench-0123456789abcdefghijklmnop"
+}
+
+// ---------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------
+
+const work = Fs.mkdtempSync(Path.join(Os.tmpdir(), "dbtk-ai-bench-"))
+const fixturePath = Path.join(work, "fixture.json")
+const dbPath = Path.join(work, "ai.db")
+Fs.writeFileSync(fixturePath, JSON.stringify(fixture))
+
+const children = new Set<ChildProcess>()
+let server: ChildProcess | undefined
+
+const cleanup = () => {
+  for (const c of children) c.kill("SIGKILL")
+  server?.kill("SIGTERM")
+  Fs.rmSync(work, { recursive: true, force: true })
+}
+process.on("SIGINT", () => {
+  cleanup()
+  process.exit(130)
+})
+
+interface ServerStats {
+  readonly cpu: NodeJS.CpuUsage
+  readonly memory: NodeJS.MemoryUsage
+  readonly chats: number
+  readonly promptMismatches: number
+}
+
+const startServer = () =>
+  new Promise<{ readonly port: number; readonly stats: () => Promise<ServerStats> }>((resolve, reject) => {
+    const child = spawn(process.execPath, [Path.join(buildDir, "bench", "server.js"), "--fixture", fixturePath], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit", "ipc"]
+    })
+    server = child
+    let out = ""
+    child.once("exit", (code) => reject(new Error(`the emulator process exited (${code}) before it was ready`)))
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf("\n")
+      if (nl === -1) return
+      const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
+      child.stdout!.removeAllListeners("data")
+      child.stdout!.resume()
+      resolve({
+        port,
+        stats: () =>
+          new Promise((done) => {
+            child.once("message", (m) => done(m as ServerStats))
+            child.send("stats")
+          })
+      })
+    })
+  })
+
+
+const runClient = (name: string, mode: Mode, port: number, extra: ReadonlyArray<string> = [], nodeFlags: ReadonlyArray<string> = []) =>
+  new Promise<Result>((resolve, reject) => {
+    const client = CLIENTS[name]!
+    const child = spawn(
+      process.execPath,
+      [
+        "--expose-gc",
+        ...nodeFlags,
+        Path.join(buildDir, "bench", "clients", `${client.file}.js`),
+        ...["--mode", mode, "--port", String(port), "--fixture", fixturePath, "--db", dbPath],
+        ...client.args,
+        ...extra
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
+    )
+    children.add(child)
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (d: Buffer) => void (stdout += d.toString()))
+    child.stderr!.on("data", (d: Buffer) => void (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      children.delete(child)
+      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER))
+      if (line === undefined || code !== 0) {
+        const why = signal ? `killed by ${signal}` : `exit code ${code}`
+        return reject(new Error(`${name} --mode ${mode}: ${why}\n${stderr.trim().split("\n").slice(-12).join("\n")}`))
+      }
+      for (const warning of stderr.split("\n").filter((l) => l.includes("did not finish"))) log(`  warning: ${warning}`)
+      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as Result)
+    })
+  })
+
+// ---------------------------------------------------------------------------
+// Formatting
+// ---------------------------------------------------------------------------
+
+const fmt = (v: number, digits = 0) =>
+  Number.isFinite(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "-"
+const fmtRatio = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}x` : "-")
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`
+  return [line(header), `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...rows.map(line)].join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------
+
+interface Run {
+  readonly round: number
+  readonly client: string
+  readonly mode: Mode
+  readonly result?: Result | undefined
+  readonly error?: string | undefined
+  /** The emulator's CPU per request (µs) during this run. */
+  readonly serverCpuPerRequestUs?: number | undefined
+  readonly promptMismatches?: number | undefined
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+const main = async () => {
+  const startedAt = new Date().toISOString()
+  const loadBefore = Os.loadavg()
+  const t = performance.now()
+  log(`compiled ${build()} files to ${Path.relative(root, buildDir)} in ${fmt(performance.now() - t)} ms`)
+  const { port, stats } = await startServer()
+
+  // What goes over the wire, for the record.
+  const body = (stream: boolean) =>
+    JSON.stringify({ model: fixture.model, messages: [{ role: "system", content: fixture.system }, { role: "user", content: fixture.user }], stream })
+  const headers = { "content-type": "application/json", authorization: `Bearer ${fixture.apiKey}` }
+  const completionBytes = (await (await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers, body: body(false) })).arrayBuffer()).byteLength
+  const streamText = await (await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers, body: body(true) })).text()
+  const wire = {
+    requestBodyBytes: Buffer.byteLength(body(false)),
+    completionBytes,
+    streamBytes: Buffer.byteLength(streamText),
+    streamEvents: streamText.split("\n\n").filter((e) => e.startsWith("data:")).length
+  }
+  log(`emulator on port ${port}: request ${wire.requestBodyBytes} B, completion ${wire.completionBytes} B, stream ${wire.streamEvents} events / ${wire.streamBytes} B`)
+
+  const stackClient = clients.find((c) => CLIENTS[c]!.file === "aiservice")
+  if (stackClient !== undefined) {
+    log("aiservice: storing the provider configuration")
+    await runClient(stackClient, "setup", port)
+  }
+
+  const runs: Array<Run> = []
+  const total = sizes.rounds * modes.length * clients.length
+  let done = 0
+  for (let round = 1; round <= sizes.rounds; round++) {
+    const order = clients.map((_, i) => clients[(i + round - 1) % clients.length]!)
+    for (const mode of modes) {
+      for (const client of order) {
+        done++
+        const repeat = mode === "startup" ? sizes.startups : 1
+        for (let k = 0; k < repeat; k++) {
+          const extra = mode === "seq"
+            ? ["--n", String(sizes.seq), "--warmup", String(sizes.warmup)]
+            : mode === "conc"
+            ? ["--n", String(sizes.conc), "--warmup", String(sizes.warmup), "--concurrency", String(sizes.concurrency)]
+            : mode === "stream"
+            ? ["--n", String(sizes.streams), "--warmup", String(sizes.streamWarmup)]
+            : []
+          const flags = profile.includes(client) && mode === "conc" && round === 1
+            ? ["--cpu-prof", "--cpu-prof-dir", Path.join(resultsDir, "profiles"), "--cpu-prof-name", `${client}-conc.cpuprofile`]
+            : []
+          const before = await stats()
+          try {
+            const result = await runClient(client, mode, port, extra, flags)
+            const after = await stats()
+            const requests = result.n + result.warmup
+            const serverCpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system
+            runs.push({
+              round,
+              client,
+              mode,
+              result,
+              serverCpuPerRequestUs: requests > 0 ? serverCpu / requests : undefined,
+              promptMismatches: after.promptMismatches - before.promptMismatches
+            })
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} ${describe(result)}`)
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error)
+            runs.push({ round, client, mode, error: message })
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} FAILED: ${message}`)
+          }
+        }
+      }
+    }
+  }
+
+  const summary = summarize(runs)
+  const report = render(summary, runs)
+  process.stdout.write(`${report}\n`)
+
+  Fs.mkdirSync(resultsDir, { recursive: true })
+  const file = Path.join(resultsDir, quick ? "latest-quick.json" : "latest.json")
+  Fs.writeFileSync(
+    file,
+    JSON.stringify({
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      environment: { node: process.version, platform: `${Os.platform()} ${Os.arch()}`, cpus: Os.cpus().length, cpuModel: Os.cpus()[0]?.model, loadBefore, loadAfter: Os.loadavg() },
+      sizes,
+      wire,
+      summary,
+      targets: targets(summary),
+      runs
+    }, null, 1)
+  )
+  log(`raw results: ${Path.relative(root, file)}`)
+}
+
+const describe = (r: Result): string => {
+  if (r.startup) return `import->ready ${fmt(r.startup.importToReadyMs)} ms, first answer ${fmt(r.startup.importToFirstAnswerMs)} ms`
+  if (r.mode === "conc") return `${fmt((r.n / r.wallMs) * 1000)} req/s, CPU ${fmt(r.cpuPerRequestUs)} µs/req`
+  if (r.mode === "stream") return `first delta p50 ${fmt(percentile(r.firstDeltaUs ?? [], 50))} µs, total p50 ${fmt(percentile(r.latenciesUs, 50))} µs`
+  if (r.mode === "seq") return `p50 ${fmt(percentile(r.latenciesUs, 50))} µs, p99 ${fmt(percentile(r.latenciesUs, 99))} µs, CPU ${fmt(r.cpuPerRequestUs)} µs/req`
+  return "ok"
+}
+
+// ---------------------------------------------------------------------------
+// Summary
+// ---------------------------------------------------------------------------
+
+interface ClientSummary {
+  readonly seqP50Us: number
+  readonly seqP99Us: number
+  readonly seqCpuUs: number
+  readonly rps: number
+  readonly concP50Us: number
+  readonly concCpuUs: number
+  readonly firstDeltaUs: number
+  readonly streamTotalUs: number
+  readonly streamCpuUs: number
+  readonly heapMB: number
+  readonly rssMB: number
+  readonly heapAtReadyMB: number
+  readonly importToReadyMs: number
+  readonly processToReadyMs: number
+  readonly firstAnswerMs: number
+  readonly serverCpuUs: number
+  readonly spansPerRequest: number
+  readonly sqlSpansPerRequest: number
+  readonly failures: number
+  readonly promptMismatches: number
+}
+
+const summarize = (runs: ReadonlyArray<Run>): Record<string, ClientSummary> => {
+  const out: Record<string, ClientSummary> = {}
+  for (const client of clients) {
+    const of = (mode: Mode) => runs.filter((r) => r.client === client && r.mode === mode && r.result).map((r) => r.result!)
+    const seq = of("seq")
+    const conc = of("conc")
+    const stream = of("stream")
+    const startup = of("startup")
+    const concRuns = runs.filter((r) => r.client === client && r.mode === "conc" && r.result)
+    out[client] = {
+      seqP50Us: median(seq.map((r) => percentile(r.latenciesUs, 50))),
+      seqP99Us: median(seq.map((r) => percentile(r.latenciesUs, 99))),
+      seqCpuUs: median(seq.map((r) => r.cpuPerRequestUs)),
+      rps: median(conc.map((r) => (r.n / r.wallMs) * 1000)),
+      concP50Us: median(conc.map((r) => percentile(r.latenciesUs, 50))),
+      concCpuUs: median(conc.map((r) => r.cpuPerRequestUs)),
+      firstDeltaUs: median(stream.map((r) => percentile(r.firstDeltaUs ?? [], 50))),
+      streamTotalUs: median(stream.map((r) => percentile(r.latenciesUs, 50))),
+      streamCpuUs: median(stream.map((r) => r.cpuPerRequestUs)),
+      heapMB: median(conc.map((r) => r.heapUsedMB)),
+      rssMB: median(conc.map((r) => r.rssMB)),
+      heapAtReadyMB: median(startup.map((r) => r.heapUsedMB)),
+      importToReadyMs: median(startup.map((r) => r.startup!.importToReadyMs)),
+      processToReadyMs: median(startup.map((r) => r.startup!.processToReadyMs)),
+      firstAnswerMs: median(startup.map((r) => r.startup!.importToFirstAnswerMs)),
+      serverCpuUs: median(concRuns.map((r) => r.serverCpuPerRequestUs ?? Number.NaN)),
+      spansPerRequest: median(conc.map((r) => (r.extra?.spans ?? Number.NaN) / (r.n + r.warmup))),
+      sqlSpansPerRequest: median(conc.map((r) => (r.extra?.sqlSpans ?? Number.NaN) / (r.n + r.warmup))),
+      failures: runs.filter((r) => r.client === client && r.error !== undefined).length,
+      promptMismatches: runs.filter((r) => r.client === client).reduce((n, r) => n + (r.promptMismatches ?? 0), 0)
+    }
+  }
+  return out
+}
+
+interface Target {
+  readonly name: string
+  readonly measured: string
+  readonly target: string
+  readonly pass: boolean | undefined
+}
+
+const targets = (s: Record<string, ClientSummary>): Array<Target> => {
+  const ai = s.aiservice
+  const check = (ok: boolean) => (Number.isNaN(ok as unknown as number) ? undefined : ok)
+  const known = (...vs: Array<number | undefined>) => vs.every((v) => v !== undefined && Number.isFinite(v))
+  const openai = s.openai
+  const fetchS = s.fetch
+  return [
+    {
+      name: "aiservice client CPU per request, 64 in flight",
+      measured: ai ? `${fmt(ai.concCpuUs)} µs` : "-",
+      target: "<= 200 µs",
+      pass: ai && known(ai.concCpuUs) ? check(ai.concCpuUs <= 200) : undefined
+    },
+    {
+      name: "aiservice throughput at 64 in flight vs openai SDK",
+      measured: ai && openai ? `${fmt(ai.rps)} vs ${fmt(openai.rps)} req/s = ${fmtRatio(ai.rps / openai.rps)}` : "-",
+      target: ">= 2.00x",
+      pass: ai && openai && known(ai.rps, openai.rps) ? ai.rps >= 2 * openai.rps : undefined
+    },
+    {
+      name: "aiservice stream time to first delta vs fetch",
+      measured: ai && fetchS ? `${fmt(ai.firstDeltaUs)} vs ${fmt(fetchS.firstDeltaUs)} µs = ${fmtRatio(ai.firstDeltaUs / fetchS.firstDeltaUs)}` : "-",
+      target: "<= 1.20x",
+      pass: ai && fetchS && known(ai.firstDeltaUs, fetchS.firstDeltaUs) ? ai.firstDeltaUs <= 1.2 * fetchS.firstDeltaUs : undefined
+    },
+    {
+      name: "aiservice import to ready",
+      measured: ai ? `${fmt(ai.importToReadyMs)} ms` : "-",
+      target: "< 300 ms",
+      pass: ai && known(ai.importToReadyMs) ? ai.importToReadyMs < 300 : undefined
+    }
+  ]
+}
+
+const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): string => {
+  const names = Object.keys(s)
+  const out: Array<string> = []
+  out.push("")
+  out.push(`Medians of ${sizes.rounds} interleaved round(s); each client alone in its own process against one emulator process on loopback.`)
+  out.push(`Sizes per process: ${fmt(sizes.seq)} sequential, ${fmt(sizes.conc)} at ${sizes.concurrency} in flight, ${fmt(sizes.streams)} streams, ${sizes.startups} startup(s) per round; ${fmt(sizes.warmup)} warm-up requests (${sizes.streamWarmup} streams) first.`)
+  out.push("")
+  out.push(table(
+    ["client", "seq p50 µs", "seq p99 µs", "req/s @64", "CPU µs/req @64", "CPU µs/req seq", "1st delta µs", "stream µs", "heap MB", "RSS MB", "heap@ready MB", "import→ready ms", "→1st answer ms"],
+    names.map((n) => {
+      const c = s[n]!
+      return [
+        n + (c.failures > 0 ? ` (${c.failures} failed)` : ""),
+        fmt(c.seqP50Us),
+        fmt(c.seqP99Us),
+        fmt(c.rps),
+        fmt(c.concCpuUs),
+        fmt(c.seqCpuUs),
+        fmt(c.firstDeltaUs),
+        fmt(c.streamTotalUs),
+        fmt(c.heapMB, 1),
+        fmt(c.rssMB),
+        fmt(c.heapAtReadyMB, 1),
+        fmt(c.importToReadyMs),
+        fmt(c.firstAnswerMs)
+      ]
+    })
+  ))
+  out.push("")
+  out.push("Ratios (client ÷ baseline), each cell `vs undici / vs fetch / vs openai`; for req/s higher is better, for every other column lower is better.")
+  out.push("")
+  const ratio = (n: string, pick: (c: ClientSummary) => number) =>
+    ["undici", "fetch", "openai"].map((b) => (s[b] ? fmtRatio(pick(s[n]!) / pick(s[b]!)) : "-")).join(" / ")
+  out.push(table(
+    ["client", "seq p50", "req/s @64", "CPU/req @64", "1st delta", "stream total"],
+    names.map((n) => [
+      n,
+      ratio(n, (c) => c.seqP50Us),
+      ratio(n, (c) => c.rps),
+      ratio(n, (c) => c.concCpuUs),
+      ratio(n, (c) => c.firstDeltaUs),
+      ratio(n, (c) => c.streamTotalUs)
+    ])
+  ))
+  out.push("")
+  const ts = targets(s)
+  out.push("Targets (aiservice = AiStack with settings, registry, rate limiter, breaker, retry policy, metrics writer and OTel spans on)")
+  out.push("")
+  out.push(table(["target", "measured", "wanted", "result"], ts.map((t) => [t.name, t.measured, t.target, t.pass === undefined ? "n/a" : t.pass ? "PASS" : "MISS"])))
+  out.push("")
+  const notes: Array<string> = []
+  const server = names.map((n) => `${n} ${fmt(s[n]!.serverCpuUs)}`).join(", ")
+  notes.push(`Emulator CPU per request at 64 in flight (µs): ${server}. A client whose req/s × that figure nears 1,000,000 µs/s is limited by the server, not by itself.`)
+  if (s["aiservice-untraced"]) notes.push("aiservice-untraced is the same stack with no tracer installed (and no OpenTelemetry SDK loaded): the difference to aiservice is what spans cost.")
+  if (s.aiservice && Number.isFinite(s.aiservice.spansPerRequest)) {
+    const ai = s.aiservice
+    notes.push(`aiservice exported ${ai.spansPerRequest.toFixed(2)} spans per request at 64 in flight: ${(ai.spansPerRequest - ai.sqlSpansPerRequest).toFixed(2)} operation and attempt spans, ${ai.sqlSpansPerRequest.toFixed(2)} SQL spans of the metrics writer (fewer as its batches grow).`)
+  }
+  const mismatched = names.filter((n) => s[n]!.promptMismatches > 0)
+  notes.push(mismatched.length === 0
+    ? "Every chat request every client sent carried the same model, system and user prompt."
+    : `WARNING: ${mismatched.join(", ")} sent a prompt that differs from the fixture; compare with care.`)
+  const failed = runs.filter((r) => r.error !== undefined)
+  if (failed.length > 0) notes.push(`${failed.length} run(s) failed; see the log above and latest.json.`)
+  notes.push(`Load average at the end: ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${Os.cpus().length} CPUs (other work on the machine skews every figure).`)
+  out.push(...notes.map((n) => `- ${n}`))
+  return out.join("\n")
+}
+
+try {
+  await main()
+} finally {
+  cleanup()
+}
