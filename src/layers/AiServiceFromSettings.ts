@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import { Clock, Effect, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
+import * as CostModule from "../domain/Cost.js"
 import type * as Cost from "../domain/Cost.js"
+import * as Tokens from "../domain/Tokens.js"
 import * as Metrics from "../domain/Metrics.js"
 import * as Pricing from "../domain/Pricing.js"
 import * as Prompts from "../domain/Prompts.js"
@@ -23,6 +25,7 @@ import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, type Snapshot } from "../services/Settings.js"
 import { catalog } from "./providers/Catalog.js"
 import * as Chain from "./resilience/Chain.js"
+import { tapEach } from "./StreamTaps.js"
 import type { ProviderStatus } from "./resilience/Health.js"
 import * as TokenCounter from "./TokenCounter.js"
 
@@ -136,26 +139,35 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         return service === undefined ? Effect.fail(notConfigured) : Effect.succeed({ built, snapshot, service })
       })
 
+    // Exact counts (the tokenizer) where a budget depends on them or a UI asks for an estimate;
+    // otherwise the cheap estimate is enough for the answer's `estimate`.
     const estimateWith = (
       service: AiProvider.Service,
       task: SqlTask.SqlTask,
-      overrides: ReadonlyArray<Pricing.PriceOverride>
+      settings: AppSettings,
+      exact: boolean
     ): Effect.Effect<Cost.Estimate> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        TokenCounter.estimateChat({
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const request = {
           provider: service.provider,
           model: service.model,
           messages: Prompts.forTask(task, service.promptOptions),
           maxOutputTokens: service.maxTokens ?? 2048,
-          overrides,
+          overrides: settings.priceOverrides,
           at: new Date(now)
-        }))
+        }
+        if (exact) return TokenCounter.estimateChat(request)
+        const count = Tokens.estimator.countChat(request.provider, request.model, request.messages)
+        return Effect.succeed(CostModule.estimate({ ...request, inputTokens: count.tokens, inputTokensExact: false }))
+      })
+    const budgeted = (s: AppSettings) =>
+      s.budget.perRequestMaxUsd !== undefined || s.budget.dailyUsd !== undefined || s.budget.monthlyUsd !== undefined
 
     const run = <T extends SqlTask.SqlTask>(input: T, options: RequestOptions = {}) =>
       Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
         const task = yield* AiProviderModule.validateTask(service.provider, input)
-        const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
+        const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         const start = yield* Clock.currentTimeMillis
         const served = yield* built.chain.run(task, options)
@@ -189,10 +201,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       Stream.unwrap(Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
         const task = yield* AiProviderModule.validateTask(service.provider, input)
-        const estimate = yield* estimateWith(service, task, snapshot.settings.priceOverrides)
+        const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         return built.chain.stream(task, options).pipe(
-          Stream.tap((e) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : Effect.void))
+          tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined))
         )
       }))
 
@@ -244,7 +256,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       estimate: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
           Effect.flatMap(AiProviderModule.validateTask(service.provider, input), (task) =>
-            estimateWith(service, task, snapshot.settings.priceOverrides))),
+            estimateWith(service, task, snapshot.settings, true))),
       status,
       events: events.stream
     }

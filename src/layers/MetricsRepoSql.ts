@@ -114,6 +114,8 @@ interface UsageSqlRow {
 const byCostThenName = <A extends { readonly costUsd: number; readonly provider: string; readonly model?: string }>(a: A, b: A) =>
   b.costUsd - a.costUsd || a.provider.localeCompare(b.provider) || (a.model ?? "").localeCompare(b.model ?? "")
 
+const LINGER_MS = 2
+
 /**
  * Starts a repository on the `SqlClient` (migrated by `Database.layer`); its writer lives as long
  * as the scope and writes everything queued when the scope closes.
@@ -152,8 +154,18 @@ export const make = (
       )
 
     // Only the wait is interruptible: a batch taken from the queue is always written or counted.
+    // After the first record, linger a moment (wall clock, so tests on TestClock are not held) so
+    // records from concurrent requests share one transaction instead of one each.
+    const linger = Effect.async<void>((resume) => {
+      const timer = setTimeout(() => resume(Effect.void), LINGER_MS)
+      return Effect.sync(() => clearTimeout(timer))
+    })
     const writeNext = Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(restore(Queue.takeBetween(queue, 1, config.maxBatch)), (chunk) => persist(Chunk.toReadonlyArray(chunk), true))
+      Effect.flatMap(restore(Queue.take(queue)), (first) =>
+        Effect.flatMap(
+          Effect.zipRight(linger, Queue.takeUpTo(queue, config.maxBatch - 1)),
+          (rest) => persist([first, ...Chunk.toReadonlyArray(rest)], true)
+        ))
     )
     const writer = yield* Effect.forkScoped(Effect.forever(writeNext))
 

@@ -37,6 +37,7 @@ import * as GenAi from "../domain/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { ResultFor, SqlResult, SqlTask, StreamEvent } from "../domain/SqlTask.js"
 import type * as AiProvider from "../services/AiProvider.js"
+import { tapEach } from "./StreamTaps.js"
 
 // ---------------------------------------------------------------------------
 // Content capture (opt-in)
@@ -163,7 +164,7 @@ export const operation = (task: SqlTask, options: OperationOptions = {}) =>
 export const operationStream = (task: SqlTask, options: OperationOptions = {}) =>
 <E extends { readonly _tag: string }, R>(self: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
   self.pipe(
-    Stream.tap((event) => event._tag === "Completed" ? annotate({ dbToolkit: { provider: event.result.meta.provider } }) : Effect.void),
+    tapEach((event: StreamEvent) => event._tag === "Completed" ? annotate({ dbToolkit: { provider: event.result.meta.provider } }) : undefined),
     Stream.tapError(failed),
     Stream.withSpan(GenAi.operationOf[task._tag], operationOptions(task, true, options.pin))
   )
@@ -222,9 +223,9 @@ export const attemptStream = (
       const start = yield* Clock.currentTimeNanos
       let waiting = true
       return open.pipe(
-        Stream.tap((event) => {
+        tapEach((event: StreamEvent) => {
           if (event._tag === "Completed") return finished(capture, event.result)
-          if (!waiting) return Effect.void
+          if (!waiting) return
           waiting = false
           return Effect.flatMap(Clock.currentTimeNanos, (now) =>
             annotate({ response: { timeToFirstChunk: Number(now - start) / 1e9 } }))

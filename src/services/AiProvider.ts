@@ -167,9 +167,18 @@ const decoders = {
 export const validateTask = <T extends SqlTask.SqlTask>(provider: ProviderId, task: T): Effect.Effect<T, AiError.InvalidRequest> =>
   validate(provider, task) as Effect.Effect<T, AiError.InvalidRequest>
 
+// Tasks this module produced by validating: a caller that validated first (the AiService, for its
+// estimate) does not pay for it twice.
+const validated = new WeakSet<SqlTask.SqlTask>()
+
 const validate = (provider: ProviderId, task: SqlTask.SqlTask): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
+  if (validated.has(task)) return Effect.succeed(task)
   const decoded = decoders[task._tag](task)
-  if (decoded._tag === "Right") return Effect.succeed({ ...decoded.right, _tag: task._tag } as SqlTask.SqlTask)
+  if (decoded._tag === "Right") {
+    const valid = { ...decoded.right, _tag: task._tag } as SqlTask.SqlTask
+    validated.add(valid)
+    return Effect.succeed(valid)
+  }
   const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
   const field = issue?.path.map(String).join(".") || undefined
   return Effect.fail(

@@ -64,8 +64,12 @@ describe("AiService", () => {
       expect(answer.usage).toEqual({ inputTokens: 1000, outputTokens: 100 })
       // gpt-4.1-mini: $0.40 / $1.60 per million tokens
       expect(answer.cost.usd).toBeCloseTo(0.0004 + 0.00016, 10)
-      expect(answer.estimate?.inputTokensExact).toBe(true)
+      // no budget set: the request path uses the cheap estimate; an explicit estimate counts exactly
+      expect(answer.estimate?.inputTokensExact).toBe(false)
       expect(answer.estimate?.maxUsd).toBeGreaterThan(answer.estimate!.minUsd!)
+      const exact = yield* ai.estimate({ _tag: "GenerateSql", ...generate })
+      expect(exact.inputTokensExact).toBe(true)
+      expect(Math.abs(exact.inputTokens - answer.estimate!.inputTokens) / exact.inputTokens).toBeLessThan(0.3)
       const repo = yield* Effect.provide(MetricsRepo, context)
       const summary = yield* repo.summary({ provider: "openai" })
       expect(summary.requests).toBe(1)

@@ -12,6 +12,7 @@ import { defaultPolicy, type FallbackPolicy, type HealthPolicy, type ResilienceP
 import type { ResultFor, SqlResult, SqlTask, StreamEvent } from "../../domain/SqlTask.js"
 import { AiEvents } from "../../services/AiEvents.js"
 import type * as AiProvider from "../../services/AiProvider.js"
+import { tapEach } from "../StreamTaps.js"
 import * as Telemetry from "../Telemetry.js"
 import * as Fallback from "./Fallback.js"
 import * as Guard from "./Guard.js"
@@ -175,13 +176,13 @@ export const make = (options: {
           let firstText: number | undefined
           let result: SqlResult | undefined
           return paced.pipe(
-            Stream.tap((e) =>
-              e._tag === "Completed"
-                ? Effect.sync(() => void (result = e.result))
-                : firstText === undefined
-                ? Effect.map(Clock.currentTimeMillis, (now) => void (firstText = now - startedAt))
-                : Effect.void
-            ),
+            tapEach((e: StreamEvent) => {
+              if (e._tag === "Completed") result = e.result
+              else if (firstText === undefined) {
+                firstText = -1 // claimed; the clock read below fills it in
+                return Effect.map(Clock.currentTimeMillis, (now) => void (firstText = now - startedAt))
+              }
+            }),
             Stream.ensuringWith((exit) =>
               report(service, task, index, n, startedAt, outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, () => result), firstText))
           )

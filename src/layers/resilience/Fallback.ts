@@ -11,6 +11,7 @@ import { AiError } from "../../domain/AiError.js"
 import { displayName, ProviderId } from "../../domain/ProviderId.js"
 import { type FallbackPolicy, triggerOf } from "../../domain/Resilience.js"
 import type { AiEvent } from "../../services/AiEvents.js"
+import { tapEach } from "../StreamTaps.js"
 
 /**
  * One failed attempt on the way.
@@ -146,9 +147,9 @@ export const stream = <A>(
     return Stream.suspend(() => {
       let emitted = false
       return candidate.run.pipe(
-        Stream.tap((a) => Effect.sync(() => {
+        tapEach((a: A) => {
           if (!emitted && isText(a)) emitted = true
-        })),
+        }),
         Stream.catchAll((error): Stream.Stream<A, AiError | AllProvidersFailed> => {
           if (emitted) return Stream.fail(error)
           const trail = [...failed, { provider: candidate.provider, error }]

@@ -18,6 +18,7 @@ import * as CircuitBreaker from "./CircuitBreaker.js"
 import * as RateLimit from "./RateLimit.js"
 import * as Retry from "./Retry.js"
 import * as Timeouts from "./Timeouts.js"
+import { tapEach } from "../StreamTaps.js"
 
 /**
  * What a UI shows about a provider's guard.
@@ -110,7 +111,7 @@ export const make = (provider: ProviderId, policy: ResiliencePolicy): Effect.Eff
           const paced = Timeouts.streamPacing(provider, { firstTokenMs: t.firstTokenMs, idleMs: t.idleMs, isText: options.isText })(open)
           const charge = options.tokens
           const wrapped = options.around ? options.around(paced) : paced
-          return charge ? Stream.tap(wrapped, (a) => limiter.charge(charge(a))) : wrapped
+          return charge ? tapEach((a: A) => (charge(a) > 0 ? limiter.charge(charge(a)) : undefined))(wrapped) : wrapped
         })
       )
       return once.pipe(Retry.retryStream(policy.retry, options.isText), Timeouts.streamWithin(provider, t.deadlineMs))

@@ -9,6 +9,7 @@
 import { Duration, Effect, Random, Stream } from "effect"
 import type * as AiError from "../../domain/AiError.js"
 import { CIRCUIT_OPEN, QUEUE_FULL, type RetryPolicy } from "../../domain/Resilience.js"
+import { tapEach } from "../StreamTaps.js"
 
 /**
  * The wait before retry number `retry` (0-based) after `error`, or undefined when the error must
@@ -63,9 +64,9 @@ export const retryStream = <A>(policy: typeof RetryPolicy.Type, isText: (a: A) =
     Stream.suspend(() => {
       let emitted = false
       return self.pipe(
-        Stream.tap((a) => Effect.sync(() => {
+        tapEach((a: A) => {
           if (!emitted && isText(a)) emitted = true
-        })),
+        }),
         Stream.catchAll((error) =>
           emitted
             ? Stream.fail(error)
