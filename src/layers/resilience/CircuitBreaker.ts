@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Exit, Ref, type Stream, SubscriptionRef } from "effect"
+import { Clock, Effect, Exit, type Stream, SubscriptionRef } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 import { CIRCUIT_OPEN, type CircuitPolicy, isProviderFailure } from "../../domain/Resilience.js"
@@ -50,8 +50,8 @@ const closed: CircuitState = { _tag: "Closed", consecutiveFailures: 0, recentFai
 export const make = (provider: ProviderId, policy: typeof CircuitPolicy.Type): Effect.Effect<CircuitBreaker> =>
   Effect.gen(function*() {
     const state = yield* SubscriptionRef.make<CircuitState>(closed)
-    // The recent outcomes window (true = failure), kept beside the published state.
-    const window = yield* Ref.make<ReadonlyArray<boolean>>([])
+    // The recent outcomes (true = failure), kept beside the published state.
+    const window: Array<boolean> = []
 
     const refuse = (retryAt: number, now: number) =>
       new AiError.ProviderUnavailable({
@@ -89,22 +89,25 @@ export const make = (provider: ProviderId, policy: typeof CircuitPolicy.Type): E
         if (probe) {
           // A probe cut short decides nothing: let the next call probe.
           if (interrupted) return SubscriptionRef.set(state, { _tag: "HalfOpen", probing: false })
-          return Effect.zipRight(Ref.set(window, []), SubscriptionRef.set(state, counted ? open(failure.message) : closed))
+          window.length = 0
+          return SubscriptionRef.set(state, counted ? open(failure.message) : closed)
         }
         if (interrupted) return Effect.void
-        return Effect.flatMap(
-          Ref.updateAndGet(window, (w) => [...w.slice(-(policy.windowSize - 1)), counted]),
-          (w) =>
-            SubscriptionRef.update(state, (s): CircuitState => {
-              if (s._tag !== "Closed") return s
-              const consecutiveFailures = counted ? s.consecutiveFailures + 1 : 0
-              const recentFailures = w.filter(Boolean).length
-              const ratioTripped = policy.failureRatio !== undefined && w.length >= policy.windowSize &&
-                recentFailures / w.length >= policy.failureRatio
-              if (counted && (consecutiveFailures >= policy.consecutiveFailures || ratioTripped)) return open(failure.message)
-              return { _tag: "Closed", consecutiveFailures, recentFailures, recentCalls: w.length }
-            })
-        )
+        window.push(counted)
+        if (window.length > policy.windowSize) window.shift()
+        const recentFailures = window.reduce((n, f) => (f ? n + 1 : n), 0)
+        // Publish only what a UI would see change: a success after successes changes nothing.
+        return Effect.flatMap(SubscriptionRef.get(state), (s) => {
+          if (s._tag !== "Closed") return Effect.void
+          const consecutiveFailures = counted ? s.consecutiveFailures + 1 : 0
+          const ratioTripped = policy.failureRatio !== undefined && window.length >= policy.windowSize &&
+            recentFailures / window.length >= policy.failureRatio
+          if (counted && (consecutiveFailures >= policy.consecutiveFailures || ratioTripped)) {
+            return SubscriptionRef.set(state, open(failure.message))
+          }
+          if (consecutiveFailures === s.consecutiveFailures && recentFailures === s.recentFailures) return Effect.void
+          return SubscriptionRef.set(state, { _tag: "Closed", consecutiveFailures, recentFailures, recentCalls: window.length })
+        })
       })
 
     const guard = <A>(call: Effect.Effect<A, AiError.AiError>) =>
@@ -115,5 +118,8 @@ export const make = (provider: ProviderId, policy: typeof CircuitPolicy.Type): E
     const check = Effect.flatMap(Effect.zip(SubscriptionRef.get(state), Clock.currentTimeMillis), ([s, now]) =>
       s._tag === "Open" && now < s.retryAt ? Effect.fail(refuse(s.retryAt, now)) : Effect.void)
 
-    return { guard, enter, check, state: SubscriptionRef.get(state), changes: state.changes }
+    const current = Effect.map(SubscriptionRef.get(state), (s): CircuitState =>
+      s._tag === "Closed" ? { ...s, recentCalls: window.length } : s)
+
+    return { guard, enter, check, state: current, changes: state.changes }
   })

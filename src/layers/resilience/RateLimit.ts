@@ -140,7 +140,9 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
           yield* Scope.addFinalizer(scope, Effect.sync(() => {
             if (waiting) queued--
           }))
-          yield* publish
+          // State is published when a queue forms or drains; a request that passes straight through
+          // changes nothing a UI shows (its in-flight count is in `state`).
+          if (mustWait) yield* publish
           if (slots !== undefined) {
             yield* restore(slots.take(1))
             yield* Scope.addFinalizer(scope, slots.release(1))
@@ -150,8 +152,8 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
           queued--
           inFlight++
           lastWaitMs = (yield* Clock.currentTimeMillis) - start
-          yield* Scope.addFinalizer(scope, Effect.zipRight(Effect.sync(() => void inFlight--), publish))
-          yield* publish
+          yield* Scope.addFinalizer(scope, Effect.sync(() => void inFlight--))
+          if (mustWait) yield* publish
         })
       )
 
