@@ -47,7 +47,7 @@ const orderOf = (settings: AppSettings, ids: ReadonlyArray<ProviderId>): Fallbac
 }
 
 interface Built {
-  readonly key: string
+  readonly key: number
   readonly chain: Chain.Chain
   readonly members: ReadonlyMap<ProviderId, AiProvider.Service>
 }
@@ -94,7 +94,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       })
     }
 
-    const build = (snapshot: Snapshot, key: string) =>
+    const build = (snapshot: Snapshot, key: number) =>
       Effect.gen(function*() {
         const usable = snapshot.providers.filter((p) => p.enabled && p.problem === undefined)
         const members: Array<Chain.Member> = []
@@ -119,7 +119,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
 
     // The chain for the current settings: rebuilt (old one released) when they changed.
     const chain = Effect.flatMap(settings.snapshot, (snapshot) => {
-      const key = JSON.stringify([snapshot.settings, snapshot.providers.map((p) => [p.id, p.revision, p.enabled])])
+      const key = snapshot.version
       return Effect.flatMap(ScopedRef.get(current), (built) =>
         built?.key === key
           ? Effect.succeed({ built, snapshot })

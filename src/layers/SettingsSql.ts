@@ -104,6 +104,13 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
       settings: decodeSettings({}).pipe(Either.getOrThrow),
       providers: new Map()
     }
+    // The snapshot handed to readers is built once per change (readers run on every request).
+    let version = 0
+    let cached: Snapshot | undefined
+    const changed = () => {
+      version++
+      cached = undefined
+    }
     const hub = yield* PubSub.unbounded<SettingsChange>()
     const lock = yield* Effect.makeSemaphore(1)
     const publish = (change: SettingsChange) => PubSub.publish(hub, change)
@@ -155,6 +162,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         })
       }
       state = { settings, providers }
+      changed()
     }).pipe(Effect.mapError(storage("read the settings")))
 
     yield* loadAll
@@ -236,6 +244,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         )
         const saved: ProviderEntry = { id, enabled, config, secrets: present, resilience, revision }
         state.providers.set(id, saved)
+        changed()
         yield* publish({ _tag: "ProviderChanged", provider: id, revision })
         return saved
       }))
@@ -248,6 +257,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         yield* sql`UPDATE ai_providers SET enabled = ${after.enabled ? 1 : 0}, resilience = ${JSON.stringify(encodeResilience(after.resilience))},
           revision = ${after.revision}, updated_at = ${at} WHERE id = ${id}`.pipe(Effect.mapError(storage(`update the ${id} settings`)))
         state.providers.set(id, after)
+        changed()
         yield* publish({ _tag: "ProviderChanged", provider: id, revision: after.revision })
       }))
 
@@ -281,6 +291,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         const at = yield* now
         yield* sql.withTransaction(writeSettings(next, keys, at)).pipe(Effect.mapError(storage("save the settings")))
         state = { ...state, settings: next }
+        changed()
         yield* publish({ _tag: "AppSettingsChanged", keys })
         return next
       }))
@@ -392,7 +403,9 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
       }))
 
     const service: Service = {
-      snapshot: Effect.sync((): Snapshot => ({ settings: state.settings, providers: [...state.providers.values()] })),
+      snapshot: Effect.sync((): Snapshot =>
+        cached ??= { version, settings: state.settings, providers: [...state.providers.values()] }
+      ),
       provider: entryOf,
       providerInput,
       saveProvider,
@@ -403,6 +416,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
             sql`DELETE FROM ai_providers WHERE id = ${id}`
           )).pipe(Effect.mapError(storage(`remove the ${id} settings`)))
           state.providers.delete(id)
+          changed()
           yield* publish({ _tag: "ProviderRemoved", provider: id })
         })),
       setEnabled: (id, enabled) => patchProvider(id, (e) => ({ ...e, enabled })),

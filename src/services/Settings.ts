@@ -72,6 +72,8 @@ export interface ProviderEntry {
  * @category Models
  */
 export interface Snapshot {
+  /** Bumped on every change: equal versions mean equal snapshots. */
+  readonly version: number
   readonly settings: AppSettings
   readonly providers: ReadonlyArray<ProviderEntry>
 }
