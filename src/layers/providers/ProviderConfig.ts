@@ -5,7 +5,7 @@
  * @since 0.1.0
  * @internal
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, type Redacted, Schema } from "effect"
 import { ConfigInvalid } from "../../domain/AiError.js"
 import type { ProviderId } from "../../domain/ProviderId.js"
 
@@ -18,10 +18,12 @@ const NonBlank = Schema.String.pipe(Schema.filter((s) => s.trim() !== "", { mess
  * @since 0.1.0
  * @internal
  */
-export const Secret: Schema.Schema<import("effect").Redacted.Redacted<string>, string> = Schema.Union(
+// Declared with the encoded type `string`: encoding always takes the first member and yields a
+// string, so a config's JSON form (what settings store) has the key as a plain string.
+export const Secret: Schema.Schema<Redacted.Redacted<string>, string> = Schema.Union(
   Schema.Redacted(NonBlank),
   Schema.RedactedFromSelf(NonBlank)
-).annotations({ message: () => "must be a non-empty string" }) as never
+).annotations({ message: () => "must be a non-empty string" }) as Schema.Schema<Redacted.Redacted<string>, string | Redacted.Redacted<string>> as Schema.Schema<Redacted.Redacted<string>, string>
 
 /**
  * Whether a URL host is this machine (plain http is safe only there).
