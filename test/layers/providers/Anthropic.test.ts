@@ -7,8 +7,7 @@ import type * as AiProvider from "../../../src/services/AiProvider.js"
 import * as Emulator from "../../../src/testing/Emulator.js"
 import * as AnthropicEmulator from "../../../src/testing/emulators/AnthropicEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
-
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
+import { harness } from "../../support/provider.js"
 
 interface Setup {
   readonly emulator?: Emulator.Options
@@ -17,25 +16,14 @@ interface Setup {
   readonly protocol?: Emulator.Protocol
 }
 
-const withAnthropic = <A, E>(run: Run<A, E>, setup: Setup = {}) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = yield* Emulator.scoped(setup.protocol ?? AnthropicEmulator.protocol, { apiKey: SECRET_KEY, ...setup.emulator })
-    const provider = yield* Anthropic.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
-
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
 const explainStream = (p: AiProvider.Service) => p.stream({ _tag: "ExplainSql", sql: "SELECT 1", dialect: "generic" })
 
-const failWith = (
-  fault: Emulator.Fault | undefined,
-  setup: Setup = {},
-  call: (p: AiProvider.Service) => Effect.Effect<unknown, AiError.AiError> = generate
-) =>
-  withAnthropic((emu, provider) => {
-    emu.script({ fault })
-    return Effect.exit(call(provider)).pipe(Effect.map((exit) => expectFailure<AiError.AiError>(exit)))
-  }, setup)
+const { failWith, withProvider: withAnthropic } = harness<Setup>({
+  start: (setup) => Emulator.scoped(setup.protocol ?? AnthropicEmulator.protocol, { apiKey: SECRET_KEY, ...setup.emulator }),
+  make: (emu, setup) => Anthropic.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config }),
+  call: generate
+})
 
 /** The real protocol, except that its `server` error is this exact response. */
 const answeringError = (render: (requestId: string) => Emulator.Rendered): Emulator.Protocol => ({

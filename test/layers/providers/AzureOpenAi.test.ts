@@ -7,38 +7,24 @@ import type * as AiProvider from "../../../src/services/AiProvider.js"
 import type * as Emulator from "../../../src/testing/Emulator.js"
 import * as AzureOpenAiEmulator from "../../../src/testing/emulators/AzureOpenAiEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
-
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
+import { harness } from "../../support/provider.js"
 
 const GA = "2024-10-21"
 const PREVIEW = "2025-04-01-preview"
 
-const withAzure = <A, E>(
-  run: Run<A, E>,
-  options: { emulator?: AzureOpenAiEmulator.Options; config?: Partial<AzureOpenAi.ConfigInput> } = {}
-) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = yield* AzureOpenAiEmulator.make({ apiKey: SECRET_KEY, ...options.emulator })
-    const provider = yield* AzureOpenAi.make({
-      endpoint: emu.origin,
-      apiKey: SECRET_KEY,
-      deployment: "gpt-4.1-mini",
-      apiVersion: PREVIEW,
-      ...options.config
-    })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
-
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
 
-const failWith = (
-  fault: Emulator.Fault,
-  options: { emulator?: AzureOpenAiEmulator.Options; config?: Partial<AzureOpenAi.ConfigInput> } = {}
-) =>
-  withAzure((emu, provider) => {
-    emu.script({ fault })
-    return Effect.exit(generate(provider)).pipe(Effect.map((exit) => expectFailure<AiError.AiError>(exit)))
-  }, options)
+interface Setup {
+  readonly emulator?: AzureOpenAiEmulator.Options
+  readonly config?: Partial<AzureOpenAi.ConfigInput>
+}
+
+const { failWith, withProvider: withAzure } = harness<Setup>({
+  start: (setup) => AzureOpenAiEmulator.make({ apiKey: SECRET_KEY, ...setup.emulator }),
+  make: (emu, setup) =>
+    AzureOpenAi.make({ endpoint: emu.origin, apiKey: SECRET_KEY, deployment: "gpt-4.1-mini", apiVersion: PREVIEW, ...setup.config }),
+  call: generate
+})
 
 const collect = (p: AiProvider.Service) =>
   Effect.map(Stream.runCollect(p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })), Chunk.toArray)

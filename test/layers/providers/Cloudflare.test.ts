@@ -7,12 +7,11 @@ import type * as AiProvider from "../../../src/services/AiProvider.js"
 import * as Emulator from "../../../src/testing/Emulator.js"
 import * as CloudflareEmulator from "../../../src/testing/emulators/CloudflareEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
+import { failureOf, harness } from "../../support/provider.js"
 
 const ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 const RUN_PATH = `/client/v4/accounts/${ACCOUNT}/ai/run`
 const base = CloudflareEmulator.makeProtocol({ accountId: ACCOUNT })
-
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
 
 interface Setup {
   readonly emulator?: Emulator.Options & CloudflareEmulator.ProtocolOptions
@@ -20,15 +19,6 @@ interface Setup {
   /** A protocol to serve instead of the standard one (to render errors the kinds do not cover). */
   readonly protocol?: Emulator.Protocol
 }
-
-const withCloudflare = <A, E>(run: Run<A, E>, setup: Setup = {}) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = setup.protocol
-      ? yield* Emulator.scoped(setup.protocol, { apiKey: SECRET_KEY, ...setup.emulator })
-      : yield* CloudflareEmulator.make({ apiKey: SECRET_KEY, accountId: ACCOUNT, ...setup.emulator })
-    const provider = yield* Cloudflare.make({ accountId: ACCOUNT, apiToken: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
 
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
 const streamTask: Parameters<AiProvider.Service["stream"]>[0] = {
@@ -40,16 +30,17 @@ const streamTask: Parameters<AiProvider.Service["stream"]>[0] = {
 
 const collect = (p: AiProvider.Service) => Effect.map(Stream.runCollect(p.stream(streamTask)), Chunk.toArray)
 
-const failureOf = (effect: Effect.Effect<unknown, AiError.AiError>) => Effect.map(Effect.exit(effect), (exit) => expectFailure<AiError.AiError>(exit))
+const { failWith, withProvider: withCloudflare } = harness<Setup>({
+  start: (setup) =>
+    setup.protocol
+      ? Emulator.scoped(setup.protocol, { apiKey: SECRET_KEY, ...setup.emulator })
+      : CloudflareEmulator.make({ apiKey: SECRET_KEY, accountId: ACCOUNT, ...setup.emulator }),
+  make: (emu, setup) => Cloudflare.make({ accountId: ACCOUNT, apiToken: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config }),
+  call: generate
+})
 
 /** How generateSql fails against an emulator set up so. */
 const failGenerate = (setup: Setup) => withCloudflare((_emu, provider) => failureOf(generate(provider)), setup)
-
-const failWith = (fault: Emulator.Fault, setup: Setup = {}) =>
-  withCloudflare((emu, provider) => {
-    emu.script({ fault })
-    return failureOf(generate(provider))
-  }, setup)
 
 /** A protocol whose every scripted error is this exact response. */
 const answering = (status: number, body: string, headers: Record<string, string> = {}): Emulator.Protocol => ({

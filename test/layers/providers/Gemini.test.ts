@@ -7,8 +7,7 @@ import type * as AiProvider from "../../../src/services/AiProvider.js"
 import * as Emulator from "../../../src/testing/Emulator.js"
 import * as GeminiEmulator from "../../../src/testing/emulators/GeminiEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
-
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
+import { harness } from "../../support/provider.js"
 
 interface Setup {
   readonly emulator?: GeminiEmulator.Options
@@ -17,23 +16,17 @@ interface Setup {
   readonly protocol?: Emulator.Protocol
 }
 
-const withGemini = <A, E>(run: Run<A, E>, setup: Setup = {}) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = setup.protocol
-      ? yield* Emulator.scoped(setup.protocol, { apiKey: SECRET_KEY, lineEndings: "crlf", ...setup.emulator })
-      : yield* GeminiEmulator.make({ apiKey: SECRET_KEY, ...setup.emulator })
-    const provider = yield* Gemini.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
-
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
 const streamGenerate = (p: AiProvider.Service) => p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })
 
-const failWith = (fault: Emulator.Fault, setup: Setup = {}, call: (p: AiProvider.Service) => Effect.Effect<unknown, AiError.AiError> = generate) =>
-  withGemini((emu, provider) => {
-    emu.script({ fault })
-    return Effect.map(Effect.exit(call(provider)), (exit) => expectFailure<AiError.AiError>(exit))
-  }, setup)
+const { failWith, withProvider: withGemini } = harness<Setup>({
+  start: (setup) =>
+    setup.protocol
+      ? Emulator.scoped(setup.protocol, { apiKey: SECRET_KEY, lineEndings: "crlf", ...setup.emulator })
+      : GeminiEmulator.make({ apiKey: SECRET_KEY, ...setup.emulator }),
+  make: (emu, setup) => Gemini.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config }),
+  call: generate
+})
 
 const collect = (p: AiProvider.Service) => Effect.map(Stream.runCollect(streamGenerate(p)), Chunk.toArray)
 

@@ -7,26 +7,21 @@ import type * as AiProvider from "../../../src/services/AiProvider.js"
 import * as Emulator from "../../../src/testing/Emulator.js"
 import * as OllamaEmulator from "../../../src/testing/emulators/OllamaEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
-
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
-
-const withOllama = <A, E>(
-  run: Run<A, E>,
-  options: { emulator?: Emulator.Options; config?: Partial<Ollama.ConfigInput>; protocol?: Emulator.Protocol } = {}
-) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = yield* Emulator.scoped(options.protocol ?? OllamaEmulator.protocol, options.emulator)
-    const provider = yield* Ollama.make({ baseUrl: emu.baseUrl, ...options.config })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
+import { harness } from "../../support/provider.js"
 
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
 
-const failWith = (fault: Emulator.Fault, options: Parameters<typeof withOllama>[1] = {}) =>
-  withOllama((emu, provider) => {
-    emu.script({ fault })
-    return Effect.exit(generate(provider)).pipe(Effect.map((exit) => expectFailure<AiError.AiError>(exit)))
-  }, options)
+interface Setup {
+  readonly emulator?: Emulator.Options
+  readonly config?: Partial<Ollama.ConfigInput>
+  readonly protocol?: Emulator.Protocol
+}
+
+const { failWith, withProvider: withOllama } = harness<Setup>({
+  start: (setup) => Emulator.scoped(setup.protocol ?? OllamaEmulator.protocol, setup.emulator),
+  make: (emu, setup) => Ollama.make({ baseUrl: emu.baseUrl, ...setup.config }),
+  call: generate
+})
 
 const streamText = (events: ReadonlyArray<{ _tag: string; text?: string }>) => events.map((e) => (e._tag === "TextDelta" ? e.text : "")).join("")
 

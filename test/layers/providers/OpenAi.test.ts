@@ -3,31 +3,21 @@ import { Chunk, Duration, Effect, Exit, Layer, Redacted, Stream } from "effect"
 import * as AiError from "../../../src/domain/AiError.js"
 import * as Prompts from "../../../src/domain/Prompts.js"
 import * as OpenAi from "../../../src/layers/providers/OpenAi.js"
-import type * as AiProvider from "../../../src/services/AiProvider.js"
 import type * as Emulator from "../../../src/testing/Emulator.js"
 import * as OpenAiEmulator from "../../../src/testing/emulators/OpenAiEmulator.js"
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
+import { harness } from "../../support/provider.js"
 
-type Run<A, E> = (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>
+interface Setup {
+  readonly emulator?: Emulator.Options
+  readonly config?: Partial<OpenAi.ConfigInput>
+}
 
-const withOpenAi = <A, E>(
-  run: Run<A, E>,
-  options: { emulator?: Emulator.Options; config?: Partial<OpenAi.ConfigInput> } = {}
-) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = yield* OpenAiEmulator.make({ apiKey: SECRET_KEY, ...options.emulator })
-    const provider = yield* OpenAi.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...options.config })
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
-
-const failWith = (
-  fault: Emulator.Fault,
-  call: (p: AiProvider.Service) => Effect.Effect<unknown, AiError.AiError> = (p) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
-) =>
-  withOpenAi((emu, provider) => {
-    emu.script({ fault })
-    return Effect.exit(call(provider)).pipe(Effect.map((exit) => expectFailure<AiError.AiError>(exit)))
-  })
+const { failWith, withProvider: withOpenAi } = harness<Setup>({
+  start: (setup) => OpenAiEmulator.make({ apiKey: SECRET_KEY, ...setup.emulator }),
+  make: (emu, setup) => OpenAi.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config }),
+  call: (p) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
+})
 
 describe("OpenAi provider over loopback HTTP", () => {
   it.live("generateSql sends the documented request and parses the answer", () =>
