@@ -160,6 +160,33 @@ describe("AiService", () => {
       expect(done).toBe("served")
     })))
 
+  it.live("each request is logged at debug level with provider, model, latency and outcome, never the key or prompt", () => {
+    const lines: Array<{ level: string; message: string; annotations: Record<string, unknown> }> = []
+    const logger = Logger.make(({ annotations, logLevel, message }) => {
+      lines.push({ level: logLevel.label, message: String(message), annotations: Object.fromEntries(annotations) })
+    })
+    return Effect.scoped(Effect.gen(function*() {
+      const { context } = yield* setup()
+      const ai = yield* Effect.provide(AiService, context)
+      yield* ai.generateSql({ ...generate, prompt: "find the XYZZY-PROMPT customers" })
+      yield* Effect.exit(ai.generateSql({ ...generate, prompt: "   " }))
+    })).pipe(
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+      Logger.withMinimumLogLevel(LogLevel.Debug),
+      Effect.map(() => {
+        const served = lines.find((l) => l.message === "AI request served")
+        expect(served?.level).toBe("DEBUG")
+        expect(served?.annotations).toMatchObject({ operation: "GenerateSql", provider: "openai", model: "gpt-4.1-mini", fallback: false })
+        expect(typeof served?.annotations.latencyMs).toBe("number")
+        const failed = lines.find((l) => l.message === "AI request failed")
+        expect(failed?.annotations).toMatchObject({ operation: "GenerateSql", outcome: "InvalidRequest" })
+        const all = JSON.stringify(lines)
+        expect(all).not.toContain("XYZZY-PROMPT")
+        expect(all).not.toContain(openai.apiKey!)
+      })
+    )
+  })
+
   it.live("no prompt, SQL or key reaches the database file", () =>
     quiet(Effect.scoped(Effect.gen(function*() {
       const { context, dir } = yield* setup()
