@@ -10,7 +10,6 @@ import type * as Cost from "../domain/Cost.js"
 import * as Tokens from "../domain/Tokens.js"
 import * as Metrics from "../domain/Metrics.js"
 import * as Pricing from "../domain/Pricing.js"
-import * as Prompts from "../domain/Prompts.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
 import type { FallbackPolicy } from "../domain/Resilience.js"
 import type { AppSettings } from "../domain/Settings.js"
@@ -151,7 +150,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         const request = {
           provider: service.provider,
           model: service.model,
-          messages: Prompts.forTask(task, service.promptOptions),
+          messages: AiProviderModule.promptFor(task, service.promptOptions),
           maxOutputTokens: service.maxTokens ?? 2048,
           overrides: settings.priceOverrides,
           at: new Date(now)

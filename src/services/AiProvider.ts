@@ -171,6 +171,24 @@ export const validateTask = <T extends SqlTask.SqlTask>(provider: ProviderId, ta
 // estimate) does not pay for it twice.
 const validated = new WeakSet<SqlTask.SqlTask>()
 
+// The prompt of a validated task, built once: the AiService builds it for its estimate, the
+// provider for its call, telemetry for opt-in capture; all get the same object.
+const prompts = new WeakMap<SqlTask.SqlTask, { readonly options: FormatOptions | undefined; readonly prompt: Prompts.Prompt }>()
+
+/**
+ * The prompt for a task with a provider's schema limits, built once per validated task.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const promptFor = (task: SqlTask.SqlTask, options: FormatOptions | undefined): Prompts.Prompt => {
+  const hit = prompts.get(task)
+  if (hit !== undefined && hit.options === options) return hit.prompt
+  const prompt = Prompts.forTask(task, options)
+  if (validated.has(task)) prompts.set(task, { options, prompt })
+  return prompt
+}
+
 const validate = (provider: ProviderId, task: SqlTask.SqlTask): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
   if (validated.has(task)) return Effect.succeed(task)
   const decoded = decoders[task._tag](task)
@@ -257,7 +275,7 @@ export const make = (chat: ChatModel): Service => {
   const run = <T extends SqlTask.SqlTask>(task: T): Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError> =>
     Effect.flatMap(validate(chat.provider, task), (valid) =>
       Effect.flatMap(Clock.currentTimeMillis, (start) =>
-        Effect.flatMap(chat.complete(Prompts.forTask(valid, chat.promptOptions)), (c) =>
+        Effect.flatMap(chat.complete(promptFor(valid, chat.promptOptions)), (c) =>
           Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId), () =>
             Effect.map(
               Clock.currentTimeMillis,
@@ -269,7 +287,7 @@ export const make = (chat: ChatModel): Service => {
       Effect.map(Effect.zip(validate(chat.provider, task), Clock.currentTimeMillis), ([valid, start]) => {
         let text = ""
         let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined
-        const deltas = chat.completeStream(Prompts.forTask(valid, chat.promptOptions)).pipe(
+        const deltas = chat.completeStream(promptFor(valid, chat.promptOptions)).pipe(
           Stream.filterMap((chunk): Option.Option<SqlTask.StreamEvent> => {
             if (chunk._tag === "Finish") {
               finish = chunk
