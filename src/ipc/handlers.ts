@@ -348,18 +348,6 @@ export const registerAiHandlers = (
       return { success: true, settings }
     })
 
-  // A settings form may send only what changed: it is tested merged over the stored settings
-  // (secrets the registry adds itself), as it would be stored; `null` removes a field.
-  const withStored = (id: ProviderIdModule.ProviderId, input: Readonly<Record<string, unknown>>) =>
-    Effect.map(Effect.either(Effect.flatMap(Settings, (s) => s.provider(id))), (stored) => {
-      const merged: Record<string, unknown> = { ...(Either.isRight(stored) ? stored.right.config : {}) }
-      for (const [k, v] of Object.entries(input)) {
-        if (v === null) delete merged[k]
-        else if (v !== undefined) merged[k] = v
-      }
-      return merged
-    })
-
   const testFailure = (channel: string, t: AiProvider.ConnectionTest, extra: Readonly<Record<string, unknown>>): Legacy.Response =>
     t.error !== undefined ? Legacy.fromError(channel, t.error, extra) : Legacy.failure(channel, t.details, extra)
 
@@ -369,7 +357,8 @@ export const registerAiHandlers = (
       const { config, enabled, validate } = Requests.providerConfig(args)
       if (config === undefined) return yield* invalid("config", "Invalid config: expected the provider's settings as an object")
       const registry = yield* ProviderRegistry
-      const tested = validate ? yield* Effect.flatMap(withStored(id, config), (full) => registry.test(id, full)) : undefined
+      // A form may send only what changed: the registry tests it over the stored configuration.
+      const tested = validate ? yield* registry.test(id, config) : undefined
       if (tested !== undefined && !tested.ok) return testFailure("ai:providers:save", tested, { provider: id, test: testView(tested) })
       yield* registry.save(id, config, { enabled })
       return { success: true, provider: id, test: tested === undefined ? null : testView(tested) }
@@ -380,7 +369,7 @@ export const registerAiHandlers = (
       const id = yield* Requests.providerOf(args)
       const { config } = Requests.providerConfig(args)
       const registry = yield* ProviderRegistry
-      const t = config === undefined ? yield* registry.test(id) : yield* Effect.flatMap(withStored(id, config), (full) => registry.test(id, full))
+      const t = yield* registry.test(id, config)
       return t.ok ? { success: true, ...testView(t) } : testFailure("ai:providers:test", t, testView(t))
     })
 
