@@ -7,6 +7,7 @@
  */
 import { Schema } from "effect"
 import { BudgetPolicy } from "./Budget.js"
+import { InputLimits } from "./Limits.js"
 import { MinutesPerFeature } from "./Metrics.js"
 import { PriceOverride } from "./Pricing.js"
 import { ProviderId } from "./ProviderId.js"
@@ -23,6 +24,10 @@ export const TelemetrySettings = Schema.Struct({
   captureContent: Schema.optionalWith(Schema.Boolean, { default: () => false })
 })
 
+const RequestTimeout = Schema.Int.pipe(
+  Schema.between(1_000, 3_600_000, { message: () => "must be a whole number of milliseconds from 1000 to 3600000" })
+)
+
 /**
  * The app-wide settings, each stored under its own key.
  *
@@ -38,7 +43,14 @@ export const AppSettings = Schema.Struct({
   /** Prices the user sets for models the bundled data lacks, or at their own rates. */
   priceOverrides: Schema.optionalWith(Schema.Array(PriceOverride), { default: () => [] }),
   /** Minutes each operation saves, for the usage report's time-saved estimate. */
-  minutesSaved: Schema.optional(MinutesPerFeature)
+  minutesSaved: Schema.optional(MinutesPerFeature),
+  /** Size limits on requests (defaults no real use comes near). */
+  limits: Schema.optionalWith(InputLimits, { default: () => InputLimits.make({}) }),
+  /**
+   * The longest one request may take, retries and fallbacks included: by default an answer (or
+   * a `Timeout`) always comes before DB Toolkit's screens give up at 60 s.
+   */
+  requestTimeoutMs: Schema.optionalWith(RequestTimeout, { default: () => 55_000 })
 })
 
 /**
@@ -68,7 +80,9 @@ export const AppSettingsPatch = Schema.Struct({
   telemetry: Schema.optional(TelemetrySettings),
   budget: Schema.optional(BudgetPolicy),
   priceOverrides: Schema.optional(Schema.Array(PriceOverride)),
-  minutesSaved: Schema.optional(Schema.NullOr(MinutesPerFeature))
+  minutesSaved: Schema.optional(Schema.NullOr(MinutesPerFeature)),
+  limits: Schema.optional(InputLimits),
+  requestTimeoutMs: Schema.optional(RequestTimeout)
 })
 
 /**
