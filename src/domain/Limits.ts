@@ -13,6 +13,14 @@ const Size = (min: number, max: number, unit: string) =>
   Schema.Int.pipe(Schema.between(min, max, { message: () => `must be a whole number of ${unit} from ${min} to ${max}` }))
 
 /**
+ * The most characters any one provider configuration field may have, whatever the settings say.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const configFieldCeiling = 65_536
+
+/**
  * Request size limits (characters are UTF-16 code units, as JavaScript counts them).
  *
  * @since 0.1.0
@@ -34,7 +42,7 @@ export const InputLimits = Schema.Struct({
   /** A schema given as text (DDL or JSON). */
   schemaChars: Schema.optionalWith(Size(100, 20_000_000, "characters"), { default: () => 5_000_000 }),
   /** One provider configuration field (a URL, a model name, a key). */
-  configFieldChars: Schema.optionalWith(Size(64, 65_536, "characters"), { default: () => 8_192 })
+  configFieldChars: Schema.optionalWith(Size(64, configFieldCeiling, "characters"), { default: () => 8_192 })
 })
 
 /**

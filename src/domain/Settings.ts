@@ -102,15 +102,19 @@ export const ExportFile = Schema.Struct({
   version: Schema.Literal(1),
   exportedAt: Schema.String,
   settings: AppSettings,
-  providers: Schema.Record({
-    key: ProviderId,
-    value: Schema.Struct({
-      enabled: Schema.Boolean,
-      config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-      resilience: ResiliencePolicy,
-      secrets: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
-    })
-  })
+  // Any of the providers (an export holds the configured ones only).
+  providers: Schema.partialWith(
+    Schema.Record({
+      key: ProviderId,
+      value: Schema.Struct({
+        enabled: Schema.Boolean,
+        config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+        resilience: ResiliencePolicy,
+        secrets: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+      })
+    }),
+    { exact: true }
+  )
 })
 
 /**

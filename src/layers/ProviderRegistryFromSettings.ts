@@ -23,7 +23,16 @@ export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClien
   const settings = yield* Settings
   const http = yield* HttpClient.HttpClient
   const cache = new Map<ProviderId, { readonly revision: number; readonly service: AiProvider.Service }>()
-  const build = (id: ProviderId, input: unknown) => Effect.provideService(catalog[id].make(input), HttpClient.HttpClient, http)
+  // A provider that throws while it is built (a bug) is a bad configuration of that provider
+  // only: it must never take the other providers down with it.
+  const build = (id: ProviderId, input: unknown) =>
+    Effect.provideService(catalog[id].make(input), HttpClient.HttpClient, http).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.zipRight(
+          Effect.logError(`Building the ${id} provider failed unexpectedly`, defect),
+          Effect.fail(new ConfigInvalid({ provider: id, field: "(config)", reason: "could not be used", message: `The ${id} configuration could not be used; check its fields and save it again` }))
+        ))
+    )
 
   const get: Service["get"] = (id) =>
     Effect.flatMap(settings.provider(id), (entry) => {
@@ -35,26 +44,13 @@ export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClien
       )
     })
 
-  // What a test is given goes over the stored configuration, as a save would (`null` removes).
-  const withStoredSecrets = (id: ProviderId, input: Readonly<Record<string, unknown>>) =>
-    settings.providerInput(id).pipe(
-      Effect.map((stored) => {
-        const merged: Record<string, unknown> = { ...stored }
-        for (const [k, v] of Object.entries(input)) {
-          if (v === null) delete merged[k]
-          else if (v !== undefined) merged[k] = v
-        }
-        return merged
-      }),
-      Effect.catchTag("ProviderNotConfigured", () => Effect.succeed({ ...input })),
-      Effect.catchTag("ConfigInvalid", () => Effect.succeed({ ...input }))
-    )
-
+  // What a test is given goes over the stored configuration, as a save would (`null` removes;
+  // a stored key stays only while the endpoint does).
   const test: Service["test"] = (id, input) =>
     (input === undefined
       ? settings.providerInput(id).pipe(Effect.catchTag("ProviderNotConfigured", (e) =>
         Effect.fail(new ConfigInvalid({ provider: id, field: "(config)", reason: "is not configured", message: e.message }))))
-      : withStoredSecrets(id, input)).pipe(
+      : settings.providerInputWith(id, input)).pipe(
         Effect.flatMap((full) => build(id, full)),
         Effect.flatMap((service) => service.testConnection)
       )

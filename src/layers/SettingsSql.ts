@@ -25,10 +25,12 @@ import {
   SettingsInvalid,
   type Snapshot
 } from "../services/Settings.js"
+import * as Untrusted from "../domain/Untrusted.js"
 import * as Crypto from "./Crypto.js"
 import { catalog } from "./providers/Catalog.js"
 
 const KEY_CHECK = "key_check"
+const MAX_IMPORT_CHARS = 10_000_000
 const KEY_CHECK_AAD = "dbtk-ai:v1:key-check"
 // A stand-in for a stored secret when validating a configuration without decrypting anything.
 const STORED = Redacted.make("stored-secret")
@@ -47,9 +49,28 @@ const storage = (what: string) => (cause: { readonly message: string }) =>
 const invalid = (prefix: string) => (error: ParseResult.ParseError) => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
   const field = [prefix, ...(issue?.path ?? []).map(String)].filter((p) => p !== "").join(".") || "(settings)"
-  const reason = issue?._tag === "Missing" ? "is required" : (issue?.message ?? "is invalid").replace(/,\s*actual[\s\S]*$/i, "")
+  const reason = issue?._tag === "Missing"
+    ? "is required"
+    : issue?._tag === "Unexpected"
+    ? "is not a setting"
+    : Untrusted.truncate((issue?.message ?? "is invalid").replace(/,\s*actual[\s\S]*$/i, ""), 300)
   return new SettingsInvalid({ field, reason, message: `Invalid settings: ${field} ${reason}` })
 }
+
+// What a settings patch or resilience policy may be: small, plain, well-formed.
+const PATCH_BOUNDS: Untrusted.Bounds = { maxStringChars: 1_000, maxDepth: 6, maxNodes: 10_000 }
+const strict = { onExcessProperty: "error" } as const
+
+const decodeInput = <A, I>(schema: Schema.Schema<A, I>, prefix: string) => (input: unknown): Effect.Effect<A, SettingsInvalid> => {
+  const plain = Untrusted.check(input, PATCH_BOUNDS)
+  if (Either.isLeft(plain)) {
+    const field = [prefix, plain.left.path].filter((p) => p !== "").join(".") || "(settings)"
+    return Effect.fail(new SettingsInvalid({ field, reason: plain.left.reason, message: `Invalid settings: ${field} ${plain.left.reason}` }))
+  }
+  return Effect.mapError(Schema.decodeUnknown(schema)(input, strict), invalid(prefix))
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const encodeSettings = Schema.encodeSync(AppSettings)
 const decodeSettings = Schema.decodeUnknownEither(AppSettings)
@@ -141,13 +162,16 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         }
         const id = row.id
         const secrets = secretRows.filter((s) => s.provider === id).map((s) => s.field)
-        const config = Either.getOrElse(
-          Either.try(() => JSON.parse(row.config) as Record<string, unknown>),
-          () => ({}) as Record<string, unknown>
-        )
+        const parsed = Either.try(() => JSON.parse(row.config) as unknown)
+        const config = Either.isRight(parsed) && isRecord(parsed.right) ? parsed.right : {}
         const resilience = Either.flatMap(Either.try(() => JSON.parse(row.resilience || "{}") as unknown), decodeResilience)
-        const problem = typeof config !== "object" || config === null
-          ? new ConfigInvalid({ provider: id, field: "(config)", reason: "is not an object", message: `The stored ${id} configuration is not an object` })
+        const problem = Either.isLeft(parsed) || !isRecord(parsed.right)
+          ? new ConfigInvalid({
+            provider: id,
+            field: "(config)",
+            reason: "is damaged",
+            message: `The stored ${id} configuration is damaged (not a JSON object); save the provider again`
+          })
           : Either.isLeft(resilience)
           ? new ConfigInvalid({ provider: id, field: "resilience", reason: "does not validate", message: `The stored ${id} resilience settings do not validate` })
           : yield* problemOf(id, config, secrets)
@@ -212,30 +236,69 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
     const toSecret = (v: unknown): Redacted.Redacted<string> | null | undefined =>
       v === null ? null : Redacted.isRedacted(v) ? (v as Redacted.Redacted<string>) : typeof v === "string" && v !== "" ? Redacted.make(v) : undefined
 
-    const saveProvider: Service["saveProvider"] = (id, input, options = {}) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+    const configInvalid = (id: ProviderId.ProviderId, field: string, reason: string) =>
+      new ConfigInvalid({ provider: id, field, reason, message: `Invalid ${id} configuration: ${field} ${reason}` })
+
+    // Where a configuration sends its requests, field by field (normalized by decoding, so
+    // `https://host/v1/` and `https://host/v1` are the same place).
+    const endpointOf = (id: ProviderId.ProviderId, config: Record<string, unknown>, secrets: ReadonlyArray<string>) =>
+      Effect.map(
+        Effect.either(catalog[id].validate({ ...config, ...Object.fromEntries(secrets.map((f) => [f, STORED])) })),
+        (decoded) => {
+          const source = (Either.isRight(decoded) ? decoded.right : config) as Record<string, unknown>
+          return catalog[id].endpointFields.map((f) => JSON.stringify(source[f]) ?? "")
+        }
+      )
+
+    /**
+     * What saving `input` over the stored entry gives: fields given replace the stored ones (null
+     * removes one), the rest stay. Validated as a whole. A stored secret stays only while the
+     * endpoint stays the one it was saved with; a change of endpoint needs the secret again.
+     */
+    const merge = (id: ProviderId.ProviderId, input: Readonly<Record<string, unknown>>) =>
+      Effect.gen(function*() {
         const entry = catalog[id]
+        const bounds = { maxStringChars: state.settings.limits.configFieldChars, maxDepth: 4, maxNodes: 1_000, allowRedacted: true }
+        const plain = Untrusted.check(input, bounds)
+        if (Either.isLeft(plain)) return yield* configInvalid(id, plain.left.path || "(config)", plain.left.reason)
         const existing = state.providers.get(id)
-        // Fields given replace the stored ones (null removes one); the rest stay as they were.
         const config: Record<string, unknown> = { ...existing?.config }
         const secrets: Array<readonly [string, Redacted.Redacted<string> | null]> = []
         for (const [k, v] of Object.entries(input)) {
           if (entry.secretFields.includes(k)) {
-            const s = toSecret(v)
-            if (s !== undefined) secrets.push([k, s])
+            const secret = toSecret(v)
+            if (secret !== undefined) secrets.push([k, secret])
           } else if (v === null) delete config[k]
           else if (v !== undefined) config[k] = v
         }
         const kept = (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
-        const present = [...kept, ...secrets.filter(([, v]) => v !== null).map(([k]) => k)]
         yield* entry.validate({
           ...config,
           ...Object.fromEntries(kept.map((f) => [f, STORED])),
           ...Object.fromEntries(secrets.filter(([, v]) => v !== null))
         })
+        if (existing !== undefined && kept.length > 0) {
+          const before = yield* endpointOf(id, existing.config, existing.secrets)
+          const after = yield* endpointOf(id, config, existing.secrets)
+          const moved = entry.endpointFields.filter((_, i) => before[i] !== after[i])
+          if (moved.length > 0) {
+            return yield* configInvalid(
+              id,
+              kept[0]!,
+              `must be entered again: ${moved.join(" and ")} changed, and a stored key is only sent to the endpoint it was saved with`
+            )
+          }
+        }
+        return { config, secrets, kept, existing }
+      })
+
+    const saveProvider: Service["saveProvider"] = (id, input, options = {}) =>
+      lock.withPermits(1)(Effect.gen(function*() {
+        const { config, existing, kept, secrets } = yield* merge(id, input)
+        const present = [...kept, ...secrets.filter(([, v]) => v !== null).map(([k]) => k)]
         const resilience = options.resilience === undefined
           ? existing?.resilience ?? defaultPolicy
-          : yield* Effect.mapError(Schema.decodeUnknown(ResiliencePolicy)(options.resilience), invalid("resilience"))
+          : yield* decodeInput(ResiliencePolicy, "resilience")(options.resilience)
         const enabled = options.enabled ?? existing?.enabled ?? true
         const revision = (existing?.revision ?? 0) + 1
         const at = yield* now
@@ -272,7 +335,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
 
     const update: Service["update"] = (patch) =>
       lock.withPermits(1)(Effect.gen(function*() {
-        const p = yield* Effect.mapError(Schema.decodeUnknown(AppSettingsPatch)(patch), invalid(""))
+        const p = yield* decodeInput(AppSettingsPatch, "")(patch)
         if (p.activeProvider && !state.providers.has(p.activeProvider)) {
           return yield* new SettingsInvalid({
             field: "activeProvider",
@@ -313,6 +376,16 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
         return input
       })
 
+    const providerInputWith: Service["providerInputWith"] = (id, input) =>
+      Effect.gen(function*() {
+        const { config, kept, secrets } = yield* merge(id, input)
+        const rows = kept.length === 0 ? [] : yield* secretRowsOf(id)
+        const full: Record<string, unknown> = { ...config }
+        for (const row of rows) if (kept.includes(row.field)) full[row.field] = yield* openRow(row)
+        for (const [field, value] of secrets) if (value !== null) full[field] = value
+        return full
+      })
+
     const exportJson: Service["exportJson"] = (options = {}) =>
       Effect.gen(function*() {
         const rows = options.includeSecrets ? yield* secretRowsOf() : []
@@ -339,10 +412,18 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
 
     const importJson: Service["importJson"] = (json) =>
       lock.withPermits(1)(Effect.gen(function*() {
+        if (json.length > MAX_IMPORT_CHARS) {
+          return yield* new SettingsInvalid({ field: "(file)", reason: "is too large", message: `The settings file is larger than ${MAX_IMPORT_CHARS} characters` })
+        }
         const parsed = yield* Effect.try({
           try: () => JSON.parse(json) as unknown,
           catch: () => new SettingsInvalid({ field: "(file)", reason: "is not JSON", message: "The settings file is not valid JSON" })
         })
+        const plain = Untrusted.check(parsed, { maxStringChars: state.settings.limits.configFieldChars, maxDepth: 8, maxNodes: 100_000 })
+        if (Either.isLeft(plain)) {
+          const field = plain.left.path || "(file)"
+          return yield* new SettingsInvalid({ field, reason: plain.left.reason, message: `Invalid settings file: ${field} ${plain.left.reason}` })
+        }
         const file = yield* Effect.mapError(Schema.decodeUnknown(ExportFile)(parsed), invalid(""))
         // Validate everything before writing anything.
         const plan: Array<{ id: ProviderId.ProviderId; config: Record<string, unknown>; secrets: Array<readonly [string, Redacted.Redacted<string>]>; enabled: boolean; resilience: ResiliencePolicy }> = []
@@ -352,8 +433,17 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
           const entry = catalog[id]
           const config = Object.fromEntries(Object.entries(p.config).filter(([k]) => !entry.secretFields.includes(k)))
           const secrets = Object.entries(p.secrets ?? {}).filter(([k]) => entry.secretFields.includes(k)).map(([k, v]) => [k, Redacted.make(v)] as const)
-          const kept = (state.providers.get(id)?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
+          const existing = state.providers.get(id)
+          const kept = (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
           yield* entry.validate({ ...config, ...Object.fromEntries(kept.map((f) => [f, STORED])), ...Object.fromEntries(secrets) })
+          // As with a save: a stored secret never follows a configuration to another endpoint.
+          if (existing !== undefined && kept.length > 0) {
+            const before = yield* endpointOf(id, existing.config, existing.secrets)
+            const after = yield* endpointOf(id, config, existing.secrets)
+            if (before.some((b, i) => b !== after[i])) {
+              return yield* configInvalid(id, kept[0]!, "must be in the file: its endpoint differs from the stored one, and a stored key is only sent to the endpoint it was saved with")
+            }
+          }
           secretsImported += secrets.length
           plan.push({ id, config, secrets, enabled: p.enabled, resilience: p.resilience })
         }
@@ -408,6 +498,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
       ),
       provider: entryOf,
       providerInput,
+      providerInputWith,
       saveProvider,
       removeProvider: (id) =>
         lock.withPermits(1)(Effect.gen(function*() {
@@ -422,7 +513,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
       setEnabled: (id, enabled) => patchProvider(id, (e) => ({ ...e, enabled })),
       setResilience: (id, policy) =>
         Effect.flatMap(
-          Effect.mapError(Schema.decodeUnknown(ResiliencePolicy)(policy), invalid("resilience")),
+          decodeInput(ResiliencePolicy, "resilience")(policy),
           (resilience) => patchProvider(id, (e) => ({ ...e, resilience }))
         ),
       update,

@@ -111,9 +111,21 @@ export interface Service {
   /** The provider's config input with its secrets decrypted (as `Redacted`), ready to build it. */
   readonly providerInput: (id: ProviderId) => Effect.Effect<Record<string, unknown>, ProviderNotConfigured | ConfigInvalid | SettingsError>
   /**
+   * The config input that saving `changes` would give (secrets decrypted, as `Redacted`), without
+   * saving anything: for testing a form before it is saved. Fails like a save would, including
+   * when the endpoint changes and a stored secret is not given again.
+   */
+  readonly providerInputWith: (
+    id: ProviderId,
+    changes: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<Record<string, unknown>, ConfigInvalid | SettingsError>
+  /**
    * Validates and stores a provider's configuration (JSON form). Fields given replace the stored
    * ones (`null` removes a field or an optional secret); fields left out keep their stored value,
-   * secrets included, so a settings screen need not show keys to edit the model.
+   * secrets included, so a settings screen need not show keys to edit the model. A stored secret
+   * is only ever sent to the endpoint it was saved with: changing the endpoint (base URL, Azure
+   * endpoint, Cloudflare account) needs the secret given again in the same call, otherwise
+   * `ConfigInvalid` on the secret field.
    */
   readonly saveProvider: (
     id: ProviderId,

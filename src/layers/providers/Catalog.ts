@@ -44,6 +44,11 @@ export interface Entry {
   readonly displayName: string
   /** Config fields that are secrets. */
   readonly secretFields: ReadonlyArray<string>
+  /**
+   * Config fields that say where requests go (base URL, Azure endpoint, Cloudflare account): a
+   * stored secret is only ever sent to the endpoint it was saved with.
+   */
+  readonly endpointFields: ReadonlyArray<string>
   /** Validates a config input (JSON form, secrets included); a bad field is `ConfigInvalid`. */
   readonly validate: (input: unknown) => Effect.Effect<unknown, ConfigInvalid>
   /** Builds the provider from a config input. */
@@ -64,6 +69,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   cloudflare: entry({
     id: "cloudflare",
     secretFields: ["apiToken"],
+    endpointFields: ["accountId", "baseUrl"],
     validate: Cloudflare.decodeConfig,
     make: (input) => Cloudflare.make(input as Cloudflare.ConfigInput),
     defaultModel: Cloudflare.defaultModel,
@@ -72,6 +78,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   openai: entry({
     id: "openai",
     secretFields: ["apiKey"],
+    endpointFields: ["baseUrl"],
     validate: OpenAi.decodeConfig,
     make: (input) => OpenAi.make(input as OpenAi.ConfigInput),
     defaultModel: OpenAi.defaultModel,
@@ -80,6 +87,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   ollama: entry({
     id: "ollama",
     secretFields: ["apiKey"],
+    endpointFields: ["baseUrl"],
     validate: Ollama.decodeConfig,
     make: (input) => Ollama.make(input as Ollama.ConfigInput),
     defaultModel: Ollama.defaultModel,
@@ -88,6 +96,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   anthropic: entry({
     id: "anthropic",
     secretFields: ["apiKey"],
+    endpointFields: ["baseUrl"],
     validate: Anthropic.decodeConfig,
     make: (input) => Anthropic.make(input as Anthropic.ConfigInput),
     defaultModel: Anthropic.defaultModel,
@@ -96,6 +105,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   "azure-openai": entry({
     id: "azure-openai",
     secretFields: ["apiKey"],
+    endpointFields: ["endpoint"],
     validate: AzureOpenAi.decodeConfig,
     make: (input) => AzureOpenAi.make(input as AzureOpenAi.ConfigInput),
     defaultModel: undefined,
@@ -104,6 +114,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
   gemini: entry({
     id: "gemini",
     secretFields: ["apiKey"],
+    endpointFields: ["baseUrl"],
     validate: Gemini.decodeConfig,
     make: (input) => Gemini.make(input as Gemini.ConfigInput),
     defaultModel: Gemini.defaultModel,

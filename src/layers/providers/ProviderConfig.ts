@@ -5,9 +5,11 @@
  * @since 0.1.0
  * @internal
  */
-import { Effect, Either, ParseResult, type Redacted, Schema } from "effect"
+import { Effect, Either, ParseResult, type Redacted, Schema, SchemaAST } from "effect"
 import { ConfigInvalid } from "../../domain/AiError.js"
-import type { ProviderId } from "../../domain/ProviderId.js"
+import { configFieldCeiling } from "../../domain/Limits.js"
+import { displayName, type ProviderId } from "../../domain/ProviderId.js"
+import * as Untrusted from "../../domain/Untrusted.js"
 
 const NonBlank = Schema.String.pipe(Schema.filter((s) => s.trim() !== "", { message: () => "must not be empty" }))
 
@@ -95,34 +97,57 @@ export const Name = Schema.Trim.pipe(Schema.compose(Schema.NonEmptyString, { str
   message: () => "must not be empty"
 }) as unknown as Schema.Schema<string>
 
+// The ceiling for any one field, whatever the settings allow (the settings store checks its own,
+// lower, `limits.configFieldChars` before this runs).
+const BOUNDS: Untrusted.Bounds = { maxStringChars: configFieldCeiling, maxDepth: 4, maxNodes: 1_000, allowRedacted: true }
+
 /**
  * Decodes a provider config; the first bad field becomes the error's `field`, and the message
  * lists every bad field. Values are never echoed (a key typed into the wrong field stays out).
+ * A field the provider does not have is refused, naming the fields it has (and the closest one):
+ * an unknown field would be stored as plain configuration, and a key typed under a wrong name
+ * would end up outside the encrypted table.
  *
  * @since 0.1.0
  * @internal
  */
 export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) => {
-  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all" })
-  return (input: unknown): Effect.Effect<A, ConfigInvalid> =>
-    Either.match(decodeEither(input), {
+  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  const fields = SchemaAST.getPropertySignatures(schema.ast).map((p) => String(p.name))
+  const fail = (issues: ReadonlyArray<{ readonly field: string; readonly reason: string }>) => {
+    const first = issues[0] ?? { field: "(config)", reason: "is invalid" }
+    return Effect.fail(
+      new ConfigInvalid({
+        provider,
+        field: first.field,
+        reason: first.reason,
+        message: Untrusted.truncate(`Invalid ${provider} configuration: ${issues.map((i) => `${i.field} ${i.reason}`).join("; ")}`, 2_000)
+      })
+    )
+  }
+  const unknownField = (name: string) => {
+    const hint = Untrusted.closest(name, fields)
+    return `is not a ${displayName[provider]} setting${hint ? ` (did you mean ${hint}?)` : ""}; the settings are ${fields.join(", ")}`
+  }
+  return (input: unknown): Effect.Effect<A, ConfigInvalid> => {
+    const plain = Untrusted.check(input, BOUNDS)
+    if (Either.isLeft(plain)) return fail([{ field: plain.left.path || "(config)", reason: plain.left.reason }])
+    return Either.match(decodeEither(input), {
       onRight: Effect.succeed,
-      onLeft: (error) => {
-        const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-          field: issue.path.map(String).join(".") || "(config)",
-          reason: issue._tag === "Missing" ? "is required" : sanitize(issue.message)
+      onLeft: (error) =>
+        fail(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+          const field = issue.path.map(String).join(".") || "(config)"
+          return {
+            field,
+            reason: issue._tag === "Missing"
+              ? "is required"
+              : issue._tag === "Unexpected"
+              ? unknownField(field)
+              : sanitize(issue.message)
+          }
         }))
-        const first = issues[0] ?? { field: "(config)", reason: "is invalid" }
-        return Effect.fail(
-          new ConfigInvalid({
-            provider,
-            field: first.field,
-            reason: first.reason,
-            message: `Invalid ${provider} configuration: ${issues.map((i) => `${i.field} ${i.reason}`).join("; ")}`
-          })
-        )
-      }
     })
+  }
 }
 
 // Schema's default messages quote the actual value ("Expected string, actual ..."): drop it.
