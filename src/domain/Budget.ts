@@ -10,7 +10,8 @@ import { ProviderId } from "./ProviderId.js"
 
 const Usd = Schema.Number.pipe(
   Schema.finite({ message: () => "must be a finite amount of US dollars" }),
-  Schema.nonNegative({ message: () => "must not be negative" })
+  Schema.nonNegative({ message: () => "must not be negative" }),
+  Schema.lessThanOrEqualTo(1_000_000, { message: () => "must be at most 1000000 US dollars" })
 )
 
 /**

@@ -8,8 +8,8 @@ import { Schema } from "effect"
 import type { AiError } from "./AiError.js"
 import { ProviderId } from "./ProviderId.js"
 
-const Millis = (max: number) =>
-  Schema.Int.pipe(Schema.between(1, max, { message: () => `must be a whole number of milliseconds from 1 to ${max}` }))
+const Millis = (max: number, min = 1) =>
+  Schema.Int.pipe(Schema.between(min, max, { message: () => `must be a whole number of milliseconds from ${min} to ${max}` }))
 const Count = (min: number, max: number) =>
   Schema.Int.pipe(Schema.between(min, max, { message: () => `must be a whole number from ${min} to ${max}` }))
 
@@ -18,16 +18,18 @@ const HOUR = 3_600_000
 /**
  * Time limits. `attemptMs` bounds one HTTP attempt (until the whole answer for a non-streaming
  * call), `deadlineMs` the whole operation with its retries, `firstTokenMs` the wait for a
- * stream's first text, `idleMs` the gap between two stream chunks.
+ * stream's first text, `idleMs` the gap between two stream chunks. The defaults fit DB Toolkit,
+ * whose screens give up after 60 s: two 25 s attempts at most within a 50 s deadline (and the
+ * service's own `requestTimeoutMs`, 55 s, bounds a request across fallbacks).
  *
  * @since 0.1.0
  * @category Schemas
  */
 export const TimeoutPolicy = Schema.Struct({
-  attemptMs: Schema.optionalWith(Millis(HOUR), { default: () => 60_000 }),
-  deadlineMs: Schema.optionalWith(Millis(HOUR), { default: () => 180_000 }),
-  firstTokenMs: Schema.optionalWith(Millis(HOUR), { default: () => 30_000 }),
-  idleMs: Schema.optionalWith(Millis(HOUR), { default: () => 30_000 })
+  attemptMs: Schema.optionalWith(Millis(HOUR, 100), { default: () => 25_000 }),
+  deadlineMs: Schema.optionalWith(Millis(HOUR, 100), { default: () => 50_000 }),
+  firstTokenMs: Schema.optionalWith(Millis(HOUR, 100), { default: () => 20_000 }),
+  idleMs: Schema.optionalWith(Millis(HOUR, 100), { default: () => 20_000 })
 })
 
 /**
@@ -161,7 +163,9 @@ export type FallbackPolicy = typeof FallbackPolicy.Type
  */
 export const HealthPolicy = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  intervalMs: Schema.optionalWith(Millis(24 * HOUR), { default: () => 300_000 }),
+  // At least a minute: a check may cost a request (Azure has no free check), and the renderer
+  // must not be able to turn health checks into a stream of paid calls.
+  intervalMs: Schema.optionalWith(Millis(24 * HOUR, 60_000), { default: () => 300_000 }),
   disableAfter: Schema.optionalWith(Count(1, 1_000), { default: () => 3 }),
   degradedLatencyMs: Schema.optionalWith(Millis(HOUR), { default: () => 5_000 })
 })

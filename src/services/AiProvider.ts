@@ -326,13 +326,39 @@ export const make = (chat: ChatModel): Service => {
     stream,
     validateConfig: chat.validateConfig,
     testConnection: chat.testConnection,
-    listModels: chat.listModels,
+    listModels: withCheckTimeout(chat.provider, "model list", chat.listModels),
     endpoint: chat.endpoint,
     temperature: chat.temperature,
     maxTokens: chat.maxTokens,
     promptOptions: chat.promptOptions
   }
 }
+
+/**
+ * How long a connection test or a model list may take: a server that accepts and never answers
+ * must not leave a settings screen, a save or the health checks waiting.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const checkTimeoutMs = 15_000
+
+/**
+ * Bounds a check (connection test, model list) by {@link checkTimeoutMs}; past it, `Timeout`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const withCheckTimeout = <A>(
+  provider: ProviderId,
+  what: string,
+  check: Effect.Effect<A, AiError.AiError>
+): Effect.Effect<A, AiError.AiError> =>
+  Effect.timeoutFail(check, {
+    duration: checkTimeoutMs,
+    onTimeout: () =>
+      new AiError.Timeout({ provider, phase: "request", message: `${provider}: no answer to the ${what} within ${checkTimeoutMs / 1000} s` })
+  })
 
 /**
  * Runs a provider's cheap check and reports it as a {@link ConnectionTest}: latency measured,
@@ -347,7 +373,7 @@ export const connectionTest = (
   check: Effect.Effect<{ readonly modelAvailable: boolean | undefined; readonly details: string }, AiError.AiError>
 ): Effect.Effect<ConnectionTest> =>
   Effect.flatMap(Clock.currentTimeMillis, (start) =>
-    Effect.flatMap(Effect.either(check), (outcome) =>
+    Effect.flatMap(Effect.either(withCheckTimeout(provider, "connection test", check)), (outcome) =>
       Effect.map(Clock.currentTimeMillis, (end): ConnectionTest => {
         const latencyMs = end - start
         if (outcome._tag === "Left") {

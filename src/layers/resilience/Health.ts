@@ -11,7 +11,7 @@ import { Clock, Effect, Schedule, type Scope, Stream, SubscriptionRef } from "ef
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 import type { HealthPolicy } from "../../domain/Resilience.js"
 import type { AiEvent } from "../../services/AiEvents.js"
-import type { ConnectionTest } from "../../services/AiProvider.js"
+import { checkTimeoutMs, type ConnectionTest } from "../../services/AiProvider.js"
 
 /**
  * A provider's health as a UI shows it. `unknown` until the first check.
@@ -55,6 +55,8 @@ export interface Checked {
   readonly check: Effect.Effect<ConnectionTest>
 }
 
+const CHECK_LIMIT_MS = checkTimeoutMs + 1_000
+
 const initial = (provider: ProviderId): ProviderStatus => ({
   provider,
   state: "unknown",
@@ -80,9 +82,26 @@ export const make = (
       new Map(providers.map((p) => [p.provider, initial(p.provider)]))
     )
 
-    const checkOne = ({ check, provider }: Checked) =>
+    // A check that does not answer counts as failed: providers bound their own checks
+    // (`AiProvider.checkTimeoutMs`), this bounds any check handed in.
+    const bounded = ({ check, provider }: Checked): Effect.Effect<ConnectionTest> =>
+      Effect.timeoutTo(check, {
+        duration: CHECK_LIMIT_MS,
+        onSuccess: (result) => result,
+        onTimeout: (): ConnectionTest => ({
+          ok: false,
+          provider,
+          model: "",
+          latencyMs: CHECK_LIMIT_MS,
+          modelAvailable: undefined,
+          details: `${displayName[provider]}: no answer to the health check within ${CHECK_LIMIT_MS / 1000} s`
+        })
+      })
+
+    const checkOne = (checked: Checked) =>
       Effect.gen(function*() {
-        const result = yield* check
+        const { provider } = checked
+        const result = yield* bounded(checked)
         const at = yield* Clock.currentTimeMillis
         const before = (yield* SubscriptionRef.get(ref)).get(provider) ?? initial(provider)
         const failures = result.ok ? 0 : before.consecutiveFailures + 1
@@ -115,10 +134,13 @@ export const make = (
 
     const checkNow = Effect.asVoid(Effect.forEach(providers, checkOne, { concurrency: "unbounded", discard: true }))
 
-    if (policy.enabled && providers.length > 0) {
+    if (policy.enabled) {
+      // One loop per provider, so a provider whose check stalls never delays another's.
       // Interruptible whatever region it is forked from (a ScopedRef acquire is uninterruptible, and a
-      // fork inherits that): otherwise closing the scope waits on this loop forever.
-      yield* Effect.forkScoped(Effect.interruptible(Effect.repeat(checkNow, Schedule.spaced(policy.intervalMs))))
+      // fork inherits that): otherwise closing the scope waits on these loops forever.
+      for (const checked of providers) {
+        yield* Effect.forkScoped(Effect.interruptible(Effect.repeat(checkOne(checked), Schedule.spaced(policy.intervalMs))))
+      }
     }
 
     return {
