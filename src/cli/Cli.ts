@@ -11,6 +11,7 @@
  */
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Effect, Layer, Logger, LogLevel, Option, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -32,7 +33,7 @@ import type { ConnectionTest } from "../services/AiProvider.js"
 import { AiService } from "../services/AiService.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
-import { Settings } from "../services/Settings.js"
+import { Settings, SettingsError } from "../services/Settings.js"
 import * as Demo from "./demo.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Inputs from "./Inputs.js"
@@ -364,11 +365,49 @@ const settingsSet = Command.make("set", {
     yield* Output.print(`${a.key} = ${JSON.stringify(value)}`)
   })).pipe(Command.withDescription("Change one setting"))
 
+// Runs on the database alone: the settings layer cannot start while the master key is lost.
+const settingsResetSecrets = Command.make("reset-secrets", {
+  yes: Options.boolean("yes").pipe(Options.withDescription("Really delete the stored secrets (without it, nothing is changed)"))
+}, (a) =>
+  Effect.gen(function*() {
+    const g = yield* root
+    const file = dbPath(g)
+    if (!Fs.existsSync(file)) return yield* new ExitCode.CliInputError({ message: `There is no database at ${file} (see --data-dir)` })
+    const db = Database.layer({ filename: file })
+    if (!a.yes) {
+      const stored = yield* Effect.provide(storedSecrets, db)
+      return yield* new ExitCode.CliInputError({
+        message: `Refusing without --yes: this deletes the ${stored.length} stored secret${stored.length === 1 ? "" : "s"}` +
+          `${stored.length > 0 ? ` (${stored.join(", ")})` : ""} and the master-key check in ${file}; ` +
+          "providers keep their settings, and their keys must be entered again. Nothing was changed"
+      })
+    }
+    const report = yield* Effect.provide(SettingsSql.resetSecrets, db)
+    if (g.json) return yield* printJson({ database: file, ...report })
+    const names = report.secrets.map((s) => `${s.provider}.${s.field}`)
+    yield* Output.print(
+      `Deleted ${names.length} stored secret${names.length === 1 ? "" : "s"}${names.length > 0 ? ` (${names.join(", ")})` : ""}` +
+        `${report.keyCheckRemoved ? " and the master-key check" : ""} from ${file}`,
+      Output.styles.dim("  providers keep their settings; enter their keys again: dbtk-ai providers set <id> apiKey=..."),
+      Output.styles.dim("  the next start uses the master key it finds (DBTK_AI_MASTER_KEY, or ai.key, made anew when absent)")
+    )
+  })).pipe(Command.withDescription(
+    "Delete every stored secret (API keys) and the master-key check, without needing the key: the way out when ai.key is lost " +
+      "(MissingMasterKey) or the key is wrong (WrongMasterKey). Providers keep their settings. Needs --yes"
+  ))
+
+// provider.field of each stored secret, for the confirmation message (names only, never values).
+const storedSecrets = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ provider: string; field: string }>`SELECT provider, field FROM ai_secrets ORDER BY provider, field`).pipe(
+    Effect.map((rows) => rows.map((r) => `${r.provider}.${r.field}`)),
+    Effect.mapError((e) => new SettingsError({ reason: "Storage", message: `Could not read the stored secrets: ${e.message}` }))
+  )
+
 const settings = Command.make("settings", {}, (): Effect.Effect<void, ValidationError.ValidationError> =>
   Effect.fail(ValidationError.helpRequested(settingsCommand.descriptor))
 ).pipe(Command.withDescription("Show or change the app-wide settings (active provider, fallback, health checks, budget ...)"))
 
-const settingsCommand = settings.pipe(Command.withSubcommands([settingsGet, settingsSet]))
+const settingsCommand = settings.pipe(Command.withSubcommands([settingsGet, settingsSet, settingsResetSecrets]))
 
 // ---------------------------------------------------------------------------
 // migrate

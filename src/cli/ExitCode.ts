@@ -140,7 +140,12 @@ export const toJson = (error: unknown): Record<string, unknown> => {
   return out
 }
 
+// Keyed by tag, or by tag:reason for errors whose reason needs its own advice.
 const hints: Readonly<Record<string, string>> = {
+  "SettingsError:MissingMasterKey":
+    "Restore the key file (or set DBTK_AI_MASTER_KEY), or start over without the stored keys: dbtk-ai settings reset-secrets --yes",
+  "SettingsError:WrongMasterKey":
+    "Restore the previous key (DBTK_AI_MASTER_KEY or ai.key), or start over without the stored keys: dbtk-ai settings reset-secrets --yes",
   AiNotConfigured: "Configure a provider: dbtk-ai providers set <id> key=value ... (see dbtk-ai providers set --help)",
   ProviderNotConfigured: "Configure it first: dbtk-ai providers set <id> key=value ...",
   AuthenticationError: "Check the provider's key: dbtk-ai providers set <id> apiKey=... --validate",
@@ -161,7 +166,8 @@ export const toLines = (error: unknown): Array<string> => {
     const name = isProviderId(a.provider) ? displayName[a.provider] : String(a.provider)
     lines.push(`  - ${name}: ${tagOf(a.error) ?? "Error"}: ${messageOf(a.error)}`)
   }
-  const hint = tag === undefined ? undefined : hints[tag]
+  const reason = typeof error === "object" && error !== null && "reason" in error && typeof error.reason === "string" ? error.reason : undefined
+  const hint = tag === undefined ? undefined : hints[`${tag}:${reason}`] ?? hints[tag]
   if (hint) lines.push(styles.dim(hint))
   return lines
 }

@@ -2,7 +2,9 @@
  * The library's one SQLite database (settings, secrets, metrics), opened in WAL mode with its
  * schema brought up to date by numbered migrations. A file that is not SQLite, is damaged, or
  * belongs to another program is moved aside (never overwritten) and reported; a database written
- * by a newer version of the library is refused untouched.
+ * by a newer version of the library is refused untouched. The file, its `-wal` and `-shm` files and
+ * anything moved aside are readable by their owner only (0600); a data folder the library creates
+ * is 0700.
  *
  * @since 0.1.0
  */
@@ -15,6 +17,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { migrations, schemaVersion } from "./migrations/index.js"
+import * as PrivateFiles from "./PrivateFiles.js"
 
 /**
  * The database could not be opened as this library's.
@@ -61,18 +64,34 @@ const SQLITE_HEADER = "SQLite format 3\u0000"
 const io = (path: string, what: string) => (cause: unknown) =>
   new DatabaseError({ reason: "Io", path, message: `Could not ${what} ${path}: ${cause instanceof Error ? cause.message : String(cause)}` })
 
+const COMPANIONS = ["", "-wal", "-shm"] as const
+
 // Renames the file (and its WAL and shared-memory files) out of the way, never deleting anything.
+// The copies keep the settings' secrets (sealed) and the metrics: private like the original.
 const moveAside = (path: string, why: string) =>
   Effect.try({
     try: () => {
       const stamp = new Date().toISOString().replace(/[:.]/g, "-")
       const target = `${path}.${why}-${stamp}`
-      Fs.renameSync(path, target)
-      for (const suffix of ["-wal", "-shm"]) if (Fs.existsSync(path + suffix)) Fs.renameSync(path + suffix, target + suffix)
+      for (const suffix of COMPANIONS) {
+        if (!Fs.existsSync(path + suffix)) continue
+        Fs.renameSync(path + suffix, target + suffix)
+        PrivateFiles.tighten(target + suffix)
+      }
       return target
     },
     catch: io(path, "move aside")
   })
+
+// A database from before the files were made private, or one copied in with a loose mode, is
+// tightened, and before SQLite opens it: the -wal and -shm files it makes take the file's mode.
+const tightenExisting = (path: string) =>
+  Effect.forEach(COMPANIONS, (suffix) =>
+    Effect.try(() => PrivateFiles.tighten(path + suffix)).pipe(
+      Effect.tap((changed) => changed ? Effect.logInfo(`Made ${path + suffix} readable by its owner only (0600)`) : Effect.void),
+      // A file the user cannot chmod (another owner) still opens; say so rather than refuse.
+      Effect.catchAll((e) => Effect.logWarning(`Could not make ${path + suffix} private (0600): ${e.error instanceof Error ? e.error.message : String(e.error)}`))
+    ), { discard: true })
 
 interface Inspection {
   readonly applicationId: number
@@ -103,8 +122,10 @@ const OURS = /^(ai_|effect_sql_migrations$|sqlite_)/
 
 const prepare = (path: string): Effect.Effect<void, DatabaseError> =>
   Effect.gen(function*() {
-    yield* Effect.try({ try: () => Fs.mkdirSync(Path.dirname(path), { recursive: true, mode: 0o700 }), catch: io(path, "create the folder of") })
-    if (!Fs.existsSync(path)) return
+    yield* Effect.try({ try: () => PrivateFiles.ensureDir(Path.dirname(path)), catch: io(path, "create the folder of") })
+    // A new database starts as an empty 0600 file, which SQLite takes as an empty database.
+    if (!Fs.existsSync(path)) return yield* Effect.asVoid(Effect.try({ try: () => PrivateFiles.createEmpty(path), catch: io(path, "create") }))
+    yield* tightenExisting(path)
     const header = yield* Effect.try({
       try: () => {
         const fd = Fs.openSync(path, "r")

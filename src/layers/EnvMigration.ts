@@ -12,6 +12,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import { Settings } from "../services/Settings.js"
+import * as PrivateFiles from "./PrivateFiles.js"
 
 /**
  * The migration could not run (an unreadable `.env` file, a failed backup, nothing to roll back).
@@ -99,6 +100,21 @@ const sameConfig = (a: Record<string, unknown>, b: Record<string, unknown>) =>
     return v(x) === v(y)
   })
 
+const backupFailed = (e: unknown) =>
+  new MigrationError({ message: `Could not back up the database before the migration: ${e instanceof Error ? e.message : String(e)}` })
+
+// VACUUM INTO writes a consistent copy even in WAL mode. It accepts an empty target, so the file
+// is made first with mode 0600: SQLite would create it readable by everyone (0644).
+const backUp = (sql: SqlClient.SqlClient, file: string) =>
+  Effect.gen(function*() {
+    const made = yield* Effect.try({ try: () => PrivateFiles.createEmpty(file), catch: backupFailed })
+    if (!made) return yield* backupFailed(new Error(`${file} exists already`))
+    yield* sql.unsafe(`VACUUM INTO '${file.replace(/'/g, "''")}'`).pipe(
+      Effect.mapError(backupFailed),
+      Effect.tapError(() => Effect.sync(() => Fs.rmSync(file, { force: true })))
+    )
+  })
+
 /**
  * Imports the `.env`-era Cloudflare settings.
  *
@@ -160,7 +176,7 @@ export const fromEnv = (options: MigrationOptions = {}) =>
       if (!options.force) return report("kept-existing")
     }
 
-    // Back up first: VACUUM INTO writes a consistent copy even in WAL mode.
+    // Back up first.
     const [main] = yield* sql<{ file: string }>`SELECT file FROM pragma_database_list WHERE name = 'main'`.pipe(
       Effect.mapError((e) => new MigrationError({ message: `Could not locate the database: ${e.message}` }))
     )
@@ -168,9 +184,7 @@ export const fromEnv = (options: MigrationOptions = {}) =>
     if (main?.file) {
       const stamp = new Date(yield* Clock.currentTimeMillis).toISOString().replace(/[:.]/g, "-")
       backup = `${main.file}.backup-${stamp}-${NodeCrypto.randomBytes(3).toString("hex")}`
-      yield* sql.unsafe(`VACUUM INTO '${backup.replace(/'/g, "''")}'`).pipe(
-        Effect.mapError((e) => new MigrationError({ message: `Could not back up the database before the migration: ${e.message}` }))
-      )
+      yield* backUp(sql, backup)
     }
     yield* settings.saveProvider("cloudflare", input, { enabled: true })
     const snapshot = yield* settings.snapshot

@@ -13,7 +13,7 @@ import { ConfigInvalid } from "../domain/AiError.js"
 import * as ProviderId from "../domain/ProviderId.js"
 import { defaultPolicy, ResiliencePolicy } from "../domain/Resilience.js"
 import { AppSettings, AppSettingsPatch, ExportFile } from "../domain/Settings.js"
-import { KeyStore, type KeyStoreError } from "../services/KeyStore.js"
+import { KeyStore, type KeyStoreError, type LoadedKey } from "../services/KeyStore.js"
 import {
   type ImportReport,
   type ProviderEntry,
@@ -88,10 +88,101 @@ const fromJson = (text: string): Crypto.Sealed => {
   return { nonce: Buffer.from(o.nonce ?? "", "base64"), ciphertext: Buffer.from(o.ciphertext ?? "", "base64"), tag: Buffer.from(o.tag ?? "", "base64") }
 }
 
+const sealKeyCheck = (key: Crypto.MasterKey) => toJson(Crypto.seal(key, Redacted.make("ok"), KEY_CHECK_AAD))
+
+// A damaged key check opens with no key, like a wrong one.
+const opensKeyCheck = (key: Crypto.MasterKey, stored: string) =>
+  Either.isRight(Either.flatMap(Either.try(() => fromJson(stored)), (sealed) => Crypto.open(key, sealed, KEY_CHECK_AAD)))
+
+const RECOVERY = "reset the stored secrets with `dbtk-ai settings reset-secrets --yes` (or `SettingsSql.resetSecrets`): " +
+  "providers keep their settings, and their keys must be entered again"
+
+const wrongKey = (loaded: LoadedKey) =>
+  new SettingsError({
+    reason: "WrongMasterKey",
+    message: `The master key${loaded.location !== undefined ? ` (from ${loaded.location})` : ""} does not match the one that encrypted ` +
+      "the stored settings; nothing was read or changed. Restore the previous key (DBTK_AI_MASTER_KEY, or the ai.key file " +
+      `beside the database), or ${RECOVERY}`
+  })
+
+const missingKey = (loaded: LoadedKey, secrets: number, undone: Either.Either<void, KeyStoreError>) => {
+  const file = loaded.location !== undefined ? `The key file ${loaded.location}` : "The master key"
+  const leftover = Either.isLeft(undone) ? ` (The new key made in its place could not be removed: ${undone.left.message}; delete it.)` : ""
+  return new SettingsError({
+    reason: "MissingMasterKey",
+    message: `${file} is missing, but the database holds ${secrets} encrypted key${secrets === 1 ? "" : "s"} sealed with it; ` +
+      "nothing was read or changed. To recover, restore the key file (or set DBTK_AI_MASTER_KEY to the key), " +
+      `or ${RECOVERY}.${leftover}`
+  })
+}
+
+// The key check: a constant sealed with the key that encrypted the secrets. A key the store has
+// just made (the old one is lost) is adopted only when no secret needed the old one; otherwise it
+// is removed again, so every start reports the missing key rather than a wrong one.
+const checkKey = (sql: SqlClient.SqlClient, loaded: LoadedKey, key: Crypto.MasterKey) =>
+  Effect.gen(function*() {
+    const [check] = yield* sql<{ value: string }>`SELECT value FROM ai_meta WHERE key = ${KEY_CHECK}`.pipe(
+      Effect.mapError(storage("read the database"))
+    )
+    if (check === undefined) {
+      return yield* sql`INSERT INTO ai_meta (key, value) VALUES (${KEY_CHECK}, ${sealKeyCheck(key)})`.pipe(
+        Effect.asVoid,
+        Effect.mapError(storage("write the key check"))
+      )
+    }
+    if (opensKeyCheck(key, check.value)) return
+    if (!loaded.created) return yield* wrongKey(loaded)
+    const secrets = yield* sql.withTransaction(Effect.gen(function*() {
+      const [row] = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM ai_secrets`
+      const n = Number(row?.n ?? 0)
+      if (n === 0) yield* sql`UPDATE ai_meta SET value = ${sealKeyCheck(key)} WHERE key = ${KEY_CHECK}`
+      return n
+    })).pipe(Effect.mapError(storage("check the stored secrets")))
+    if (secrets === 0) return yield* Effect.logWarning(`The master key was missing; a new one was made${loaded.location !== undefined ? ` at ${loaded.location}` : ""} (no stored secret needed the old one)`)
+    return yield* missingKey(loaded, secrets, yield* Effect.either(loaded.undo))
+  })
+
+/**
+ * What {@link resetSecrets} removed.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ResetReport {
+  /** The secrets removed, by provider and field (never their values). */
+  readonly secrets: ReadonlyArray<{ readonly provider: string; readonly field: string }>
+  /** Whether a master-key check was removed (the next start adopts the key it finds). */
+  readonly keyCheckRemoved: boolean
+}
+
+/**
+ * The way out of a lost master key: deletes every stored secret and the master-key check in one
+ * transaction, without needing any key. Providers keep their configuration (each then reports
+ * its missing key as its `problem`) and their keys must be entered again; the next start seals
+ * a new key check with whatever key it finds (or makes). Runs on the database alone, before the
+ * Settings layer is built (that layer fails while the key is missing); while a Settings layer is
+ * running on the same database, restart it afterwards.
+ *
+ * @since 0.1.0
+ * @category Recovery
+ */
+export const resetSecrets: Effect.Effect<ResetReport, SettingsError, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.withTransaction(Effect.gen(function*() {
+    const secrets = yield* sql<{ provider: string; field: string }>`SELECT provider, field FROM ai_secrets ORDER BY provider, field`
+    const checks = yield* sql<{ key: string }>`SELECT key FROM ai_meta WHERE key = ${KEY_CHECK}`
+    yield* sql`DELETE FROM ai_secrets`
+    yield* sql`DELETE FROM ai_meta WHERE key = ${KEY_CHECK}`
+    const report: ResetReport = { secrets: secrets.map((s) => ({ provider: s.provider, field: s.field })), keyCheckRemoved: checks.length > 0 }
+    return report
+  })).pipe(Effect.mapError(storage("reset the stored secrets")))
+})
+
 /**
  * Builds the store: loads the master key and checks it against the database (a wrong key fails
- * here, changing nothing), then loads every row. Rows that do not validate are kept and reported
- * on their provider (`problem`); nothing is deleted.
+ * here with `WrongMasterKey`, a lost one with `MissingMasterKey`, changing nothing), then loads
+ * every row. Rows that do not validate are kept and reported on their provider (`problem`);
+ * nothing is deleted.
  *
  * @since 0.1.0
  * @category Constructors
@@ -100,26 +191,15 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
   function*() {
     const sql = yield* SqlClient.SqlClient
     const keyStore = yield* KeyStore
-    const keyText = yield* keyStore.load
+    const loaded = yield* keyStore.load
+    const keyText = loaded.key
     let key = yield* Either.match(Crypto.masterKey(keyText), {
       onLeft: (why) => Effect.fail(new SettingsError({ reason: "WrongMasterKey", message: `The master key is unusable: ${why}` })),
       onRight: Effect.succeed
     })
     const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
-    // The key check: a constant sealed with the key that encrypted the secrets.
-    const check = yield* sql<{ value: string }>`SELECT value FROM ai_meta WHERE key = ${KEY_CHECK}`.pipe(
-      Effect.mapError(storage("read the database"))
-    )
-    if (check[0] === undefined) {
-      const sealed = Crypto.seal(key, Redacted.make("ok"), KEY_CHECK_AAD)
-      yield* sql`INSERT INTO ai_meta (key, value) VALUES (${KEY_CHECK}, ${toJson(sealed)})`.pipe(Effect.mapError(storage("write the key check")))
-    } else if (Either.isLeft(Crypto.open(key, fromJson(check[0].value), KEY_CHECK_AAD))) {
-      return yield* new SettingsError({
-        reason: "WrongMasterKey",
-        message: "The master key does not match the one that encrypted the stored settings; nothing was read or changed. Restore the previous key (DBTK_AI_MASTER_KEY, or the ai.key file beside the database)"
-      })
-    }
+    yield* checkKey(sql, loaded, key)
 
     let state: { settings: AppSettings; providers: Map<ProviderId.ProviderId, ProviderEntry> } = {
       settings: decodeSettings({}).pipe(Either.getOrThrow),

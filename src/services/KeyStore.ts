@@ -5,10 +5,13 @@
  *
  * ```ts
  * KeyStores.fromFunctions({
- *   load: () => Effect.promise(() => readFile(path)).pipe(Effect.map((b) => safeStorage.decryptString(b))),
- *   save: (key) => Effect.promise(() => writeFile(path, safeStorage.encryptString(key)))
+ *   load: Effect.promise(() => readFile(path)).pipe(Effect.map((b) => Redacted.make(safeStorage.decryptString(b)))),
+ *   save: (key) => Effect.promise(() => writeFile(path, safeStorage.encryptString(Redacted.value(key)), { mode: 0o600 }))
  * })
  * ```
+ *
+ * Such a store should fail when it has no key rather than make one: a new key cannot open the
+ * secrets sealed with the lost one (or make one and say so, see {@link LoadedKey}).
  *
  * @since 0.1.0
  */
@@ -25,14 +28,34 @@ export class KeyStoreError extends Schema.TaggedError<KeyStoreError>("@db-toolki
 }) {}
 
 /**
+ * A loaded key, and whether the store had to make it. A store that finds no key may make a new
+ * random one (the key file does); the settings store then checks whether the database needed the
+ * old one, and if so calls `undo`, so a lost key is reported on every start instead of being
+ * silently replaced.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface LoadedKey {
+  /** The key: 32 bytes, as base64. */
+  readonly key: Redacted.Redacted<string>
+  /** True when there was no key and this load made (and stored) a new random one. */
+  readonly created: boolean
+  /** Where the key lives, for messages: the key file's path or the variable's name, when known. */
+  readonly location?: string | undefined
+  /** Removes the key this load created (nothing when `created` is false, or when the key has changed since). */
+  readonly undo: Effect.Effect<void, KeyStoreError>
+}
+
+/**
  * A master-key store. The key is 32 bytes, as base64 inside a `Redacted`.
  *
  * @since 0.1.0
  * @category Models
  */
 export interface Service {
-  /** The current key. */
-  readonly load: Effect.Effect<Redacted.Redacted<string>, KeyStoreError>
+  /** The current key; a store that creates keys makes one when there is none (`created: true`). */
+  readonly load: Effect.Effect<LoadedKey, KeyStoreError>
   /** Replaces the key (after a rotation); stores that cannot (an environment variable) fail and say what to do. */
   readonly save: (key: Redacted.Redacted<string>) => Effect.Effect<void, KeyStoreError>
 }

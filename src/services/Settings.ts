@@ -20,7 +20,7 @@ import type { KeyStoreError } from "./KeyStore.js"
  * @category Errors
  */
 export class SettingsError extends Schema.TaggedError<SettingsError>("@db-toolkit/ai/SettingsError")("SettingsError", {
-  reason: Schema.Literal("WrongMasterKey", "Storage", "UnreadableSecret"),
+  reason: Schema.Literal("WrongMasterKey", "MissingMasterKey", "Storage", "UnreadableSecret"),
   message: Schema.String
 }) {}
 
