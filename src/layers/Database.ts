@@ -172,9 +172,13 @@ const prepare = (path: string): Effect.Effect<void, DatabaseError> =>
 const migrate = (path: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.unsafe(`PRAGMA application_id = ${APPLICATION_ID}`)
+    // Written only when they differ: an open that changes nothing leaves the file's bytes as they
+    // were (a start refused for a key problem must not touch the database).
+    const [app] = yield* sql<{ application_id: number }>`PRAGMA application_id`
+    if (app?.application_id !== APPLICATION_ID) yield* sql.unsafe(`PRAGMA application_id = ${APPLICATION_ID}`)
     yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: "effect_sql_migrations" })
-    yield* sql.unsafe(`PRAGMA user_version = ${schemaVersion}`)
+    const [version] = yield* sql<{ user_version: number }>`PRAGMA user_version`
+    if (version?.user_version !== schemaVersion) yield* sql.unsafe(`PRAGMA user_version = ${schemaVersion}`)
   }).pipe(
     Effect.mapError((cause) =>
       new DatabaseError({ reason: "Migration", path, message: `Could not bring ${path} up to date: ${cause.message}` }))
