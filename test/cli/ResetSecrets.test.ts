@@ -23,6 +23,7 @@ describe("dbtk-ai settings reset-secrets", () => {
       expect(lost.stderr).toContain("[SettingsError]")
       expect(lost.stderr).toContain(`The key file ${keyFile} is missing, but the database holds 2 encrypted keys`)
       expect(lost.stderr).toContain("dbtk-ai settings reset-secrets --yes")
+      expect(lost.stderr).toContain("start over without the stored keys") // the hint for this reason
       expect(Fs.existsSync(keyFile)).toBe(false)
 
       const lostJson = yield* cli("providers", "list", "--no-health", "--json")
