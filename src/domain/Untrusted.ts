@@ -24,6 +24,11 @@ export interface Bounds {
   readonly maxNodes: number
   /** Whether `Redacted` values are allowed (secrets handed over in code, never over IPC). */
   readonly allowRedacted?: boolean | undefined
+  /**
+   * Whether BigInts and Dates are allowed as leaves (Electron's structured clone carries them, and
+   * a database driver's execution plan may hold them; {@link stringify} writes them as text).
+   */
+  readonly allowBigIntAndDate?: boolean | undefined
 }
 
 /**
@@ -81,6 +86,14 @@ const walker = (value: unknown, bounds: Bounds) => {
   const stack: Array<readonly [unknown, string, number]> = [[value, "", 0]]
   let nodes = 0
   return (budget: number): Problem | boolean => {
+    try {
+      return walk(budget)
+    } catch {
+      // A getter or a proxy that throws: nothing from outside may throw into the library.
+      return { path: "", reason: "could not be read" }
+    }
+  }
+  function walk(budget: number): Problem | boolean {
     for (let n = 0; n < budget; n++) {
       const top = stack.pop()
       if (top === undefined) return true
@@ -98,9 +111,13 @@ const walker = (value: unknown, bounds: Bounds) => {
         case "boolean":
         case "undefined":
           continue
+        case "bigint":
+          if (bounds.allowBigIntAndDate) continue
+          return { path, reason: "must be plain data, not a bigint" }
         case "object": {
           if (u === null) continue
           if (bounds.allowRedacted && Redacted.isRedacted(u)) continue
+          if (bounds.allowBigIntAndDate && u instanceof Date) continue
           if (depth >= bounds.maxDepth) return { path, reason: `is nested too deeply (more than ${bounds.maxDepth} levels)` }
           if (Array.isArray(u)) {
             for (let i = u.length - 1; i >= 0; i--) stack.push([u[i], join(path, i), depth + 1])
@@ -164,7 +181,7 @@ export const checkYielding = (value: unknown, bounds: Bounds): Effect.Effect<voi
  */
 export const stringify = (value: unknown, space?: number): string | undefined => {
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), space)
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v), space) as string | undefined
   } catch {
     return undefined
   }

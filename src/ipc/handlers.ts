@@ -26,6 +26,7 @@ import type * as Metrics from "../domain/Metrics.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import * as SchemaContext from "../domain/SchemaContext.js"
 import * as SqlTask from "../domain/SqlTask.js"
+import * as Untrusted from "../domain/Untrusted.js"
 import type * as AiStack from "../layers/AiStack.js"
 import { catalog } from "../layers/providers/Catalog.js"
 import { AiEvents } from "../services/AiEvents.js"
@@ -84,7 +85,8 @@ export interface Registration {
  * - `ai:settings:get` → `{ settings, providers: [{ id, display_name, enabled, config, secrets_set, problem, revision }], catalog }`
  *   (which secrets are stored, never their values);
  * - `ai:settings:update (patch)` → `{ settings }`;
- * - `ai:providers:save (id, config, { validate?, enabled? })` → `{ provider, test }`;
+ * - `ai:providers:save (id, config, { validate?, enabled?, resilience? })` → `{ provider, test }`
+ *   (`resilience`: the provider's time limits, retries, rate limits and circuit breaker);
  * - `ai:providers:test (id, config?)` → `{ success: ok, ok, provider, model, latency_ms, model_available, details }`;
  * - `ai:providers:models (id)` → `{ provider, models: [{ id, display_name, context_window, owned_by }] }`;
  * - `ai:providers:status` → `{ active_provider, fallback_serving, last_served_by, providers, budget }`;
@@ -139,6 +141,26 @@ const remote = (body: Body): Route => ({ _tag: "Remote", body })
 const local = (body: LocalBody): Route => ({ _tag: "Local", body })
 
 const DEFAULT_DB_TYPE = "postgres"
+
+// What the renderer may send at all, before any channel reads it: plain data, well-formed strings,
+// bounded. The per-field limits (settings.limits) are checked where each field is used; these are
+// the ceilings no setting can lift (the largest text any limit may allow, 20 million characters).
+const IPC_BOUNDS: Untrusted.Bounds = { maxStringChars: 20_000_000, maxDepth: 64, maxNodes: 5_000_000, allowBigIntAndDate: true }
+
+// How long the app's connection lookup may take before the request goes on as PostgreSQL.
+const DB_TYPE_LOOKUP_MS = 5_000
+
+// "0.natural_language" -> "natural_language"; "1" -> "argument 2".
+const argumentName = (path: string): string => {
+  const [index = "0", ...rest] = path === "" ? [] : path.split(".")
+  return rest.length > 0 ? rest.join(".") : `argument ${Number(index) + 1}`
+}
+
+const checkArgs = (args: Requests.Args): Effect.Effect<void, Requests.InvalidIpcInput> =>
+  Effect.mapError(Untrusted.checkYielding(args, IPC_BOUNDS), (problem) => {
+    const field = argumentName(problem.path)
+    return new Requests.InvalidIpcInput({ field, message: `Invalid ${field}: ${problem.reason}` })
+  })
 
 const PROMPT_MISSING = "Please provide a query description"
 
@@ -197,9 +219,13 @@ export const registerAiHandlers = (
     if (target.connectionId === undefined || lookup === undefined) return Effect.succeed(Dialect.fromDbType(DEFAULT_DB_TYPE))
     const id = target.connectionId
     // A failing lookup is treated like an unknown connection, as DB Toolkit did.
+    // The app's lookup is outside code too: a failure, a hang or a non-string answer is treated
+    // like an unknown connection, as DB Toolkit did.
     return Effect.tryPromise(() => Promise.resolve(lookup(id))).pipe(
-      Effect.orElseSucceed(() => undefined),
-      Effect.map((dbType) => Dialect.fromDbType(isBlank(dbType) ? DEFAULT_DB_TYPE : dbType))
+      Effect.timeout(DB_TYPE_LOOKUP_MS),
+      Effect.map((dbType: unknown) => (typeof dbType === "string" && dbType.trim() !== "" && dbType.length <= 100 ? dbType : DEFAULT_DB_TYPE)),
+      Effect.orElseSucceed(() => DEFAULT_DB_TYPE),
+      Effect.map(Dialect.fromDbType)
     )
   }
 
@@ -229,7 +255,7 @@ export const registerAiHandlers = (
       const req = Requests.optimize(args)
       const base = yield* sqlRequest("optimize", req)
       // DB Toolkit stringified the driver's plan; text is passed as it is.
-      const plan = typeof req.plan === "string" ? req.plan : req.plan === undefined ? undefined : JSON.stringify(req.plan, null, 2)
+      const plan = typeof req.plan === "string" ? req.plan : req.plan === undefined ? undefined : Untrusted.stringify(req.plan, 2)
       return plan === undefined ? base : { ...base, executionPlan: plan }
     })
 
@@ -354,13 +380,13 @@ export const registerAiHandlers = (
   const providersSave: Body = (args) =>
     Effect.gen(function*() {
       const id = yield* Requests.providerOf(args)
-      const { config, enabled, validate } = Requests.providerConfig(args)
+      const { config, enabled, resilience, validate } = Requests.providerConfig(args)
       if (config === undefined) return yield* invalid("config", "Invalid config: expected the provider's settings as an object")
       const registry = yield* ProviderRegistry
       // A form may send only what changed: the registry tests it over the stored configuration.
       const tested = validate ? yield* registry.test(id, config) : undefined
       if (tested !== undefined && !tested.ok) return testFailure("ai:providers:save", tested, { provider: id, test: testView(tested) })
-      yield* registry.save(id, config, { enabled })
+      yield* registry.save(id, config, { enabled, resilience })
       return { success: true, provider: id, test: tested === undefined ? null : testView(tested) }
     })
 
@@ -498,7 +524,7 @@ export const registerAiHandlers = (
     )
 
   const listener = (channel: string, body: Body) => (_event: unknown, ...args: Array<unknown>): Promise<Legacy.Response> => {
-    const program = answer(channel, Effect.zipRight(Deferred.await(subscribed), Effect.suspend(() => body(args))))
+    const program = answer(channel, Effect.zipRight(Effect.zipRight(checkArgs(args), Deferred.await(subscribed)), Effect.suspend(() => body(args))))
     // runPromise rejects only when the runtime itself cannot run (it failed to start, or was
     // disposed); that too is answered, never thrown at the renderer.
     return Promise.resolve()
@@ -508,7 +534,7 @@ export const registerAiHandlers = (
 
   const localListener = (channel: string, body: LocalBody) => (_event: unknown, ...args: Array<unknown>): Promise<Legacy.Response> =>
     Promise.resolve()
-      .then(() => Effect.runPromise(answer(channel, Effect.suspend(() => body(args)))))
+      .then(() => Effect.runPromise(answer(channel, Effect.zipRight(checkArgs(args), Effect.suspend(() => body(args))))))
       .catch((error: unknown) => Legacy.fromDefect(channel, error))
 
   // Registered in DB Toolkit's order: its eleven channels, then the settings panel's.

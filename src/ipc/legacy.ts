@@ -9,9 +9,11 @@
  */
 import * as AiErrorModule from "../domain/AiError.js"
 import type { Dialect } from "../domain/Dialect.js"
+import { reply } from "../domain/Limits.js"
 import { displayName } from "../domain/ProviderId.js"
 import type * as SchemaContext from "../domain/SchemaContext.js"
 import type * as SqlTask from "../domain/SqlTask.js"
+import * as Untrusted from "../domain/Untrusted.js"
 import type { Attempt } from "../layers/resilience/Fallback.js"
 import type { AiEvent } from "../services/AiEvents.js"
 import type { Answer } from "../services/AiService.js"
@@ -96,7 +98,8 @@ export const notConfiguredMessage = (channel: string): string =>
  */
 export const failure = (channel: string, error: string, extra: Readonly<Record<string, unknown>> = {}): Response => ({
   success: false,
-  error,
+  // Whatever built it, an answer's message stays readable and small.
+  error: Untrusted.truncate(error, reply.messageChars),
   ...(isLegacy(channel) ? emptyFields[channel] : {}),
   ...extra
 })
@@ -113,7 +116,7 @@ export const failure = (channel: string, error: string, extra: Readonly<Record<s
  * @category Errors
  */
 export const aiErrorMessage = (error: AiErrorModule.AiError): string =>
-  `${error.message} (provider: ${displayName[error.provider]}${error.status !== undefined ? `, status ${error.status}` : ""})`
+  `${Untrusted.truncate(error.message, reply.messageChars)} (provider: ${displayName[error.provider]}${error.status !== undefined ? `, status ${error.status}` : ""})`
 
 const attemptView = (a: Attempt) => ({
   provider: a.provider,

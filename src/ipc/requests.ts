@@ -258,14 +258,19 @@ export const providerOf = (args: Args): Either.Either<ProviderId, InvalidIpcInpu
 
 /**
  * `ai:providers:save` / `ai:providers:test`: `(id, config, options?)` or
- * `({provider, config, validate?, enabled?})`.
+ * `({provider, config, validate?, enabled?, resilience?})`.
  *
  * @since 0.1.0
  * @category Readers
  */
 export const providerConfig = (
   args: Args
-): { readonly config: Obj | undefined; readonly validate: boolean; readonly enabled: boolean | undefined } => {
+): {
+  readonly config: Obj | undefined
+  readonly validate: boolean
+  readonly enabled: boolean | undefined
+  readonly resilience: unknown
+} => {
   const [a0, a1, a2] = args
   const source: Obj = isObject(a0) ? a0 : isObject(a2) ? a2 : {}
   const config = isObject(a0) ? pick(a0, ["config"]) : a1
@@ -273,7 +278,8 @@ export const providerConfig = (
   return {
     config: isObject(config) ? config : undefined,
     validate: source["validate"] === true,
-    enabled: typeof enabled === "boolean" ? enabled : undefined
+    enabled: typeof enabled === "boolean" ? enabled : undefined,
+    resilience: source["resilience"]
   }
 }
 

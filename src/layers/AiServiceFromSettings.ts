@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
+import { Clock, Deferred, Effect, Fiber, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
+import * as AiError from "../domain/AiError.js"
 import * as CostModule from "../domain/Cost.js"
 import type * as Cost from "../domain/Cost.js"
 import * as Tokens from "../domain/Tokens.js"
@@ -27,6 +28,9 @@ import * as Chain from "./resilience/Chain.js"
 import { tapEach } from "./StreamTaps.js"
 import type { ProviderStatus } from "./resilience/Health.js"
 import * as TokenCounter from "./TokenCounter.js"
+
+// How long closing the service waits for requests in flight before it interrupts them.
+const SHUTDOWN_GRACE_MS = 1_000
 
 const notConfigured = new AiNotConfigured({ message: "AI not configured" })
 
@@ -162,6 +166,40 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     const budgeted = (s: AppSettings) =>
       s.budget.perRequestMaxUsd !== undefined || s.budget.dailyUsd !== undefined || s.budget.monthlyUsd !== undefined
 
+    // The longest a request may take across retries and fallbacks (settings.requestTimeoutMs).
+    const requestTimeout = (provider: ProviderId, settings: AppSettings) =>
+      new AiError.Timeout({
+        provider,
+        phase: "deadline",
+        message: `No answer within ${settings.requestTimeoutMs / 1000} s (settings.requestTimeoutMs), retries and fallbacks included`
+      })
+
+    // Requests in flight, so that closing the service settles them: it waits a moment for them
+    // to finish, then interrupts the rest, so every attempt that was sent is recorded (as
+    // interrupted if need be) before the metrics writer closes after this service.
+    const inflight = new Set<Fiber.RuntimeFiber<unknown, unknown>>()
+    let drained: Deferred.Deferred<void> | undefined
+    const enter = Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((fiber) => {
+      inflight.add(fiber)
+      return Effect.succeed(fiber)
+    })
+    const leave = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+      Effect.suspend(() => {
+        inflight.delete(fiber)
+        return drained !== undefined && inflight.size === 0 ? Deferred.succeed(drained, undefined) : Effect.void
+      })
+    const tracked = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.acquireUseRelease(enter, () => effect, leave)
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        if (inflight.size === 0) return
+        drained = yield* Deferred.make<void>()
+        // Finalizers run uninterruptibly, and the race's fibers would inherit that (the losing
+        // wait could then never be stopped): the wait itself is made interruptible.
+        yield* Effect.interruptible(Effect.raceFirst(Deferred.await(drained), Effect.sleep(SHUTDOWN_GRACE_MS)))
+        yield* Fiber.interruptAll([...inflight])
+      })
+    )
+
     const run = <T extends SqlTask.SqlTask>(input: T, options: RequestOptions = {}) =>
       Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
@@ -169,7 +207,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         const start = yield* Clock.currentTimeMillis
-        const served = yield* built.chain.run(task, options)
+        const served = yield* Effect.timeoutFail(built.chain.run(task, options), {
+          duration: snapshot.settings.requestTimeoutMs,
+          onTimeout: () => requestTimeout(service.provider, snapshot.settings)
+        })
         const end = yield* Clock.currentTimeMillis
         yield* Ref.set(lastServed, served.provider)
         const meta = served.value.meta
@@ -192,18 +233,26 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           fallback: answer.fallback
         }))
         return answer
-      }).pipe(Effect.tapError((error) =>
-        Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: input._tag, outcome: error._tag }))
-      ))
+      }).pipe(
+        Effect.tapError((error) => Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: input._tag, outcome: error._tag }))),
+        tracked
+      )
 
     const stream = (input: SqlTask.SqlTask, options: RequestOptions = {}) =>
-      Stream.unwrap(Effect.gen(function*() {
+      Stream.unwrapScoped(Effect.gen(function*() {
+        // The stream runs in the fiber that consumes it: that is the request in flight.
+        yield* Effect.acquireRelease(enter, leave)
         const { built, service, snapshot } = yield* ready(options.pin)
         const task = yield* AiProviderModule.validateTask(service.provider, input)
         const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
+        const deadline = Effect.zipRight(
+          Effect.sleep(snapshot.settings.requestTimeoutMs),
+          Effect.fail(requestTimeout(service.provider, snapshot.settings))
+        )
         return built.chain.stream(task, options).pipe(
-          tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined))
+          tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined)),
+          Stream.interruptWhen(deadline)
         )
       }))
 

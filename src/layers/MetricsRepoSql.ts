@@ -187,8 +187,9 @@ export const make = (
             Effect.logDebug("Metrics: an invalid attempt record was rejected")
           )
         }
+        // After close nothing can be written any more: the record is counted as dropped.
         return Effect.flatMap(Ref.get(closed), (isClosed) =>
-          isClosed ? Effect.void : Effect.zipRight(
+          isClosed ? count((c) => ({ ...c, accepted: c.accepted + 1, dropped: c.dropped + 1 })) : Effect.zipRight(
             count((c) => ({ ...c, accepted: c.accepted + 1 })),
             Effect.flatMap(Queue.offer(queue, r), (ok) => ok ? Effect.void : makeRoom(r))
           ))

@@ -62,7 +62,7 @@ export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClien
         tested = yield* test(id, input)
         if (!tested.ok && tested.error) return yield* Effect.fail(tested.error)
       }
-      yield* settings.saveProvider(id, input, { enabled: options.enabled })
+      yield* settings.saveProvider(id, input, { enabled: options.enabled, resilience: options.resilience })
       return tested
     })
 

@@ -27,7 +27,12 @@ export interface Service {
   readonly save: (
     id: ProviderId,
     input: Readonly<Record<string, unknown>>,
-    options?: { readonly validate?: boolean | undefined; readonly enabled?: boolean | undefined }
+    options?: {
+      readonly validate?: boolean | undefined
+      readonly enabled?: boolean | undefined
+      /** The provider's resilience policy (validated; left out: the stored one stays). */
+      readonly resilience?: unknown
+    }
   ) => Effect.Effect<AiProvider.ConnectionTest | undefined, ConfigInvalid | SettingsInvalid | SettingsError | AiError>
   /** Tests a configuration without saving it (fields left out, secrets included, are the stored ones). */
   readonly test: (

@@ -586,7 +586,7 @@ describe("the settings panel's channels", () => {
 })
 
 describe("handlers never reject", () => {
-  it.scopedLive("a defect inside a handler, a dying service, a failing connection lookup", () =>
+  it.scopedLive("a payload that throws when read, a dying service, a failing connection lookup", () =>
     Effect.gen(function*() {
       const { invoke } = yield* setup()
       const trap = {
@@ -595,10 +595,12 @@ describe("handlers never reject", () => {
           throw new Error("payload getter exploded")
         }
       }
+      // Arguments are read once, before any handler: a payload that throws is bad input.
       expect(yield* invoke("ai:generate-query", trap)).toEqual({
         success: false,
-        error: "Internal error in the AI service: payload getter exploded",
-        error_kind: "Defect",
+        error: "Invalid argument 1: could not be read",
+        error_kind: "InvalidIpcInput",
+        field: "argument 1",
         sql: "",
         explanation: ""
       })
@@ -626,7 +628,7 @@ describe("handlers never reject", () => {
         .toMatchObject({ success: false, error: "Internal error in the AI service: explain is broken", explanation: "" })
       expect(yield* broken.invoke("ai:providers:status")).toMatchObject({ success: false, error: "Internal error in the AI service: status is broken" })
 
-      // The rule-based channels answer a defect the same way.
+      // The rule-based channels read their arguments the same way.
       const tables = {
         get tables(): unknown {
           throw new Error("tables getter exploded")
@@ -634,8 +636,8 @@ describe("handlers never reject", () => {
       }
       expect(yield* invoke("ai:analyze-schema", tables)).toMatchObject({
         success: false,
-        error: "Internal error in the AI service: tables getter exploded",
-        error_kind: "Defect",
+        error: "Invalid argument 1: could not be read",
+        error_kind: "InvalidIpcInput",
         design_patterns: []
       })
 
@@ -645,6 +647,11 @@ describe("handlers never reject", () => {
         }
       })
       expect(yield* lookupFails.invoke("ai:generate-common-queries", { connection_id: "conn-my", table_name: "orders", columns: orderColumns }))
+        .toMatchObject({ success: true })
+      // A lookup that answers something else than a string, or never answers, is an unknown
+      // connection too (PostgreSQL).
+      const odd = yield* setup(undefined, { dbTypeOf: () => 42 as unknown as string })
+      expect(yield* odd.invoke("ai:generate-common-queries", { connection_id: "conn-my", table_name: "orders", columns: orderColumns }))
         .toMatchObject({ success: true })
     }))
 
