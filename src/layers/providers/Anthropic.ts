@@ -22,9 +22,10 @@ import { HttpClientRequest, type HttpClient } from "@effect/platform"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason } from "../../domain/SqlTask.js"
+import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "./ProviderConfig.js"
-import * as Sse from "./Sse.js"
+import type * as Sse from "./Sse.js"
 import * as Wire from "./Wire.js"
 
 type ConfigInvalid = AiError.ConfigInvalid
@@ -236,7 +237,7 @@ interface StreamEvent {
   readonly message?: { readonly model?: string; readonly usage?: UsageWire | null }
   readonly delta?: { readonly type?: string; readonly text?: string; readonly stop_reason?: string | null }
   readonly usage?: UsageWire | null
-  readonly error?: { readonly type?: string }
+  readonly error?: { readonly type?: unknown } | null
 }
 
 interface UsageWire {
@@ -277,6 +278,10 @@ const statusOfType: Readonly<Record<string, number>> = {
   overloaded_error: 529
 }
 
+// An own key only: a type such as "constructor" or "__proto__" must not find Object's members.
+const statusOf = (type: unknown): number =>
+  typeof type === "string" && Object.hasOwn(statusOfType, type) ? statusOfType[type]! : 500
+
 /** 429 codes for limits that waiting seconds will not lift. */
 const spendLimitCodes: ReadonlySet<string> = new Set(["contract_spend_limit_reached", "enforced_spend_limit_reached"])
 
@@ -300,9 +305,7 @@ export const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError =>
   const errorCode = str(obj(e.details).error_code)
   const code = errorCode ?? type
   // Streams carry no headers: the body's request_id is then the only id there is.
-  const info: Wire.ErrorInfo = raw.requestId === undefined && str(envelope.request_id)
-    ? { ...raw, requestId: str(envelope.request_id) }
-    : raw
+  const info = Wire.withBodyRequestId(raw, envelope.request_id)
   const fields = { ...Wire.common(info, code), message: Wire.describe(info, said, code) }
 
   switch (type) {
@@ -381,7 +384,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     if (config.anthropicBeta && config.anthropicBeta.length > 0) headers["anthropic-beta"] = config.anthropicBeta.join(",")
     const messagesUrl = `${config.baseUrl}/messages`
     const modelsUrl = `${config.baseUrl}/models`
-    const modelUrl = `${modelsUrl}/${encodeURIComponent(config.model)}`
+    const modelUrl = `${modelsUrl}/${yield* Wire.pathSegment("anthropic", "model", config.model)}`
     const temperature = sendsTemperature(config) ? config.temperature : undefined
     // The key stays Redacted until a request is built.
     const authed = (request: HttpClientRequest.HttpClientRequest) =>
@@ -419,7 +422,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     const completeStream = (request: AiProvider.ChatRequest) =>
       Stream.unwrap(
         Effect.map(wire.open(chatRequest(request, true)), (response) =>
-          events(wire, wire.body(response), config.model, wire.requestId(response.headers)))
+          events(wire, wire.events(response), config.model, wire.requestId(response.headers)))
       )
 
     const page = (after: string | undefined) =>
@@ -454,7 +457,10 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
         Effect.map(({ value }) =>
           value.lifecycle === "retired"
             ? { modelAvailable: false, details: `Connected, but the model ${config.model} is retired` }
-            : { modelAvailable: true, details: `Connected; the model ${config.model} (${value.display_name ?? value.id}) is available` }
+            : {
+              modelAvailable: true,
+              details: `Connected; the model ${config.model} (${wire.clean(value.display_name ?? value.id, reply.errorTextChars)}) is available`
+            }
         ),
         Effect.catchTag("ModelNotFound", () =>
           Effect.succeed({ modelAvailable: false, details: `Connected, but the model ${config.model} is not available to this key` }))
@@ -474,14 +480,14 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
   })
 
 /**
- * A Messages API SSE body as chat chunks: `text_delta`s, then one `Finish` once `message_stop`
+ * A Messages API SSE body (as `wire.events` reads it) as chat chunks: `text_delta`s, then one `Finish` once `message_stop`
  * arrived. Other delta kinds (thinking, signatures, tool input, citations) and `ping` are skipped
  * without parsing where the event name allows it; an `error` event fails with its classified
  * error; a body that ends before `message_stop` fails with `InvalidResponse`.
  */
 const events = (
   wire: Wire.Wire,
-  bytes: Stream.Stream<Uint8Array, AiError.AiError>,
+  records: Stream.Stream<Sse.SseEvent, AiError.AiError>,
   model: string,
   requestId: string | undefined
 ): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
@@ -489,7 +495,7 @@ const events = (
     const state: StreamState = { model, stopReason: undefined, inputTokens: 0, outputTokens: 0, done: false }
     return Wire.chatStream({
       provider: "anthropic",
-      records: Sse.events(bytes),
+      records,
       ended: () => state.done,
       marker: "message_stop",
       requestId: () => requestId,
@@ -523,7 +529,7 @@ const events = (
             state.done = true
             return Either.right([])
           case "error":
-            return Either.left(wire.inBand(statusOfType[e.error?.type ?? ""] ?? 500, e, requestId))
+            return Either.left(wire.inBand(statusOf(e.error?.type), e, requestId, event.data))
           default:
             return Either.right([])
         }

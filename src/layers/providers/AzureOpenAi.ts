@@ -21,6 +21,7 @@
 import { HttpClientRequest, type HttpClient } from "@effect/platform"
 import { Effect, Layer, Redacted, Schema } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "./OpenAiWire.js"
 import * as ProviderConfig from "./ProviderConfig.js"
@@ -267,7 +268,9 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
           wire.json(post(OpenAiWire.body({ system: "Reply with OK.", user: "ping" }, checkOptions), false), OpenAiWire.Response),
           (r) => ({
             modelAvailable: true,
-            details: `Connected; the deployment "${config.deployment}" answered${r.value.model ? ` (model ${r.value.model})` : ""}`
+            details: `Connected; the deployment "${config.deployment}" answered${
+              r.value.model ? ` (model ${wire.clean(r.value.model, reply.errorTextChars)})` : ""
+            }`
           })
         )
       )

@@ -30,7 +30,7 @@ import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "./OpenAiWire.js"
 import * as ProviderConfig from "./ProviderConfig.js"
-import * as Sse from "./Sse.js"
+import type * as Sse from "./Sse.js"
 import * as Wire from "./Wire.js"
 
 /**
@@ -289,7 +289,7 @@ const isErrorEvent = (c: StreamEvent): boolean =>
   c.success === false || (Array.isArray(c.errors) && c.errors.length > 0) || (c.error !== undefined && c.error !== null)
 
 /**
- * A Workers AI SSE body as chat chunks: the native `response` events and OpenAI-style
+ * A Workers AI SSE body (as `wire.events` reads it) as chat chunks: the native `response` events and OpenAI-style
  * `choices[].delta` chunks alike, usage from whichever event carries it, then one `Finish` once
  * `[DONE]` arrived. An error event fails with its classified error; a body that ends before
  * `[DONE]` fails with `InvalidResponse`.
@@ -299,7 +299,7 @@ const isErrorEvent = (c: StreamEvent): boolean =>
  */
 export const chunks = (
   wire: Wire.Wire,
-  bytes: Stream.Stream<Uint8Array, AiError.AiError>,
+  events: Stream.Stream<Sse.SseEvent, AiError.AiError>,
   model: string,
   maxTokens: number,
   requestId: string | undefined
@@ -311,7 +311,7 @@ export const chunks = (
     let done = false
     return Wire.chatStream({
       provider: "cloudflare",
-      records: Sse.events(bytes),
+      records: events,
       ended: () => done,
       marker: "[DONE]",
       requestId: () => requestId,
@@ -324,7 +324,7 @@ export const chunks = (
         if (Either.isLeft(parsed)) return Either.left(parsed.left)
         const c = parsed.right as StreamEvent
         if (c === null || typeof c !== "object") return Either.right([])
-        if (isErrorEvent(c) || event.event === "error") return Either.left(wire.inBand(200, c, requestId))
+        if (isErrorEvent(c) || event.event === "error") return Either.left(wire.inBand(200, c, requestId, event.data))
         if (typeof c.model === "string" && c.model !== "") answeredBy = c.model
         if (c.usage) usage = usageOf(c.usage)
         const choice = c.choices?.[0]
@@ -369,7 +369,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const runUrl = `${account}/ai/run/${config.model}`
     const searchUrl = `${account}/ai/models/search`
     const listQuery = `task=${encodeURIComponent("Text Generation")}`
-    const lookupQuery = `search=${encodeURIComponent(config.model)}`
+    const lookupQuery = `search=${yield* Wire.urlComponent("cloudflare", "model", config.model)}`
     const verifyUserUrl = `${config.baseUrl}/user/tokens/verify`
     const verifyAccountUrl = `${account}/tokens/verify`
     const json = { headers: { accept: "application/json" } }
@@ -398,7 +398,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
         const result = value.result
         if (typeof result === "object" && result !== null && Array.isArray((result as { choices?: unknown }).choices)) {
           return Effect.flatMap(decodeOpenAi(result, requestId), (r) =>
-            OpenAiWire.completion({ ...exchange, value: r }, "cloudflare", config.model))
+            OpenAiWire.completion(run, { ...exchange, value: r }, "cloudflare", config.model))
         }
         return Effect.map(decodeNative(result, requestId), (r): AiProvider.ChatCompletion => {
           const usage = usageOf(r.usage)
@@ -441,13 +441,13 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       Effect.flatMap(({ value, requestId }) =>
         value.result.status === "active"
           ? Effect.void
-          : Effect.fail(
+          : Effect.fail(api.seal(
             new AiError.AuthenticationError({
               provider: "cloudflare",
               message: `Cloudflare Workers AI: the API token is ${value.result.status}, not active`,
               ...(requestId ? { requestId } : {})
             })
-          )
+          ))
       )
     )
     const testConnection = AiProvider.connectionTest(
@@ -475,7 +475,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       completeStream: (request) =>
         Stream.unwrap(
           Effect.map(run.open(chatRequest(request, true)), (response) =>
-            chunks(run, run.body(response), config.model, config.maxTokens, run.requestId(response.headers)))
+            chunks(run, run.events(response), config.model, config.maxTokens, run.requestId(response.headers)))
         ),
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
@@ -483,8 +483,11 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     })
   })
 
+// The value is any JSON: only a number or its digits is read (Number() of an object can throw).
+const contextWindowOf = (u: unknown): number => (typeof u === "number" ? u : typeof u === "string" ? Number(u) : Number.NaN)
+
 const modelInfo = (m: (typeof PagedModels.Type)["result"][number]): AiProvider.ModelInfo => {
-  const window = Number(m.properties?.find((p) => p.property_id === "context_window")?.value)
+  const window = contextWindowOf(m.properties?.find((p) => p.property_id === "context_window")?.value)
   return { id: m.name, ...(Number.isInteger(window) && window > 0 ? { contextWindow: window } : {}) }
 }
 

@@ -23,11 +23,11 @@
 import { type HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import { reply } from "../../domain/Limits.js"
 import { displayName } from "../../domain/ProviderId.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "./ProviderConfig.js"
-import * as Sse from "./Sse.js"
 import * as Wire from "./Wire.js"
 
 /**
@@ -286,14 +286,19 @@ const stopped = (r: WireResponse, wrote: boolean, tokens: Tokens | undefined, re
   return thoughtsOnly(finish, wrote, tokens, requestId)
 }
 
-const completion = (exchange: Wire.Exchange<WireResponse>, model: string): Effect.Effect<AiProvider.ChatCompletion, AiError.AiError> => {
+const completion = (
+  wire: Wire.Wire,
+  exchange: Wire.Exchange<WireResponse>,
+  model: string
+): Effect.Effect<AiProvider.ChatCompletion, AiError.AiError> => {
   const r = exchange.value
-  const requestId = str(r.responseId) ?? exchange.requestId
+  const requestId = wire.id(r.responseId) ?? exchange.requestId
   const candidate = firstCandidate(r)
   const text = textOf(candidate)
   const tokens = tokensOf(r.usageMetadata)
+  // Its code and message carry the reply's blockReason or finishReason.
   const error = stopped(r, text.trim() !== "", tokens, requestId)
-  if (error) return Effect.fail(error)
+  if (error) return Effect.fail(wire.seal(error))
   return Effect.succeed({
     text,
     model: str(r.modelVersion) ?? model,
@@ -314,11 +319,10 @@ interface StreamState {
 const streamEvent = (wire: Wire.Wire, state: StreamState) => (u: unknown): Either.Either<Array<AiProvider.ChatChunk>, AiError.AiError> => {
   if (typeof u !== "object" || u === null) return Either.right([])
   const r = u as WireResponse
-  const id = str(r.responseId)
+  const id = wire.id(r.responseId)
   if (id !== undefined) state.requestId = id
   if (typeof r.error === "object" && r.error !== null) {
-    const code = Number(r.error.code)
-    return Either.left(wire.inBand(code >= 400 && code < 600 ? code : 500, r, state.requestId))
+    return Either.left(wire.inBand(Wire.errorStatus(r.error.code, 500), r, state.requestId))
   }
   const model = str(r.modelVersion)
   if (model !== undefined) state.model = model
@@ -330,7 +334,7 @@ const streamEvent = (wire: Wire.Wire, state: StreamState) => (u: unknown): Eithe
   const text = textOf(candidate)
   if (text.trim() !== "") state.wrote = true
   const error = stopped(r, state.wrote, state.tokens, state.requestId)
-  if (error) return Either.left(error)
+  if (error) return Either.left(wire.seal(error))
   return Either.right(text !== "" ? [{ _tag: "Delta", text }] : [])
 }
 
@@ -357,14 +361,13 @@ export const chunks = (
       ? Stream.flatMap(
         Stream.fromEffect(
           Effect.flatMap(
-            Effect.mapError(response.text, () =>
-              new AiError.InvalidResponse({ provider: "gemini", ...rid(state.requestId), message: `${displayName.gemini}: the response was cut off` })),
-            (text) => Either.match(Wire.parseJson("gemini", text, state.requestId), { onLeft: Effect.fail, onRight: Effect.succeed })
+            wire.text(response),
+            (text) => Either.match(Wire.parseJson("gemini", text, state.requestId, "the response body"), { onLeft: Effect.fail, onRight: Effect.succeed })
           )
         ),
         (body) => Stream.map(Stream.fromIterable(Array.isArray(body) ? body : [body]), Either.right)
       )
-      : Stream.map(Sse.events(wire.body(response)), (event) => Wire.parseJson("gemini", event.data, state.requestId))
+      : Stream.map(wire.events(response), (event) => Wire.parseJson("gemini", event.data, state.requestId))
     // The stream just closes: it is complete only if some event carried a finishReason.
     return Wire.chatStream({
       provider: "gemini",
@@ -503,7 +506,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       requestIdHeaders: ["x-request-id"],
       classify: (info) => classify(info, config.model)
     })
-    const modelUrl = `${config.baseUrl}/models/${encodeURIComponent(config.model)}`
+    const modelUrl = `${config.baseUrl}/models/${yield* Wire.pathSegment("gemini", "model", config.model)}`
     const chatUrl = `${modelUrl}:generateContent`
     const streamUrl = `${modelUrl}:streamGenerateContent`
     const modelsUrl = `${config.baseUrl}/models`
@@ -553,7 +556,10 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const check = wire.json(HttpClientRequest.get(modelUrl, { headers: jsonHeaders }).pipe(withKey), ModelResource).pipe(
       Effect.map(({ value }) =>
         chats(value)
-          ? { modelAvailable: true, details: `Connected; ${config.model} is available${value.displayName ? ` (${value.displayName})` : ""}` }
+          ? {
+            modelAvailable: true,
+            details: `Connected; ${config.model} is available${value.displayName ? ` (${wire.clean(value.displayName, reply.errorTextChars)})` : ""}`
+          }
           : { modelAvailable: false, details: `Connected, but ${config.model} does not support generateContent` }
       ),
       Effect.catchTag("ModelNotFound", () =>
@@ -565,7 +571,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       model: config.model,
       endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
       complete: (request) =>
-        Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(exchange, config.model)),
+        Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(wire, exchange, config.model)),
       completeStream: (request) =>
         Stream.unwrap(Effect.map(wire.open(chatRequest(request, true)), (response) => chunks(wire, response, config.model))),
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),

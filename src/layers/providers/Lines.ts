@@ -5,13 +5,42 @@
  * a burst of many events in one read costs no more than the events themselves (unlike
  * `@effect/experimental/Sse`, which rescans its buffer for every line).
  *
+ * A line is bounded: one longer than the decoder's limit (a body that never sends a line ending)
+ * stops the decoder instead of growing its buffer without end.
+ *
  * @since 0.1.0
  * @internal
  */
-import { Chunk, Stream } from "effect"
+import { Chunk, Effect, Stream } from "effect"
+import { reply } from "../../domain/Limits.js"
 
 const LF = 10
 const CR = 13
+
+/**
+ * The most characters one stream record (a line, an SSE event's data) may have by default:
+ * `reply.bodyBytes`, as a record is never more than a whole reply.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const maxRecordChars = reply.bodyBytes
+
+/**
+ * Something that turns body bytes into records, keeping what is unfinished for the next call,
+ * and says when a record grew past its limit.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface Splitter<A> {
+  /** Records completed by these bytes. */
+  readonly push: (bytes: Uint8Array) => Array<A>
+  /** Whatever is left when the body ends. */
+  readonly end: () => Array<A>
+  /** Whether a record grew past the limit; the splitter then holds nothing more. */
+  readonly tooLong: boolean
+}
 
 /**
  * Splits bytes into lines, keeping the unfinished tail for the next call.
@@ -19,19 +48,29 @@ const CR = 13
  * @since 0.1.0
  * @internal
  */
-export class LineDecoder {
+export class LineDecoder implements Splitter<string> {
   private readonly decoder = new TextDecoder("utf-8")
   private tail = ""
   // The previous chunk ended in CR: an LF at the start of the next one belongs to it.
   private skipLf = false
+  private over = false
+
+  /** `maxChars`: the longest line (UTF-16 units) kept; a longer one sets {@link tooLong}. */
+  constructor(private readonly maxChars: number = maxRecordChars) {}
+
+  /** Whether a line was longer than the limit; nothing is split after that. */
+  get tooLong(): boolean {
+    return this.over
+  }
 
   /** Lines completed by these bytes. */
   push(bytes: Uint8Array): Array<string> {
-    return this.split(this.decoder.decode(bytes, { stream: true }))
+    return this.over ? [] : this.split(this.decoder.decode(bytes, { stream: true }))
   }
 
   /** Whatever is left when the body ends (a last line with no line ending). */
   end(): Array<string> {
+    if (this.over) return []
     const rest = this.split(this.decoder.decode())
     if (this.tail !== "") {
       rest.push(this.tail)
@@ -51,6 +90,7 @@ export class LineDecoder {
     for (; i < text.length; i++) {
       const c = text.charCodeAt(i)
       if (c !== LF && c !== CR) continue
+      if (this.tail.length + (i - start) > this.maxChars) return this.overflow()
       lines.push(this.tail === "" ? text.slice(start, i) : this.tail + text.slice(start, i))
       this.tail = ""
       if (c === CR) {
@@ -60,26 +100,59 @@ export class LineDecoder {
       }
       start = i + 1
     }
-    if (start < text.length) this.tail += text.slice(start)
+    if (start < text.length) {
+      if (this.tail.length + (text.length - start) > this.maxChars) return this.overflow()
+      this.tail += text.slice(start)
+    }
     return lines
+  }
+
+  // Drop the buffer: a line this long is refused whole, and memory is freed at once.
+  private overflow(): Array<string> {
+    this.over = true
+    this.tail = ""
+    return []
   }
 }
 
 /**
- * A byte stream as a stream of lines.
+ * A byte stream as records: `make` gives a fresh splitter per run; a record past the splitter's
+ * limit fails the stream with `tooLong()` (which also stops reading the body).
  *
  * @since 0.1.0
  * @internal
  */
-export const lines = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<string, E, R> =>
+export const records = <A, E, R, E2>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  make: () => Splitter<A>,
+  tooLong: () => E2
+): Stream.Stream<A, E | E2, R> =>
   Stream.suspend(() => {
-    const decoder = new LineDecoder()
+    const splitter = make()
     return bytes.pipe(
-      Stream.mapChunks((chunk) => {
-        const out: Array<string> = []
-        for (const bytes of chunk) for (const line of decoder.push(bytes)) out.push(line)
-        return Chunk.unsafeFromArray(out)
+      Stream.mapChunksEffect((chunk) => {
+        const out: Array<A> = []
+        for (const bytes of chunk) {
+          for (const record of splitter.push(bytes)) out.push(record)
+          if (splitter.tooLong) return Effect.fail(tooLong())
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(out))
       }),
-      Stream.concat(Stream.suspend(() => Stream.fromIterable(decoder.end())))
+      Stream.concat(Stream.suspend(() => {
+        const rest = splitter.end()
+        return splitter.tooLong ? Stream.fail(tooLong()) : Stream.fromIterable(rest)
+      }))
     )
   })
+
+/**
+ * A byte stream as a stream of lines, each at most `maxChars` long.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const lines = <E, R, E2>(
+  bytes: Stream.Stream<Uint8Array, E, R>,
+  tooLong: () => E2,
+  maxChars: number = maxRecordChars
+): Stream.Stream<string, E | E2, R> => records(bytes, () => new LineDecoder(maxChars), tooLong)

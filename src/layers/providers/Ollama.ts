@@ -23,7 +23,6 @@ import { Effect, Either, Layer, Option, type Redacted, Schema, Stream } from "ef
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
-import * as Ndjson from "./Ndjson.js"
 import * as ProviderConfig from "./ProviderConfig.js"
 import * as Wire from "./Wire.js"
 
@@ -218,7 +217,7 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
   const body = info.body as { readonly error?: unknown } | undefined
   const said = typeof body === "object" && body !== null && typeof body.error === "string" && body.error !== "" ? body.error : undefined
   const ref = said === undefined ? undefined : /\(ref: ([\w.-]+)\)/.exec(said)?.[1]
-  const i: Wire.ErrorInfo = ref !== undefined && info.requestId === undefined ? { ...info, requestId: ref } : info
+  const i = Wire.withBodyRequestId(info, ref)
   const text = said ?? ""
   const fields = { ...Wire.common(i, undefined), message: Wire.describe(i, said) }
 
@@ -267,7 +266,7 @@ interface StreamState {
 
 const chunks = (
   wire: Wire.Wire,
-  bytes: Stream.Stream<Uint8Array, AiError.AiError>,
+  lines: Stream.Stream<string, AiError.AiError>,
   model: string,
   requestId: string | undefined
 ): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
@@ -275,7 +274,7 @@ const chunks = (
     const state: StreamState = { model, reason: undefined, usage: { inputTokens: 0, outputTokens: 0 }, done: false }
     return Wire.chatStream({
       provider: "ollama",
-      records: Ndjson.records(bytes),
+      records: lines,
       // Stop reading once `done:true` arrived, whatever the server does with the connection.
       ended: () => state.done,
       marker: "its done:true line",
@@ -289,8 +288,7 @@ const chunks = (
         if (c.error !== undefined) {
           // Ollama writes no status in an error line (its server drops it once the body started);
           // one that does is believed.
-          const status = typeof c.status === "number" && c.status >= 400 ? c.status : 500
-          return Either.left(wire.inBand(status, { error: c.error }, requestId))
+          return Either.left(wire.inBand(Wire.errorStatus(c.status, 500), { error: c.error }, requestId, line))
         }
         const text = c.message?.content
         const out: Array<AiProvider.ChatChunk> = typeof text === "string" && text !== "" ? [{ _tag: "Delta", text }] : []
@@ -433,7 +431,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       completeStream: (request) =>
         Stream.unwrap(
           Effect.map(wire.open(chatRequest(request, true)), (response) =>
-            chunks(wire, wire.body(response), config.model, wire.requestId(response.headers)))
+            chunks(wire, wire.lines(response), config.model, wire.requestId(response.headers)))
         ),
       validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,

@@ -116,18 +116,23 @@ export const finishReason = (r: string | null | undefined): FinishReason => {
   }
 }
 
-const usageOf = (u: { prompt_tokens: number; completion_tokens: number } | null | undefined): Usage => ({
-  inputTokens: u?.prompt_tokens ?? 0,
-  outputTokens: u?.completion_tokens ?? 0
+// Stream chunks are read without a Schema: a count is used only when it is one.
+const count = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u >= 0 ? u : 0)
+
+const usageOf = (u: { readonly prompt_tokens?: unknown; readonly completion_tokens?: unknown } | null | undefined): Usage => ({
+  inputTokens: count(u?.prompt_tokens),
+  outputTokens: count(u?.completion_tokens)
 })
 
 /**
- * A decoded response as a completion; a refusal with no text is `ContentFiltered`.
+ * A decoded response as a completion; a refusal with no text is `ContentFiltered` (its text, the
+ * provider's, scrubbed and bounded by `wire`).
  *
  * @since 0.1.0
  * @internal
  */
 export const completion = (
+  wire: Wire.Wire,
   exchange: Wire.Exchange<typeof Response.Type>,
   provider: AiError.AiError["provider"],
   model: string
@@ -137,9 +142,9 @@ export const completion = (
   const text = choice?.message.content ?? ""
   const refusal = choice?.message.refusal
   if (text === "" && refusal) {
-    return Effect.fail(
+    return Effect.fail(wire.seal(
       new AiError.ContentFiltered({ provider, message: `The model refused: ${refusal}`, ...(exchange.requestId ? { requestId: exchange.requestId } : {}) })
-    )
+    ))
   }
   return Effect.succeed({
     text,
@@ -158,17 +163,17 @@ interface StreamState {
 }
 
 /**
- * A Chat Completions SSE body as chat chunks: content deltas, then one `Finish` once `[DONE]`
- * arrived. An `error` payload after HTTP 200 fails with its classified error; a body that ends
- * before `[DONE]` fails with `InvalidResponse`. Chunks with empty `choices` (Azure's
- * prompt-filter chunk, the usage chunk) are read for what they carry.
+ * A Chat Completions SSE body (as `wire.events` reads it) as chat chunks: content deltas, then
+ * one `Finish` once `[DONE]` arrived. An `error` payload after HTTP 200 fails with its classified
+ * error; a body that ends before `[DONE]` fails with `InvalidResponse`. Chunks with empty
+ * `choices` (Azure's prompt-filter chunk, the usage chunk) are read for what they carry.
  *
  * @since 0.1.0
  * @internal
  */
 export const chunks = (
   wire: Wire.Wire,
-  bytes: Stream.Stream<Uint8Array, AiError.AiError>,
+  events: Stream.Stream<Sse.SseEvent, AiError.AiError>,
   provider: AiError.AiError["provider"],
   model: string,
   requestId: string | undefined
@@ -177,7 +182,7 @@ export const chunks = (
     const state: StreamState = { model, finish: undefined, usage: { inputTokens: 0, outputTokens: 0 }, done: false }
     return Wire.chatStream({
       provider,
-      records: Sse.events(bytes),
+      records: events,
       ended: () => state.done,
       marker: "[DONE]",
       requestId: () => requestId,
@@ -191,12 +196,12 @@ export const chunks = (
         const c = parsed.right as StreamChunk
         if (c === null || typeof c !== "object") return Either.right([])
         if (c.error !== undefined || event.event === "error") {
-          return Either.left(wire.inBand(Number(c.error?.code) >= 400 ? Number(c.error?.code) : 500, c, requestId))
+          return Either.left(wire.inBand(Wire.errorStatus(c.error?.code, 500), c, requestId, event.data))
         }
         if (typeof c.model === "string" && c.model !== "") state.model = c.model
-        if (c.usage) state.usage = usageOf(c.usage)
+        if (typeof c.usage === "object" && c.usage !== null) state.usage = usageOf(c.usage)
         const choice = c.choices?.[0]
-        if (choice?.finish_reason) state.finish = choice.finish_reason
+        if (typeof choice?.finish_reason === "string" && choice.finish_reason !== "") state.finish = choice.finish_reason
         const text = choice?.delta?.content
         return Either.right(typeof text === "string" && text !== "" ? [{ _tag: "Delta", text }] : [])
       },
@@ -207,11 +212,12 @@ export const chunks = (
     })
   })
 
+// What a stream chunk may hold; any parsed JSON is read through it, so nothing is assumed about types.
 interface StreamChunk {
-  readonly model?: string
-  readonly usage?: { prompt_tokens: number; completion_tokens: number } | null
-  readonly choices?: ReadonlyArray<{ delta?: { content?: string | null }; finish_reason?: string | null }>
-  readonly error?: { code?: unknown; message?: string; type?: string }
+  readonly model?: unknown
+  readonly usage?: { readonly prompt_tokens?: unknown; readonly completion_tokens?: unknown } | null
+  readonly choices?: ReadonlyArray<{ readonly delta?: { readonly content?: unknown } | null; readonly finish_reason?: unknown } | null>
+  readonly error?: { readonly code?: unknown } | null
 }
 
 // ---------------------------------------------------------------------------
@@ -291,10 +297,10 @@ export const chat = (
   request: (chat: ChatRequest, stream: boolean) => HttpClientRequest.HttpClientRequest
 ): { readonly complete: ChatModel["complete"]; readonly completeStream: ChatModel["completeStream"] } => ({
   complete: (chatRequest) =>
-    Effect.flatMap(wire.json(request(chatRequest, false), Response), (exchange) => completion(exchange, provider, model)),
+    Effect.flatMap(wire.json(request(chatRequest, false), Response), (exchange) => completion(wire, exchange, provider, model)),
   completeStream: (chatRequest) =>
     Stream.unwrap(
       Effect.map(wire.open(request(chatRequest, true)), (response) =>
-        chunks(wire, wire.body(response), provider, model, wire.requestId(response.headers)))
+        chunks(wire, wire.events(response), provider, model, wire.requestId(response.headers)))
     )
 })

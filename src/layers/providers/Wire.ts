@@ -1,16 +1,23 @@
 /**
  * What every provider does on the wire, written once: send a request, turn transport failures
- * and error statuses into `AiError`s, decode JSON bodies with a Schema, open streaming bodies,
- * read `Retry-After`, keep keys out of every message.
+ * and error statuses into `AiError`s, read bodies within the `reply` limits (size, JSON depth),
+ * decode JSON bodies with a Schema, open streaming bodies, read `Retry-After`, keep keys out of
+ * every error and request id.
  *
  * @since 0.1.0
  * @internal
  */
 import { Headers, HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Chunk, Clock, Duration, Effect, Either, ParseResult, Redacted, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Either, type ParseResult, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import { reply } from "../../domain/Limits.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 import type { ChatChunk } from "../../services/AiProvider.js"
+import * as Json from "./Json.js"
+import * as Lines from "./Lines.js"
+import * as Ndjson from "./Ndjson.js"
+import * as Scrub from "./Scrub.js"
+import * as Sse from "./Sse.js"
 
 /**
  * What is known about a failed HTTP exchange, for a provider to classify.
@@ -22,12 +29,16 @@ export interface ErrorInfo {
   readonly provider: ProviderId
   readonly status: number
   readonly headers: Headers.Headers
-  /** The body parsed as JSON, or undefined when it was not JSON. */
+  /** The body parsed as JSON (within the `reply` limits), or undefined when it was not JSON. It is
+   * not scrubbed: strings read from it go through {@link describe}, {@link common} or `clean`. */
   readonly body: unknown
-  /** The body as text (already scrubbed of keys), cut to a readable length. */
+  /** The body as text, scrubbed of keys and cut to `reply.errorTextChars`. */
   readonly text: string
+  /** Scrubbed and cut to `reply.requestIdChars`. */
   readonly requestId: string | undefined
   readonly retryAfter: Duration.Duration | undefined
+  /** Scrubs provider text of keys and cuts it to `maxChars` (see `Scrub.Scrubber.clean`). */
+  readonly clean: (text: string, maxChars: number) => string
 }
 
 /**
@@ -38,30 +49,39 @@ export interface ErrorInfo {
  */
 export type ClassifyError = (info: ErrorInfo) => AiError.AiError
 
+const cleanCode = (info: ErrorInfo, code: string | undefined): string | undefined =>
+  code === undefined || code === "" ? undefined : info.clean(code, reply.requestIdChars)
+
 /**
- * The common fields of an error built from an exchange.
+ * The common fields of an error built from an exchange; `code` (read from the body) is scrubbed
+ * and bounded.
  *
  * @since 0.1.0
  * @internal
  */
-export const common = (info: ErrorInfo, code: string | undefined) => ({
-  provider: info.provider,
-  status: info.status,
-  ...(code !== undefined && code !== "" ? { code } : {}),
-  ...(info.requestId !== undefined ? { requestId: info.requestId } : {})
-})
+export const common = (info: ErrorInfo, code: string | undefined) => {
+  const c = cleanCode(info, code)
+  return {
+    provider: info.provider,
+    status: info.status,
+    ...(c !== undefined ? { code: c } : {}),
+    ...(info.requestId !== undefined ? { requestId: info.requestId } : {})
+  }
+}
 
 /**
  * A readable message: `OpenAI: <what the provider said> (HTTP 429, rate_limit_exceeded, request req_1)`.
+ * What the provider said is scrubbed and kept to `reply.errorTextChars`.
  *
  * @since 0.1.0
  * @internal
  */
 export const describe = (info: ErrorInfo, said: string | undefined, code?: string | undefined): string => {
-  const details = [`HTTP ${info.status}`, code, info.requestId ? `request ${info.requestId}` : undefined]
+  const details = [`HTTP ${info.status}`, cleanCode(info, code), info.requestId ? `request ${info.requestId}` : undefined]
     .filter((d) => d !== undefined && d !== "")
     .join(", ")
-  const what = said !== undefined && said.trim() !== "" ? said.trim() : info.text !== "" ? info.text : "no details"
+  const told = said === undefined ? "" : info.clean(said, reply.errorTextChars).trim()
+  const what = told !== "" ? told : info.text !== "" ? info.text : "no details"
   return `${displayName[info.provider]}: ${what} (${details})`
 }
 
@@ -90,32 +110,29 @@ export const byStatus = (
   return new AiError.InvalidRequest(fields)
 }
 
-// ---------------------------------------------------------------------------
-// Keys out of messages
-// ---------------------------------------------------------------------------
-
-const KEY_PATTERNS: ReadonlyArray<[RegExp, string]> = [
-  [/\bsk-[A-Za-z0-9_*.-]{6,}/g, "sk-***"],
-  [/\bAIza[0-9A-Za-z_-]{10,}/g, "AIza***"],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 ***"],
-  [/([?&](?:key|api[-_]?key|token|access_token)=)[^&\s"]+/gi, "$1***"]
-]
-
 /**
- * Removes keys from text a provider sent back: the configured secrets verbatim, and anything
- * shaped like a key (OpenAI echoes part of a wrong key in its 401 message).
+ * The info with a request id read from the body (Anthropic's `request_id`, Ollama's `(ref: …)`),
+ * scrubbed and bounded, when the headers gave none (stream errors have no headers of their own).
  *
  * @since 0.1.0
  * @internal
  */
-export const scrub = (text: string, secrets: ReadonlyArray<Redacted.Redacted<string>>): string => {
-  let out = text
-  for (const secret of secrets) {
-    const value = Redacted.value(secret)
-    if (value.length >= 4) out = out.split(value).join("***")
-  }
-  for (const [pattern, replacement] of KEY_PATTERNS) out = out.replace(pattern, replacement)
-  return out
+export const withBodyRequestId = (info: ErrorInfo, id: unknown): ErrorInfo =>
+  info.requestId === undefined && typeof id === "string" && id !== ""
+    ? { ...info, requestId: info.clean(id, reply.requestIdChars) }
+    : info
+
+/**
+ * The HTTP status an error written in a body claims (an in-band error's `code` or `status`): an
+ * integer from 400 to 599, as a number or its digits, or else `fallback`. Anything else (an
+ * object, a fraction, a huge number) would make no valid error.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const errorStatus = (u: unknown, fallback: number): number => {
+  const n = typeof u === "number" ? u : typeof u === "string" && /^\d{3}$/.test(u) ? Number(u) : Number.NaN
+  return Number.isInteger(n) && n >= 400 && n <= 599 ? n : fallback
 }
 
 // ---------------------------------------------------------------------------
@@ -158,7 +175,7 @@ export const retryAfter = (headers: Headers.Headers, nowMs: number): Duration.Du
 }
 
 /**
- * Reads a Google-style duration (`"37s"`, `"1.5s"`).
+ * Reads a Google-style duration (`"37s"`, `"1.5s"`); undefined when unreadable or not finite.
  *
  * @since 0.1.0
  * @internal
@@ -166,8 +183,42 @@ export const retryAfter = (headers: Headers.Headers, nowMs: number): Duration.Du
 export const parseSecondsDuration = (s: unknown): Duration.Duration | undefined => {
   if (typeof s !== "string") return undefined
   const m = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(s)
-  return m ? Duration.millis(Math.round(Number(m[1]) * 1000)) : undefined
+  const ms = m ? Math.round(Number(m[1]) * 1000) : Number.NaN
+  return Number.isFinite(ms) ? Duration.millis(ms) : undefined
 }
+
+// ---------------------------------------------------------------------------
+// Config values in URLs
+// ---------------------------------------------------------------------------
+
+const configInvalid = (provider: ProviderId, field: string, reason: string) =>
+  new AiError.ConfigInvalid({ provider, field, reason, message: `Invalid ${provider} configuration: ${field} ${reason}` })
+
+/**
+ * A config value percent-encoded for a URL, or `ConfigInvalid` naming the field when it cannot be
+ * encoded (`encodeURIComponent` throws on a lone UTF-16 surrogate; that must never escape as a
+ * defect from building a provider).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const urlComponent = (provider: ProviderId, field: string, value: string): Either.Either<string, AiError.ConfigInvalid> => {
+  try {
+    return Either.right(encodeURIComponent(value))
+  } catch {
+    return Either.left(configInvalid(provider, field, "contains an invalid character (a lone UTF-16 surrogate)"))
+  }
+}
+
+/**
+ * A config value as one URL path segment: {@link urlComponent}, and never `.` or `..`, which a URL
+ * resolves as dot segments (the request would go to another path).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const pathSegment = (provider: ProviderId, field: string, value: string): Either.Either<string, AiError.ConfigInvalid> =>
+  value === "." || value === ".." ? Either.left(configInvalid(provider, field, "must not be . or ..")) : urlComponent(provider, field, value)
 
 // ---------------------------------------------------------------------------
 // Transport failures
@@ -239,7 +290,9 @@ const safeOrigin = (url: string): string => {
 // ---------------------------------------------------------------------------
 
 /**
- * A provider's way of talking HTTP, built once per provider instance.
+ * A provider's way of talking HTTP, built once per provider instance. Every error it gives is
+ * scrubbed of the configured keys and bounded (see `Scrub`), and every body it reads is bounded
+ * (`reply.bodyBytes`, `reply.jsonDepth`).
  *
  * @since 0.1.0
  * @internal
@@ -254,12 +307,29 @@ export interface Wire {
   readonly open: (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, AiError.AiError>
   /** The body of an open response; a connection lost mid-way is an `InvalidResponse`. */
   readonly body: (response: HttpClientResponse.HttpClientResponse) => Stream.Stream<Uint8Array, AiError.AiError>
-  /** Decodes a value with `schema`, mapping a mismatch to `InvalidResponse`. */
+  /** The body of an open response as server-sent events, each bounded. */
+  readonly events: (response: HttpClientResponse.HttpClientResponse) => Stream.Stream<Sse.SseEvent, AiError.AiError>
+  /** The body of an open response as NDJSON records (non-empty lines), each bounded. */
+  readonly lines: (response: HttpClientResponse.HttpClientResponse) => Stream.Stream<string, AiError.AiError>
+  /** The whole body of an open response as text, at most `reply.bodyBytes`. */
+  readonly text: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<string, AiError.AiError>
+  /** Decodes a value with `schema`, mapping a mismatch to `InvalidResponse` (which names the path
+   * and the expected type, never the value). */
   readonly decode: <A, I>(schema: Schema.Schema<A, I>) => (u: unknown, requestId?: string | undefined) => Effect.Effect<A, AiError.AiError>
-  /** Classifies an error payload received with HTTP 200 (inside a stream). */
-  readonly inBand: (status: number, body: unknown, requestId: string | undefined) => AiError.AiError
+  /** Classifies an error payload received with HTTP 200 (inside a stream, or a `success:false`
+   * envelope). `text`: the payload as received, when at hand (shown when the payload says nothing
+   * readable). */
+  readonly inBand: (status: number, body: unknown, requestId: string | undefined, text?: string | undefined) => AiError.AiError
+  /** The request id of a response, scrubbed and bounded. */
   readonly requestId: (headers: Headers.Headers) => string | undefined
-  readonly scrub: (text: string) => string
+  /** A request id read from a body, scrubbed and bounded; undefined unless a non-empty string. */
+  readonly id: (u: unknown) => string | undefined
+  /** Scrubs provider text and cuts it to `maxChars`, for anything built from a reply that is
+   * shown (connection-test details). */
+  readonly clean: (text: string, maxChars: number) => string
+  /** The error with every string field scrubbed and bounded, for errors a provider builds itself
+   * from a reply. */
+  readonly seal: <E extends AiError.AiError>(error: E) => E
 }
 
 /**
@@ -290,10 +360,83 @@ export interface WireOptions {
   readonly transportHint?: (code: string | undefined) => string | undefined
 }
 
-const MAX_ERROR_TEXT = 600
-
 const KEY_HEADERS = ["authorization", "x-api-key", "api-key", "x-goog-api-key"]
 const addKeyHeaders = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => [...names, ...KEY_HEADERS]
+
+const MIB = 1024 * 1024
+
+// A path segment as shown in a decode error: property names of our schemas and indices as they
+// are; anything else (a key of a record, chosen by the reply) is not repeated.
+const pathPart = (p: PropertyKey): string =>
+  typeof p === "number" ? String(p) : typeof p === "string" && /^[A-Za-z_$][\w$-]{0,63}$/.test(p) ? p : "[key]"
+
+/**
+ * Where a decode failed and what was expected there, from the first issue: the schema's own words
+ * only. Schema's formatted messages quote the actual value ("Expected string, actual …"), which
+ * may be megabytes of reply, or a key.
+ */
+const firstIssue = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): { readonly path: ReadonlyArray<PropertyKey>; readonly expected: string } => {
+  switch (issue._tag) {
+    case "Pointer":
+      return firstIssue(issue.issue, [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path])])
+    case "Composite":
+      return firstIssue(Array.isArray(issue.issues) ? issue.issues[0] : issue.issues as ParseResult.ParseIssue, path)
+    case "Transformation":
+      return firstIssue(issue.issue, path)
+    case "Refinement":
+      return issue.kind === "From" ? firstIssue(issue.issue, path) : { path, expected: String(issue.ast) }
+    case "Type":
+    case "Forbidden":
+      return { path, expected: String(issue.ast) }
+    case "Missing":
+      return { path, expected: "a value, and it is missing" }
+    case "Unexpected":
+      return { path, expected: "nothing there" }
+  }
+}
+
+// The whole body, or an error saying why not.
+type Read = { readonly _tag: "Text"; readonly text: string } | { readonly _tag: "TooLarge" } | { readonly _tag: "Cut" }
+
+const utf8 = new TextDecoder("utf-8")
+
+const decodeUtf8 = (parts: ReadonlyArray<Uint8Array>, size: number): string => {
+  if (parts.length === 1) return utf8.decode(parts[0])
+  const all = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    all.set(p, at)
+    at += p.length
+  }
+  return utf8.decode(all)
+}
+
+/**
+ * Reads a whole body, at most `reply.bodyBytes`: past that (or when `content-length` says it
+ * will be), reading stops, which closes the connection.
+ */
+const readBounded = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Read> =>
+  Effect.suspend(() => {
+    const declared = Number(response.headers["content-length"])
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    const tooLarge = { _tag: "TooLarge" } as const
+    return response.stream.pipe(
+      Stream.runForEachChunk((chunk) => {
+        if (declared > reply.bodyBytes) return Effect.fail(tooLarge)
+        for (const bytes of chunk) {
+          size += bytes.length
+          if (size > reply.bodyBytes) return Effect.fail(tooLarge)
+          parts.push(bytes)
+        }
+        return Effect.void
+      }),
+      Effect.matchEffect({
+        onFailure: (e) => Effect.succeed<Read>(e._tag === "TooLarge" ? e : { _tag: "Cut" }),
+        onSuccess: () => Effect.sync((): Read => ({ _tag: "Text", text: decodeUtf8(parts, size) }))
+      })
+    )
+  })
 
 /**
  * Builds a provider's {@link Wire} on the `HttpClient` in context. The client's own tracing span
@@ -306,47 +449,49 @@ const addKeyHeaders = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<str
 export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (http): Wire => {
     const { provider } = options
+    const name = displayName[provider]
     const client = http.pipe(
       HttpClient.withTracerDisabledWhen(() => true),
       // Anything that prints a request (a debug log, an error) redacts every provider's key header.
       HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, addKeyHeaders))
     )
-    const scrubText = (text: string) => scrub(text, options.secrets)
-    const requestId = (headers: Headers.Headers) => header(headers, options.requestIdHeaders)
+    const scrubber = Scrub.make(options.secrets)
+    const { clean, seal } = scrubber
+    const requestId = (headers: Headers.Headers) => scrubber.id(header(headers, options.requestIdHeaders))
+    const id = (u: unknown) => (typeof u === "string" ? scrubber.id(u) : undefined)
 
-    const invalid = (message: string, rid: string | undefined) =>
-      new AiError.InvalidResponse({
-        provider,
-        message: `${displayName[provider]}: ${scrubText(message)}`,
-        ...(rid ? { requestId: rid } : {})
-      })
-
-    const fromStatus = (response: HttpClientResponse.HttpClientResponse) =>
-      Effect.flatMap(
-        Effect.either(response.text),
-        (text) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            // Parse the scrubbed text: classifiers then never see a key the provider echoed back.
-            const clean = scrubText(Either.getOrElse(text, () => ""))
-            let body: unknown
-            try {
-              body = clean === "" ? undefined : JSON.parse(clean)
-            } catch {
-              body = undefined
-            }
-            return Effect.fail(
-              options.classify({
-                provider,
-                status: response.status,
-                headers: response.headers,
-                body,
-                text: clean.length > MAX_ERROR_TEXT ? `${clean.slice(0, MAX_ERROR_TEXT)}…` : clean,
-                requestId: requestId(response.headers),
-                retryAfter: retryAfter(response.headers, now)
-              })
-            )
-          })
+    const invalid = (message: string, rid: string | undefined, status?: number) =>
+      seal(
+        new AiError.InvalidResponse({
+          provider,
+          message: `${name}: ${message}`,
+          ...(status !== undefined ? { status } : {}),
+          ...(rid ? { requestId: rid } : {})
+        })
       )
+
+    const classify = (info: Omit<ErrorInfo, "clean" | "text">, text: string) =>
+      seal(options.classify({ ...info, text: clean(text, reply.errorTextChars), clean }))
+
+    // The error body is parsed as it came (never scrubbed text: replacing a key inside JSON text
+    // can break the JSON or change its values); the classifier's strings are scrubbed after.
+    const fromStatus = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.flatMap(Effect.zip(readBounded(response), Clock.currentTimeMillis), ([read, now]) => {
+        const rid = requestId(response.headers)
+        if (read._tag === "TooLarge") {
+          return Effect.fail(invalid(`the error response (HTTP ${response.status}) is larger than ${reply.bodyBytes / MIB} MiB`, rid, response.status))
+        }
+        const text = read._tag === "Text" ? read.text : ""
+        const body = text === "" ? undefined : Either.getOrUndefined(Json.parse(text))
+        return Effect.fail(classify({
+          provider,
+          status: response.status,
+          headers: response.headers,
+          body,
+          requestId: rid,
+          retryAfter: retryAfter(response.headers, now)
+        }, text))
+      })
 
     const open = (request: HttpClientRequest.HttpClientRequest) =>
       client.execute(request).pipe(
@@ -365,20 +510,35 @@ export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClien
         Either.match(run(u), {
           onRight: Effect.succeed,
           onLeft: (error) => {
-            const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-            const at = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : ""
-            return Effect.fail(invalid(`unexpected response${at}: ${issue?.message ?? "malformed"}`, rid))
+            const issue = firstIssue(error.issue, [])
+            const at = issue.path.length > 0 ? ` at ${issue.path.map(pathPart).join(".")}` : ""
+            return Effect.fail(invalid(`unexpected response${at}: expected ${issue.expected}`, rid))
           }
         })
     }
+
+    const text = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.flatMap(readBounded(response), (read) =>
+        read._tag === "Text"
+          ? Effect.succeed(read.text)
+          : Effect.fail(invalid(
+            read._tag === "TooLarge" ? `the response is larger than ${reply.bodyBytes / MIB} MiB` : "the response was cut off",
+            requestId(response.headers)
+          )))
 
     const json = <A, I>(request: HttpClientRequest.HttpClientRequest, schema: Schema.Schema<A, I>) => {
       const decodeBody = decode(schema)
       return Effect.flatMap(open(request), (response) => {
         const rid = requestId(response.headers)
-        return response.json.pipe(
-          Effect.catchTag("ResponseError", (e) =>
-            Effect.fail(invalid(e.reason === "Decode" ? "the response body is not valid JSON" : "the response was cut off", rid))),
+        return text(response).pipe(
+          Effect.flatMap((body) =>
+            body === ""
+              ? Effect.succeed(null)
+              : Either.match(Json.parse(body), {
+                onLeft: (problem) => Effect.fail(invalid(Json.describe("the response body", problem), rid)),
+                onRight: Effect.succeed
+              })
+          ),
           Effect.flatMap((u) => decodeBody(u, rid)),
           Effect.map((value): Exchange<A> => ({ value, requestId: rid, headers: response.headers }))
         )
@@ -391,41 +551,55 @@ export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClien
           Stream.fail(invalid("the stream was cut off before it finished", requestId(response.headers))))
       )
 
-    const inBand = (status: number, u: unknown, rid: string | undefined) => {
-      const text = scrubText(JSON.stringify(u) ?? "")
-      return options.classify({
-        provider,
-        status,
-        headers: {} as Headers.Headers,
-        body: JSON.parse(text === "" ? "null" : text),
-        text: text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text,
-        requestId: rid,
-        retryAfter: undefined
-      })
-    }
+    const tooLong = (response: HttpClientResponse.HttpClientResponse, what: string) => () =>
+      invalid(`${what} is larger than ${Lines.maxRecordChars / MIB} MiB`, requestId(response.headers))
 
-    return { json, open, body, decode, inBand, requestId, scrub: scrubText }
+    const events = (response: HttpClientResponse.HttpClientResponse) =>
+      Sse.events(body(response), tooLong(response, "a stream event"))
+
+    const lines = (response: HttpClientResponse.HttpClientResponse) =>
+      Ndjson.records(body(response), tooLong(response, "a stream line"))
+
+    // The payload is classified as parsed; only the strings taken from it are scrubbed (see
+    // `seal`). Without the text as received, a readable form of the payload stands in for it.
+    const inBand = (status: number, u: unknown, rid: string | undefined, raw?: string | undefined) =>
+      classify(
+        { provider, status, headers: {} as Headers.Headers, body: u, requestId: rid, retryAfter: undefined },
+        raw ?? preview(u)
+      )
+
+    return { json, open, body, events, lines, text, decode, inBand, requestId, id, clean, seal }
   })
 
+// A parsed payload as text for a message. Payloads come through `Json.parse`, so nesting is
+// bounded and `JSON.stringify` cannot overflow; the try is for anything else.
+const preview = (u: unknown): string => {
+  try {
+    return JSON.stringify(u) ?? ""
+  } catch {
+    return ""
+  }
+}
+
 /**
- * Parses one JSON document from a stream record, mapping bad JSON to `InvalidResponse`.
+ * Parses one JSON document from a stream record within the `reply` limits, mapping bad JSON (or
+ * JSON nested too deep) to `InvalidResponse`. `requestId` must already be clean.
  *
  * @since 0.1.0
  * @internal
  */
-export const parseJson = (provider: ProviderId, text: string, requestId: string | undefined): Either.Either<unknown, AiError.AiError> => {
-  try {
-    return Either.right(JSON.parse(text))
-  } catch {
-    return Either.left(
-      new AiError.InvalidResponse({
-        provider,
-        message: `${displayName[provider]}: a stream event is not valid JSON`,
-        ...(requestId ? { requestId } : {})
-      })
-    )
-  }
-}
+export const parseJson = (
+  provider: ProviderId,
+  text: string,
+  requestId: string | undefined,
+  what = "a stream event"
+): Either.Either<unknown, AiError.AiError> =>
+  Either.mapLeft(Json.parse(text), (problem) =>
+    new AiError.InvalidResponse({
+      provider,
+      message: `${displayName[provider]}: ${Json.describe(what, problem)}`,
+      ...(requestId ? { requestId } : {})
+    }))
 
 /**
  * Maps each element to zero or more outputs, or to an error that ends the stream. Runs once per

@@ -6,7 +6,7 @@ import * as Sse from "../../../src/layers/providers/Sse.js"
 const enc = new TextEncoder()
 const bytes = (...parts: Array<string | Uint8Array>) => parts.map((p) => (typeof p === "string" ? enc.encode(p) : p))
 const parse = (...parts: Array<string | Uint8Array>) =>
-  Sse.events(Stream.fromIterable(bytes(...parts))).pipe(Stream.runCollect, Effect.map(Chunk.toArray))
+  Sse.events(Stream.fromIterable(bytes(...parts)), () => "too long" as const).pipe(Stream.runCollect, Effect.map(Chunk.toArray))
 
 describe("LineDecoder", () => {
   it("splits LF, CRLF and lone CR, in any mix within one chunk", () => {
