@@ -230,11 +230,13 @@ export const closest = (name: string, candidates: ReadonlyArray<string>): string
   for (const c of candidates) {
     const lower = name.toLowerCase()
     const target = c.toLowerCase()
-    const score = target.includes(lower) || lower.includes(target) ? 1 : distance(name, c)
-    if (score < bestScore) {
+    // A score relative to the names' length: `apiKey` for `apiToken` is close, `model` for `notes` is not.
+    const edits = target.includes(lower) || lower.includes(target) ? 1 : distance(name, c)
+    const score = edits / Math.max(lower.length, target.length)
+    if (edits <= Math.max(2, Math.floor(Math.max(lower.length, target.length) / 2)) && score < bestScore) {
       best = c
       bestScore = score
     }
   }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
+  return best
 }
