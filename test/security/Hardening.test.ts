@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net"
 import * as Path from "node:path"
 import * as AiStack from "../../src/layers/AiStack.js"
 import * as Crypto from "../../src/layers/Crypto.js"
+import * as Database from "../../src/layers/Database.js"
 import * as KeyStores from "../../src/layers/KeyStores.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
@@ -49,7 +50,8 @@ describe("hardening", () => {
       yield* settings.saveProvider("anthropic", { apiKey: anthropic.apiKey, baseUrl: anthropicEmu.baseUrl })
       yield* settings.update({ activeProvider: "anthropic", health: { enabled: false } })
       // The inactive provider's row gets a model with a lone surrogate, as a renderer once stored.
-      const sql = yield* Effect.provide(SqlClient.SqlClient, context)
+      // A second connection to the same file, as another process (or a damaged disk) would write.
+      const sql = yield* Effect.provide(SqlClient.SqlClient, yield* Layer.build(Database.layer({ filename: Path.join(dir, "ai.db") })))
       yield* sql`UPDATE ai_providers SET config = ${`{"baseUrl":"${openaiEmu.baseUrl}","model":"gpt\\ud800"}`} WHERE id = 'openai'`
       yield* settings.reload
       const entry = yield* settings.provider("openai")
