@@ -29,6 +29,9 @@ export * as SqlTask from "./domain/SqlTask.js"
 /** Resilience settings: timeouts, retry, rate limits, circuit breaker, fallback, health. @since 0.1.0 */
 export * as Resilience from "./domain/Resilience.js"
 
+/** Size limits on requests (a setting) and on provider replies. @since 0.1.0 */
+export * as Limits from "./domain/Limits.js"
+
 /** The provider contract. @since 0.1.0 */
 export * as AiProvider from "./services/AiProvider.js"
 
