@@ -76,7 +76,7 @@ const kindOf = (u: unknown): string =>
 
 const join = (path: string, key: string | number) => (path === "" ? String(key) : `${path}.${key}`)
 
-const SLICE = 5_000
+const SLICE = 2_000
 
 /**
  * Walks a value, at most `budget` nodes per call of `step`; `step` returns a problem, `true` when
@@ -157,6 +157,19 @@ export const check = (value: unknown, bounds: Bounds): Either.Either<void, Probl
 }
 
 /**
+ * Lets the event loop run (timers, I/O, other IPC calls) before going on. `Effect.yieldNow()` is
+ * not enough for that: Effect's scheduler resumes on the microtask queue, which runs before the
+ * event loop gets a turn.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
  * Checks a value of any size, yielding to other work between slices of the walk.
  *
  * @since 0.1.0
@@ -167,7 +180,7 @@ export const checkYielding = (value: unknown, bounds: Bounds): Effect.Effect<voi
     const step = walker(value, bounds)
     const loop: Effect.Effect<void, Problem> = Effect.suspend(() => {
       const r = step(SLICE)
-      return r === true ? Effect.void : r === false ? Effect.zipRight(Effect.yieldNow(), loop) : Effect.fail(r)
+      return r === true ? Effect.void : r === false ? Effect.zipRight(yieldToEventLoop, loop) : Effect.fail(r)
     })
     return loop
   })
