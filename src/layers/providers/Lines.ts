@@ -117,7 +117,8 @@ export class LineDecoder implements Splitter<string> {
 
 /**
  * A byte stream as records: `make` gives a fresh splitter per run; a record past the splitter's
- * limit fails the stream with `tooLong()` (which also stops reading the body).
+ * limit fails the stream with `tooLong()` (which also stops reading the body; records completed
+ * in that same read are dropped with it).
  *
  * @since 0.1.0
  * @internal

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Either, Stream } from "effect"
 import { LineDecoder } from "../../../src/layers/providers/Lines.js"
+import * as Ndjson from "../../../src/layers/providers/Ndjson.js"
 import * as Sse from "../../../src/layers/providers/Sse.js"
 
 const enc = new TextEncoder()
@@ -69,5 +70,54 @@ describe("Sse.events", () => {
     Effect.gen(function*() {
       const events = yield* parse("data:no-space\n\ndata:  two-spaces\n\ndata\n\n")
       expect(events.map((e) => e.data)).toEqual(["no-space", " two-spaces", ""])
+    }))
+})
+
+describe("bounded records", () => {
+  it("LineDecoder: a line past the limit stops the decoder and frees its buffer", () => {
+    const d = new LineDecoder(10)
+    expect(d.push(enc.encode("short\n0123456789\n"))).toEqual(["short", "0123456789"])
+    expect(d.tooLong).toBe(false)
+    expect(d.push(enc.encode("0123456"))).toEqual([])
+    expect(d.push(enc.encode("789X"))).toEqual([])
+    expect(d.tooLong).toBe(true)
+    expect(d.push(enc.encode("\nmore\n"))).toEqual([])
+    expect(d.end()).toEqual([])
+  })
+
+  it("LineDecoder: a line completed within one chunk is checked too", () => {
+    const d = new LineDecoder(4)
+    expect(d.push(enc.encode("abcdefgh\n"))).toEqual([])
+    expect(d.tooLong).toBe(true)
+  })
+
+  it("SseParser: many data lines with no blank line are bounded like one long line", () => {
+    const p = new Sse.SseParser(20)
+    expect(p.push(enc.encode("data: 12345\ndata: 12345\ndata: 12345\n"))).toEqual([])
+    expect(p.tooLong).toBe(false)
+    expect(p.push(enc.encode("data: 12345\n"))).toEqual([])
+    expect(p.tooLong).toBe(true)
+    expect(p.end()).toEqual([])
+  })
+
+  it.effect("Sse.events fails with the given error once a record is too long, after the events of earlier reads", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const reads = Stream.fromIterable(bytes("data: a\n\n", "data: ", "x".repeat(40))).pipe(Stream.rechunk(1))
+      const exit = yield* Sse.events(reads, () => "too long" as const, 16).pipe(
+        Stream.runForEach((e) => Effect.sync(() => seen.push(e.data))),
+        Effect.either
+      )
+      expect(seen).toEqual(["a"])
+      expect(exit).toEqual(Either.left("too long"))
+    }))
+
+  it.effect("Ndjson.records fails a line that never ends", () =>
+    Effect.gen(function*() {
+      const exit = yield* Ndjson.records(Stream.fromIterable(bytes("{}\n", "y".repeat(100))), () => "too long" as const, 50).pipe(
+        Stream.runCollect,
+        Effect.either
+      )
+      expect(exit).toEqual(Either.left("too long"))
     }))
 })
