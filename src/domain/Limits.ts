@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 
 const Size = (min: number, max: number, unit: string) =>
   Schema.Int.pipe(Schema.between(min, max, { message: () => `must be a whole number of ${unit} from ${min} to ${max}` }))
@@ -77,3 +77,192 @@ export const reply = {
   /** The most characters of a request id kept. */
   requestIdChars: 200
 } as const
+
+// ---------------------------------------------------------------------------
+// Checking requests against the limits
+// ---------------------------------------------------------------------------
+
+/**
+ * Why an input was refused: the request field it was in and a message that names the field and
+ * the limit (`prompt is 2,000,000 characters; the limit is 100,000 (settings.limits.promptChars)`).
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export interface Refusal {
+  readonly field: string
+  readonly message: string
+}
+
+/**
+ * The request limits that bound text, by name.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export type CharLimit = "promptChars" | "sqlChars" | "errorMessageChars" | "executionPlanChars" | "schemaChars"
+
+const figure = (n: number): string => n.toLocaleString("en-US")
+
+/**
+ * Where a limit is set, as a user finds it: `settings.limits.promptChars`.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const settingName = (key: keyof InputLimits): string => `settings.limits.${key}`
+
+/**
+ * The refusal of a text of known length past its limit.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const tooLong = (field: string, chars: number, key: CharLimit, limits: InputLimits): Refusal => ({
+  field,
+  message: `${field} is ${figure(chars)} characters; the limit is ${figure(limits[key])} (${settingName(key)})`
+})
+
+/**
+ * The refusal of something counted while it was walked, stopped as soon as the count passed the
+ * limit, so `count` is how much was seen by then:
+ * `schema has at least 12,000 tables; the limit is 10,000 (settings.limits.schemaTables)`.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const tooMany = (field: string, count: number, what: string, key: keyof InputLimits, limits: InputLimits): Refusal => ({
+  field,
+  message: `${field} has at least ${figure(count)} ${what}; the limit is ${figure(limits[key])} (${settingName(key)})`
+})
+
+// A lone surrogate cannot be encoded as UTF-8: `encodeURIComponent` throws on it and a provider
+// gets broken JSON. Node 20 has the native check (constant time for one-byte strings).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed
+
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogate).
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const isWellFormed = (s: string): boolean =>
+  nativeWellFormed !== undefined ? nativeWellFormed.call(s) : !LONE_SURROGATE.test(s)
+
+/**
+ * The refusal of a string holding a lone UTF-16 surrogate.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const malformed = (field: string): Refusal => ({
+  field,
+  message: `${field} is not well-formed text: it holds a lone UTF-16 surrogate`
+})
+
+/**
+ * Checks one text field: its length against its limit first (constant time), then that it is
+ * well-formed. Undefined when it passes.
+ *
+ * @since 0.1.0
+ * @category Checks
+ */
+export const checkText = (field: string, text: string, key: CharLimit, limits: InputLimits): Refusal | undefined => {
+  if (text.length > limits[key]) return tooLong(field, text.length, key, limits)
+  return isWellFormed(text) ? undefined : malformed(field)
+}
+
+// ---------------------------------------------------------------------------
+// Work in slices
+// ---------------------------------------------------------------------------
+
+/**
+ * Thrown inside a {@link Work} to stop it with a refusal; {@link sliced} and {@link runSync} turn it
+ * into a typed failure, so it never escapes them.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export class Refused {
+  constructor(readonly refusal: Refusal) {}
+}
+
+/**
+ * Work that may pause: a generator that yields wherever it may be paused and returns its result.
+ * It may throw {@link Refused}.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export type Work<A> = Generator<void, A, unknown>
+
+/**
+ * How long a slice of work runs before it lets the event loop in. Each step between two pauses is
+ * kept small (a few milliseconds at most), so no slice comes near the 20 ms a main process can
+ * spare.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export const sliceMs = 8
+
+/**
+ * Lets the event loop run (timers, I/O, IPC) before going on. `Effect.yieldNow()` is not enough:
+ * Effect's scheduler resumes on a microtask, which runs before any timer or I/O callback, so a
+ * loop of microtask yields still holds the loop. `setImmediate` resumes after pending I/O.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  if (typeof setImmediate === "function") {
+    const handle = setImmediate(() => resume(Effect.void))
+    return Effect.sync(() => clearImmediate(handle))
+  }
+  const handle = setTimeout(() => resume(Effect.void), 0)
+  return Effect.sync(() => clearTimeout(handle))
+})
+
+const step = <A>(work: Work<A>): Either.Either<IteratorResult<void, A>, Refusal> => {
+  try {
+    return Either.right(work.next())
+  } catch (e) {
+    if (e instanceof Refused) return Either.left(e.refusal)
+    throw e
+  }
+}
+
+/**
+ * Runs work in slices of about {@link sliceMs}, letting the event loop in between them; fails with
+ * the refusal the work stopped with. Work that ends within one slice never pauses.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export const sliced = <A>(work: Work<A>): Effect.Effect<A, Refusal> => {
+  const slice: Effect.Effect<A, Refusal> = Effect.suspend(() => {
+    const start = performance.now()
+    for (;;) {
+      const next = step(work)
+      if (next._tag === "Left") return Effect.fail(next.left)
+      if (next.right.done === true) return Effect.succeed(next.right.value)
+      if (performance.now() - start >= sliceMs) return Effect.zipRight(yieldToEventLoop, slice)
+    }
+  })
+  return slice
+}
+
+/**
+ * Runs work to its end at once, for synchronous callers with small inputs.
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export const runSync = <A>(work: Work<A>): Either.Either<A, Refusal> => {
+  for (;;) {
+    const next = step(work)
+    if (next._tag === "Left") return Either.left(next.left)
+    if (next.right.done === true) return Either.right(next.right.value)
+  }
+}

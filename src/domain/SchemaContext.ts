@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Limits from "./Limits.js"
 
 /**
  * A column of a table.
@@ -93,13 +94,55 @@ export const empty: SchemaContext = { tables: [] }
 // Normalizer
 // ---------------------------------------------------------------------------
 
+// The walk counts what it reads against the request limits and stops as soon as one is passed, so
+// an oversized schema costs no more than the part read up to the limit (arrays are counted by
+// their length before they are read; an object's keys must be listed to be counted). It pauses
+// after every table and every COLUMNS_PER_STEP columns, so `fromInput` can let the event loop in.
+//
+// What counts: every table entry read (`schemaTables`), every column entry read
+// (`schemaColumns`), and every string read, at least one character each (`schemaChars`): names,
+// types, keys, free text, foreign-key entries.
+
 type Obj = Record<string, unknown>
 const isObj = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const firstString = (o: Obj, keys: ReadonlyArray<string>): string | undefined => {
+const COLUMNS_PER_STEP = 256
+const STEP_MASK = COLUMNS_PER_STEP - 1
+
+class Meter {
+  tables = 0
+  columns = 0
+  chars = 0
+  constructor(readonly limits: Limits.InputLimits, readonly field: string) {}
+  addTables(n: number): void {
+    this.tables += n
+    if (this.tables > this.limits.schemaTables) this.refuse(this.tables, "tables", "schemaTables")
+  }
+  addColumns(n: number): void {
+    this.columns += n
+    if (this.columns > this.limits.schemaColumns) this.refuse(this.columns, "columns", "schemaColumns")
+  }
+  addChars(n: number): void {
+    this.chars += Math.max(1, n)
+    if (this.chars > this.limits.schemaChars) this.refuse(this.chars, "characters of text", "schemaChars")
+  }
+  /** A string read from the input: counted, and refused if it is not well-formed. */
+  text(s: string): string {
+    this.addChars(s.length)
+    if (!Limits.isWellFormed(s)) throw new Limits.Refused(Limits.malformed(this.field))
+    return s
+  }
+  private refuse(count: number, what: string, key: keyof Limits.InputLimits): never {
+    throw new Limits.Refused(Limits.tooMany(this.field, count, what, key, this.limits))
+  }
+}
+
+const firstString = (m: Meter, o: Obj, keys: ReadonlyArray<string>): string | undefined => {
   for (const k of keys) {
     const v = o[k]
-    if (typeof v === "string" && v.trim() !== "") return v.trim()
+    if (typeof v !== "string") continue
+    const t = m.text(v).trim()
+    if (t !== "") return t
   }
   return undefined
 }
@@ -109,37 +152,48 @@ const firstDefined = (o: Obj, keys: ReadonlyArray<string>): unknown => {
   return undefined
 }
 
-const toBool = (u: unknown): boolean | undefined => {
+const BOOL_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ["yes", true], ["y", true], ["true", true], ["1", true], ["t", true],
+  ["no", false], ["n", false], ["false", false], ["0", false], ["f", false]
+])
+
+const toBool = (m: Meter, u: unknown): boolean | undefined => {
   if (typeof u === "boolean") return u
   if (typeof u === "number") return u !== 0
-  if (typeof u === "string") {
-    const s = u.trim().toLowerCase()
-    if (["yes", "y", "true", "1", "t"].includes(s)) return true
-    if (["no", "n", "false", "0", "f"].includes(s)) return false
-  }
+  if (typeof u === "string") return BOOL_WORDS.get(m.text(u).trim().toLowerCase())
   return undefined
 }
 
 // A type may arrive as a string or as something odd (an object from a driver); never "[object Object]".
-const typeText = (u: unknown): string | undefined => {
-  if (typeof u === "string") return u.trim() === "" ? undefined : u.trim()
+const typeText = (m: Meter, u: unknown): string | undefined => {
+  if (typeof u === "string") {
+    const t = m.text(u).trim()
+    return t === "" ? undefined : t
+  }
   if (typeof u === "number" || typeof u === "boolean") return String(u)
-  if (isObj(u)) return firstString(u, ["name", "type", "data_type", "dataType"])
+  if (isObj(u)) return firstString(m, u, ["name", "type", "data_type", "dataType"])
   return undefined
 }
 
 const NAME_KEYS = ["name", "column_name", "columnName", "column", "field", "Field", "COLUMN_NAME"]
 const TYPE_KEYS = ["type", "data_type", "dataType", "column_type", "columnType", "udt_name", "Type", "DATA_TYPE"]
+const NULLABLE_KEYS = ["nullable", "is_nullable", "isNullable", "Null", "IS_NULLABLE"]
+const NOT_NULL_KEYS = ["not_null", "notNull", "notnull", "required"]
+const PRIMARY_KEYS = ["primaryKey", "primary_key", "is_primary_key", "isPrimaryKey", "pk"]
+const REFERENCE_KEYS = ["references", "foreign_key", "foreignKey", "fk", "reference"]
 
 interface ColumnParse {
   readonly column: Column
   readonly references?: ForeignKey
 }
 
-const parseReference = (column: string, u: unknown): ForeignKey | undefined => {
+// "table(column)", anchored at both ends and with no nested quantifiers: linear on any input.
+const PAREN_REFERENCE = /^\s*([\w$."]+)\s*\(\s*([\w$"]+)\s*\)\s*$/
+
+const parseReference = (m: Meter, column: string, u: unknown): ForeignKey | undefined => {
   if (typeof u === "string") {
     // "table.column", "schema.table.column" or "table(column)"
-    const paren = /^\s*([\w$."]+)\s*\(\s*([\w$"]+)\s*\)\s*$/.exec(u)
+    const paren = PAREN_REFERENCE.exec(m.text(u))
     const parts = paren ? [...paren[1]!.split("."), paren[2]!] : u.trim().split(".")
     if (parts.length < 2 || parts.some((p) => p === "")) return undefined
     const col = parts[parts.length - 1]!
@@ -148,36 +202,43 @@ const parseReference = (column: string, u: unknown): ForeignKey | undefined => {
     return { columns: [column], referencedTable: table, ...(schema ? { referencedSchema: schema } : {}), referencedColumns: [col] }
   }
   if (isObj(u)) {
-    const table = firstString(u, ["table", "referencedTable", "referenced_table", "references_table", "foreign_table", "to_table"])
+    const table = firstString(m, u, ["table", "referencedTable", "referenced_table", "references_table", "foreign_table", "to_table"])
     if (!table) return undefined
-    const col = firstString(u, ["column", "referencedColumn", "referenced_column", "references_column", "foreign_column", "to_column"])
-    const schema = firstString(u, ["schema", "referencedSchema", "referenced_schema", "foreign_schema"])
+    const col = firstString(m, u, ["column", "referencedColumn", "referenced_column", "references_column", "foreign_column", "to_column"])
+    const schema = firstString(m, u, ["schema", "referencedSchema", "referenced_schema", "foreign_schema"])
     return { columns: [column], referencedTable: table, ...(schema ? { referencedSchema: schema } : {}), referencedColumns: col ? [col] : [] }
   }
   return undefined
 }
 
-const parseColumn = (u: unknown, fallbackName?: string): ColumnParse | undefined => {
-  if (typeof u === "string") {
-    // "id integer" or just "id"
-    const m = /^\s*([^\s]+)(?:\s+(.+?))?\s*$/.exec(u)
-    if (!m) return undefined
-    const name = fallbackName ?? m[1]!
-    const type = fallbackName ? u.trim() : m[2]
-    return { column: { name, ...(type ? { type } : {}) } }
-  }
+// "id integer" or just "id": the first word is the name, the rest (whitespace folded) the type.
+// Split by hand: a regex with a lazy group before `\s*$` backtracks quadratically on long blanks.
+const parseColumnText = (m: Meter, u: string): ColumnParse | undefined => {
+  const t = m.text(u).trim()
+  if (t === "") return undefined
+  const gap = t.search(/\s/)
+  if (gap < 0) return { column: { name: t } }
+  const type = t.slice(gap).trim().replace(/\s+/g, " ")
+  return { column: { name: t.slice(0, gap), ...(type !== "" ? { type } : {}) } }
+}
+
+const keyText = (m: Meter, u: Obj): string => {
+  const v = typeof u["key"] === "string" ? u["key"] : u["Key"]
+  return typeof v === "string" ? m.text(v).toUpperCase() : ""
+}
+
+const parseColumn = (m: Meter, u: unknown, fallbackName?: string): ColumnParse | undefined => {
+  if (typeof u === "string") return parseColumnText(m, u)
   if (!isObj(u)) return fallbackName ? { column: { name: fallbackName } } : undefined
-  const name = firstString(u, NAME_KEYS) ?? fallbackName
+  const name = firstString(m, u, NAME_KEYS) ?? fallbackName
   if (!name) return undefined
-  const type = typeText(firstDefined(u, TYPE_KEYS))
-  const nullableRaw = firstDefined(u, ["nullable", "is_nullable", "isNullable", "Null", "IS_NULLABLE"])
-  const notNull = toBool(firstDefined(u, ["not_null", "notNull", "notnull", "required"]))
-  const nullable = toBool(nullableRaw) ?? (notNull === undefined ? undefined : !notNull)
-  const keyText = typeof u["key"] === "string" ? u["key"].toUpperCase() : typeof u["Key"] === "string" ? u["Key"].toUpperCase() : ""
-  const primaryKey = toBool(firstDefined(u, ["primaryKey", "primary_key", "is_primary_key", "isPrimaryKey", "pk"])) ??
-    (keyText === "PRI" || keyText === "PRIMARY" ? true : undefined)
-  const refRaw = firstDefined(u, ["references", "foreign_key", "foreignKey", "fk", "reference"])
-  const references = refRaw === undefined ? undefined : parseReference(name, refRaw)
+  const type = typeText(m, firstDefined(u, TYPE_KEYS))
+  const notNull = toBool(m, firstDefined(u, NOT_NULL_KEYS))
+  const nullable = toBool(m, firstDefined(u, NULLABLE_KEYS)) ?? (notNull === undefined ? undefined : !notNull)
+  const key = keyText(m, u)
+  const primaryKey = toBool(m, firstDefined(u, PRIMARY_KEYS)) ?? (key === "PRI" || key === "PRIMARY" ? true : undefined)
+  const refRaw = firstDefined(u, REFERENCE_KEYS)
+  const references = refRaw === undefined ? undefined : parseReference(m, name, refRaw)
   return {
     column: {
       name,
@@ -189,53 +250,88 @@ const parseColumn = (u: unknown, fallbackName?: string): ColumnParse | undefined
   }
 }
 
-const parseColumns = (u: unknown): { columns: Array<Column>; fks: Array<ForeignKey> } => {
-  const columns: Array<Column> = []
-  const fks: Array<ForeignKey> = []
-  const push = (p: ColumnParse | undefined) => {
-    if (!p) return
-    columns.push(p.column)
-    if (p.references) fks.push(p.references)
-  }
-  if (Array.isArray(u)) for (const c of u) push(parseColumn(c))
-  else if (isObj(u)) {
-    // a column map: { id: "integer" } or { id: { type: "integer" } }
-    for (const [k, v] of Object.entries(u)) {
-      push(typeof v === "string" ? { column: { name: k, type: v } } : parseColumn(v, k))
-    }
-  }
-  return { columns, fks }
+interface Columns {
+  readonly columns: Array<Column>
+  readonly fks: Array<ForeignKey>
 }
 
-const parseForeignKeys = (u: unknown): Array<ForeignKey> => {
-  if (!Array.isArray(u)) return []
-  const out: Array<ForeignKey> = []
-  for (const fk of u) {
-    if (!isObj(fk)) continue
-    const table = firstString(fk, ["referencedTable", "referenced_table", "references_table", "foreign_table", "to_table", "table"])
-    if (!table) continue
-    const cols = firstDefined(fk, ["columns", "column", "from_column", "column_name", "from"])
-    const refCols = firstDefined(fk, ["referencedColumns", "referenced_columns", "references_column", "referenced_column", "foreign_column", "to_column", "to"])
-    const schema = firstString(fk, ["referencedSchema", "referenced_schema", "foreign_schema"])
-    const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [])
-    out.push({ columns: list(cols), referencedTable: table, ...(schema ? { referencedSchema: schema } : {}), referencedColumns: list(refCols) })
+function* parseColumns(m: Meter, u: unknown): Limits.Work<Columns> {
+  const out: Columns = { columns: [], fks: [] }
+  const push = (p: ColumnParse | undefined) => {
+    if (!p) return
+    out.columns.push(p.column)
+    if (p.references) out.fks.push(p.references)
+  }
+  if (Array.isArray(u)) {
+    m.addColumns(u.length)
+    for (let i = 0; i < u.length; i++) {
+      push(parseColumn(m, u[i]))
+      if ((i & STEP_MASK) === STEP_MASK) yield
+    }
+  } else if (isObj(u)) {
+    // a column map: { id: "integer" } or { id: { type: "integer" } }
+    const keys = Object.keys(u)
+    m.addColumns(keys.length)
+    for (let i = 0; i < keys.length; i++) {
+      const name = m.text(keys[i]!)
+      const v = u[name]
+      push(typeof v === "string" ? { column: { name, type: m.text(v) } } : parseColumn(m, v, name))
+      if ((i & STEP_MASK) === STEP_MASK) yield
+    }
   }
   return out
 }
 
-const parseTable = (name: string, u: unknown, schema?: string): Table | undefined => {
+const FK_TABLE_KEYS = ["referencedTable", "referenced_table", "references_table", "foreign_table", "to_table", "table"]
+const FK_COLUMN_KEYS = ["columns", "column", "from_column", "column_name", "from"]
+const FK_REFERENCED_KEYS = ["referencedColumns", "referenced_columns", "references_column", "referenced_column", "foreign_column", "to_column", "to"]
+
+// A list of names (or one name); each entry read counts as text, so a long list is bounded too.
+function* names(m: Meter, v: unknown): Limits.Work<Array<string>> {
+  if (typeof v === "string") return [m.text(v)]
+  if (!Array.isArray(v)) return []
+  const out: Array<string> = []
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i]
+    if (typeof x === "string") out.push(m.text(x))
+    else m.addChars(1)
+    if ((i & STEP_MASK) === STEP_MASK) yield
+  }
+  return out
+}
+
+function* parseForeignKeys(m: Meter, u: unknown): Limits.Work<Array<ForeignKey>> {
+  const out: Array<ForeignKey> = []
+  if (!Array.isArray(u)) return out
+  for (let i = 0; i < u.length; i++) {
+    const fk: unknown = u[i]
+    m.addChars(1)
+    if ((i & STEP_MASK) === STEP_MASK) yield
+    if (!isObj(fk)) continue
+    const table = firstString(m, fk, FK_TABLE_KEYS)
+    if (!table) continue
+    const columns = yield* names(m, firstDefined(fk, FK_COLUMN_KEYS))
+    const referencedColumns = yield* names(m, firstDefined(fk, FK_REFERENCED_KEYS))
+    const schema = firstString(m, fk, ["referencedSchema", "referenced_schema", "foreign_schema"])
+    out.push({ columns, referencedTable: table, ...(schema ? { referencedSchema: schema } : {}), referencedColumns })
+  }
+  return out
+}
+
+function* parseTable(m: Meter, name: string, u: unknown, schema?: string): Limits.Work<Table | undefined> {
   let columnsRaw: unknown
   let fkRaw: unknown
   if (Array.isArray(u)) columnsRaw = u
   else if (isObj(u)) {
     columnsRaw = firstDefined(u, ["columns", "fields", "Columns"])
     fkRaw = firstDefined(u, ["foreignKeys", "foreign_keys", "fks", "relationships"])
-    schema = firstString(u, ["schema", "schema_name", "table_schema"]) ?? schema
-    name = firstString(u, ["name", "table_name", "tableName"]) ?? name
+    schema = firstString(m, u, ["schema", "schema_name", "table_schema"]) ?? schema
+    name = firstString(m, u, ["name", "table_name", "tableName"]) ?? name
   } else return undefined
   if (name.trim() === "") return undefined
-  const { columns, fks } = parseColumns(columnsRaw)
-  const foreignKeys = [...parseForeignKeys(fkRaw), ...fks]
+  const { columns, fks } = yield* parseColumns(m, columnsRaw)
+  const foreignKeys = yield* parseForeignKeys(m, fkRaw)
+  for (const fk of fks) foreignKeys.push(fk)
   return {
     name,
     ...(schema !== undefined ? { schema } : {}),
@@ -247,25 +343,107 @@ const parseTable = (name: string, u: unknown, schema?: string): Table | undefine
 const looksLikeTable = (u: unknown): boolean =>
   Array.isArray(u) || (isObj(u) && ("columns" in u || "fields" in u || "column_count" in u))
 
-const parseTableMap = (u: Obj, schema?: string): Array<Table> => {
-  const out: Array<Table> = []
-  for (const [k, v] of Object.entries(u)) {
-    const t = parseTable(k, v, schema)
-    if (t) out.push(t)
+function* parseTableMap(m: Meter, u: Obj, tables: Array<Table>, schema?: string): Limits.Work<void> {
+  const keys = Object.keys(u)
+  m.addTables(keys.length)
+  for (const key of keys) {
+    const t = yield* parseTable(m, m.text(key), u[key], schema)
+    if (t) tables.push(t)
+    yield
   }
-  return out
 }
 
-const parseTableList = (u: ReadonlyArray<unknown>): Array<Table> => {
-  const out: Array<Table> = []
-  for (const v of u) {
+function* parseTableList(m: Meter, u: ReadonlyArray<unknown>, tables: Array<Table>, schema?: string): Limits.Work<void> {
+  m.addTables(u.length)
+  for (let i = 0; i < u.length; i++) {
+    const v = u[i]
     if (!isObj(v)) continue
-    const name = firstString(v, ["name", "table_name", "tableName", "table"])
-    const t = name ? parseTable(name, v) : undefined
-    if (t) out.push(t)
+    const name = firstString(m, v, ["name", "table_name", "tableName", "table"])
+    const t = name ? yield* parseTable(m, name, v, schema) : undefined
+    if (t) tables.push(t)
+    yield
   }
-  return out
 }
+
+// The schema:getTree tree: { schemas: { public: { tables } } }, each namespace's name counted as text.
+function* parseTree(m: Meter, schemas: Obj, tables: Array<Table>): Limits.Work<void> {
+  for (const schemaName of Object.keys(schemas)) {
+    m.text(schemaName)
+    const s = schemas[schemaName]
+    const ts = isObj(s) ? s["tables"] : undefined
+    if (isObj(ts)) yield* parseTableMap(m, ts, tables, schemaName)
+    else if (Array.isArray(ts)) yield* parseTableList(m, ts, tables, schemaName)
+    yield
+  }
+}
+
+const SKIPPED_KEYS: ReadonlySet<string> = new Set(["text", "connection_id", "db_type"])
+
+// A bare table map: every value that looks like a table. Fails when no entry does.
+function* parseBareMap(m: Meter, input: Obj, tables: Array<Table>): Limits.Work<string | undefined> {
+  const keys = Object.keys(input)
+  m.addTables(keys.length)
+  let entries = 0
+  let tableLike = 0
+  for (const key of keys) {
+    if (SKIPPED_KEYS.has(key)) continue
+    entries++
+    const v = input[key]
+    if (!looksLikeTable(v)) continue
+    tableLike++
+    const t = yield* parseTable(m, m.text(key), v)
+    if (t) tables.push(t)
+    yield
+  }
+  return entries > 0 && tableLike === 0
+    ? "expected a table map ({ table: { columns } }), a schema tree or { tables }, but no entry has columns"
+    : undefined
+}
+
+// Either a context or why the input is not a schema; limits stop it with `Limits.Refused`.
+function* walk(m: Meter, input: unknown): Limits.Work<Either.Either<SchemaContext, string>> {
+  if (input === null || input === undefined) return Either.right(empty)
+  if (typeof input === "string") {
+    // Its length is checked before this (see `fromInput`); a JSON text is parsed in one native
+    // step and its strings counted as they are read; any other text is kept as it is.
+    const text = input.trim()
+    if (text === "") return Either.right(empty)
+    if (text.startsWith("{") || text.startsWith("[")) {
+      let parsed: unknown
+      let ok = true
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        ok = false // not JSON: keep it as free text below
+      }
+      if (ok) return yield* walk(m, parsed)
+    }
+    return Either.right({ tables: [], text: m.text(text) })
+  }
+  const tables: Array<Table> = []
+  if (Array.isArray(input)) {
+    yield* parseTableList(m, input, tables)
+    return Either.right({ tables })
+  }
+  if (!isObj(input)) return Either.left(`expected a table map, a schema tree or { tables }, got ${typeof input}`)
+  const rawText = input["text"]
+  const trimmed = typeof rawText === "string" ? m.text(rawText).trim() : ""
+  const text = trimmed !== "" ? { text: trimmed } : {}
+  const schemas = input["schemas"]
+  const list = input["tables"]
+  if (isObj(schemas)) yield* parseTree(m, schemas, tables)
+  else if (Array.isArray(list)) yield* parseTableList(m, list, tables)
+  else if (isObj(list)) yield* parseTableMap(m, list, tables)
+  else {
+    const problem = yield* parseBareMap(m, input, tables)
+    if (problem !== undefined) return Either.left(problem)
+  }
+  return Either.right({ tables, ...text })
+}
+
+// A schema given as text is refused by its length before anything reads it.
+const precheck = (input: unknown, limits: Limits.InputLimits, field: string): Limits.Refusal | undefined =>
+  typeof input === "string" ? Limits.checkText(field, input, "schemaChars", limits) : undefined
 
 /**
  * Turns any schema shape DB Toolkit sends into a {@link SchemaContext}:
@@ -278,54 +456,49 @@ const parseTableList = (u: ReadonlyArray<unknown>): Array<Table> => {
  * - a string: JSON is parsed, anything else (for example DDL) is kept as free text.
  *
  * `null` and `undefined` give an empty context. Anything else fails with a message saying what
- * was expected.
+ * was expected, and so does a schema past the `limits` (tables, columns, characters of text; see
+ * {@link fromInput}), counted as it is read. This runs at once: for requests on the main
+ * process use {@link fromInput}, which pauses for the event loop.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const normalize = (input: unknown): Either.Either<SchemaContext, string> => {
-  if (input === null || input === undefined) return Either.right(empty)
-  if (typeof input === "string") {
-    const text = input.trim()
-    if (text === "") return Either.right(empty)
-    if (text.startsWith("{") || text.startsWith("[")) {
-      try {
-        return normalize(JSON.parse(text))
-      } catch {
-        // not JSON: keep it as free text below
-      }
-    }
-    return Either.right({ tables: [], text })
-  }
-  if (Array.isArray(input)) return Either.right({ tables: parseTableList(input) })
-  if (!isObj(input)) {
-    return Either.left(`expected a table map, a schema tree or { tables }, got ${typeof input}`)
-  }
-  const text = typeof input["text"] === "string" && input["text"].trim() !== "" ? { text: input["text"].trim() } : {}
-  const schemas = input["schemas"]
-  if (isObj(schemas)) {
-    const tables: Array<Table> = []
-    for (const [schemaName, s] of Object.entries(schemas)) {
-      const ts = isObj(s) ? s["tables"] : undefined
-      if (isObj(ts)) tables.push(...parseTableMap(ts, schemaName))
-      else if (Array.isArray(ts)) tables.push(...parseTableList(ts).map((t) => ({ ...t, schema: t.schema ?? schemaName })))
-    }
-    return Either.right({ tables, ...text })
-  }
-  const tables = input["tables"]
-  if (Array.isArray(tables)) return Either.right({ tables: parseTableList(tables), ...text })
-  if (isObj(tables)) return Either.right({ tables: parseTableMap(tables), ...text })
-  // a bare table map: every value that looks like a table
-  const entries = Object.entries(input).filter(([k]) => k !== "text" && k !== "connection_id" && k !== "db_type")
-  if (entries.length > 0 && !entries.some(([, v]) => looksLikeTable(v))) {
-    return Either.left("expected a table map ({ table: { columns } }), a schema tree or { tables }, but no entry has columns")
-  }
-  return Either.right({ tables: parseTableMap(Object.fromEntries(entries.filter(([, v]) => looksLikeTable(v)))), ...text })
+export const normalize = (
+  input: unknown,
+  limits: Limits.InputLimits = Limits.defaultInputLimits
+): Either.Either<SchemaContext, string> => {
+  const refused = precheck(input, limits, "schema")
+  if (refused !== undefined) return Either.left(refused.message)
+  return Either.flatMap(Either.mapLeft(Limits.runSync(walk(new Meter(limits, "schema"), input)), (r) => r.message), (r) => r)
 }
 
 /**
- * A schema that decodes any shape {@link normalize} accepts into a {@link SchemaContext}, and
- * encodes to the canonical shape. Use it for requests that arrive as JSON.
+ * {@link normalize} for the request path: the schema is read in slices of a few milliseconds with
+ * the event loop let in between, and counted as it is read, stopping at the first limit passed:
+ * tables (`schemaTables`), columns of all tables together (`schemaColumns`), and characters of text
+ * (`schemaChars`: a schema given as text by its length; otherwise every string read, names and
+ * types included, at least one character each). Fails with a refusal naming `field`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const fromInput = (
+  input: unknown,
+  limits: Limits.InputLimits,
+  field = "schema"
+): Effect.Effect<SchemaContext, Limits.Refusal> => {
+  const refused = precheck(input, limits, field)
+  if (refused !== undefined) return Effect.fail(refused)
+  return Effect.flatMap(Limits.sliced(walk(new Meter(limits, field), input)), (result) =>
+    Either.match(result, {
+      onLeft: (why) => Effect.fail({ field, message: `${field} ${why}` }),
+      onRight: Effect.succeed
+    }))
+}
+
+/**
+ * A schema that decodes any shape {@link normalize} accepts into a {@link SchemaContext} (within
+ * the default limits), and encodes to the canonical shape. Use it for requests that arrive as JSON.
  *
  * @since 0.1.0
  * @category Schemas
@@ -367,6 +540,18 @@ export interface FormatOptions {
  */
 export const defaultFormatOptions: Required<FormatOptions> = { maxTables: 20, maxColumns: 10 }
 
+/**
+ * The most a prompt's schema ever holds, whatever the options say: formatting is synchronous, and
+ * these keep it to a few milliseconds on the largest schema the limits accept.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const formatCeiling: Required<FormatOptions> = { maxTables: 500, maxColumns: 100 }
+
+const clamp = (value: number | undefined, fallback: number, ceiling: number): number =>
+  Math.min(ceiling, Math.max(1, Math.floor(value !== undefined && Number.isFinite(value) ? value : fallback)))
+
 const qualified = (schema: string | undefined, name: string) =>
   schema && schema !== "" && schema !== "main" ? `${schema}.${name}` : name
 
@@ -392,16 +577,19 @@ export const isEmpty = (ctx: SchemaContext | undefined): boolean =>
  * Formats a context as compact prompt text, one line per table:
  * `public.orders(id integer PK, user_id integer NOT NULL -> users.id, ...)`.
  * Multi-column foreign keys get their own `FK` line. Returns `"No schema available"` when empty.
+ * At most {@link formatCeiling} tables and columns per table, so the work is bounded whatever the
+ * context holds; the free text is appended as it is (its size is bounded by the request limits).
  *
  * @since 0.1.0
  * @category Formatting
  */
 export const format = (ctx: SchemaContext | undefined, options: FormatOptions = {}): string => {
   if (ctx === undefined || isEmpty(ctx)) return "No schema available"
-  const maxTables = Math.max(1, options.maxTables ?? defaultFormatOptions.maxTables)
-  const maxColumns = Math.max(1, options.maxColumns ?? defaultFormatOptions.maxColumns)
+  const maxTables = clamp(options.maxTables, defaultFormatOptions.maxTables, formatCeiling.maxTables)
+  const maxColumns = clamp(options.maxColumns, defaultFormatOptions.maxColumns, formatCeiling.maxColumns)
   const lines: Array<string> = []
   for (const table of ctx.tables.slice(0, maxTables)) {
+    // One map per table, so each column finds its foreign key in constant time.
     const singleFk = new Map<string, ForeignKey>()
     const multiFk: Array<ForeignKey> = []
     for (const fk of table.foreignKeys ?? []) {
