@@ -3,10 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, ParseResult, Schema } from "effect"
 import { type Dialect, DialectFromDbType } from "./Dialect.js"
+import * as Limits from "./Limits.js"
 import { ProviderId } from "./ProviderId.js"
-import { SchemaContextFromInput } from "./SchemaContext.js"
+import * as SchemaContext from "./SchemaContext.js"
 
 const NonBlank = Schema.String.pipe(
   Schema.filter((s) => s.trim().length > 0, { message: () => "must not be empty" })
@@ -21,7 +22,7 @@ const PlanText = Schema.transform(Schema.Unknown, Schema.String, {
 
 // Lenient on the way in (any DB Toolkit db_type), canonical on the way out.
 const DialectField = Schema.optionalWith(DialectFromDbType, { default: (): Dialect => "generic" })
-const SchemaField = Schema.optional(SchemaContextFromInput)
+const SchemaField = Schema.optional(SchemaContext.SchemaContextFromInput)
 
 /**
  * Generate SQL from a natural-language request.
@@ -145,6 +146,166 @@ export const explain = (request: ExplainSqlRequest): TaskOf<"ExplainSql"> => ({ 
 export const optimize = (request: OptimizeSqlRequest): TaskOf<"OptimizeSql"> => ({ ...request, _tag: "OptimizeSql" })
 /** @since 0.1.0 @category Constructors */
 export const fix = (request: FixSqlRequest): TaskOf<"FixSql"> => ({ ...request, _tag: "FixSql" })
+
+// ---------------------------------------------------------------------------
+// Checking a task against the request limits
+// ---------------------------------------------------------------------------
+
+// The text fields of each task and the limit of each, checked in this order.
+const textFields: Readonly<Record<SqlTaskTag, ReadonlyArray<readonly [string, Limits.CharLimit]>>> = {
+  GenerateSql: [["prompt", "promptChars"]],
+  ExplainSql: [["sql", "sqlChars"]],
+  OptimizeSql: [["sql", "sqlChars"]],
+  FixSql: [["sql", "sqlChars"], ["errorMessage", "errorMessageChars"]]
+}
+
+// Everything but the schema and the execution plan, which are read (and counted) separately.
+const cores = {
+  GenerateSql: Schema.decodeUnknownEither(Schema.Struct({ prompt: NonBlank, dialect: DialectField })),
+  ExplainSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, dialect: DialectField })),
+  OptimizeSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, dialect: DialectField })),
+  FixSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, errorMessage: NonBlank, dialect: DialectField }))
+} as const
+
+const isTag = (u: unknown): u is SqlTaskTag => typeof u === "string" && Object.prototype.hasOwnProperty.call(textFields, u)
+
+const firstIssue = (error: ParseResult.ParseError): Limits.Refusal => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  const field = issue?.path.map(String).join(".") ?? ""
+  return { field, message: `${field !== "" ? `${field} ` : ""}${issue?.message ?? "is malformed"}` }
+}
+
+type Plain = Record<string, unknown>
+
+type Frame =
+  | { readonly kind: "array"; readonly items: ReadonlyArray<unknown>; readonly indent: string; next: number }
+  | { readonly kind: "object"; readonly obj: Plain; readonly keys: ReadonlyArray<string>; readonly indent: string; next: number; written: boolean }
+
+// What JSON.stringify does before it writes a value: `toJSON` (dates); nothing it can write is undefined.
+const jsonValue = (v: unknown, key: string): unknown => {
+  const w = typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function"
+    ? (v as { toJSON: (key: string) => unknown }).toJSON(key)
+    : v
+  return typeof w === "function" || typeof w === "symbol" ? undefined : w
+}
+
+const PLAN_STEPS = 256
+
+/**
+ * The execution plan's JSON text as `JSON.stringify(plan, null, 2)` writes it, written piece by
+ * piece and counted as it grows: a plan is refused as soon as its text passes
+ * `executionPlanChars`, so an enormous (or cyclic) object costs no more than the limit. Iterative,
+ * so any depth is safe; it pauses every few hundred values.
+ */
+function* planJson(plan: unknown, limits: Limits.InputLimits): Limits.Work<string> {
+  const limit = limits.executionPlanChars
+  const out: Array<string> = []
+  let size = 0
+  const refuse = (): never => {
+    throw new Limits.Refused(Limits.tooMany("executionPlan", size + 1, "characters as JSON", "executionPlanChars", limits))
+  }
+  const write = (s: string): void => {
+    size += s.length
+    if (size > limit) refuse()
+    out.push(s)
+  }
+  // A string's JSON is at least two characters longer than it: refuse before escaping a huge one.
+  const quoted = (s: string): string => (size + s.length + 2 > limit ? refuse() : JSON.stringify(s))
+  const stack: Array<Frame> = []
+  const open = (v: unknown, indent: string): void => {
+    if (typeof v === "string") return write(quoted(v))
+    if (typeof v === "number") return write(Number.isFinite(v) ? String(v) : "null")
+    if (typeof v === "boolean" || typeof v === "bigint") return write(String(v))
+    if (v === null || v === undefined) return write("null")
+    if (Array.isArray(v)) {
+      if (v.length === 0) return write("[]")
+      write("[")
+      stack.push({ kind: "array", items: v, indent, next: 0 })
+      return
+    }
+    stack.push({ kind: "object", obj: v as Plain, keys: Object.keys(v), indent, next: 0, written: false })
+  }
+  open(jsonValue(plan, ""), "")
+  let steps = 0
+  while (stack.length > 0) {
+    if (++steps % PLAN_STEPS === 0) yield
+    const frame = stack[stack.length - 1]!
+    const inner = `${frame.indent}  `
+    if (frame.kind === "array") {
+      if (frame.next >= frame.items.length) {
+        stack.pop()
+        write(`\n${frame.indent}]`)
+        continue
+      }
+      const i = frame.next++
+      write(i === 0 ? `\n${inner}` : `,\n${inner}`)
+      open(jsonValue(frame.items[i], String(i)), inner)
+    } else {
+      if (frame.next >= frame.keys.length) {
+        stack.pop()
+        write(frame.written ? `\n${frame.indent}}` : "{}")
+        continue
+      }
+      const key = frame.keys[frame.next++]!
+      const v = jsonValue(frame.obj[key], key)
+      if (v === undefined) continue
+      write(`${frame.written ? "," : "{"}\n${inner}${quoted(key)}: `)
+      frame.written = true
+      open(v, inner)
+    }
+  }
+  return out.join("")
+}
+
+/**
+ * Checks a task, which may come from JavaScript (IPC) in any shape, against the request limits,
+ * and decodes it to its canonical form: the schema context normalized, the execution plan as text,
+ * the dialect from DB Toolkit's `db_type`. Each field is checked against its limit before any
+ * other work is done on it: text by its length (constant time) and then for lone UTF-16
+ * surrogates; the execution plan by its JSON text and the schema by its tables, columns and text,
+ * both counted as they are read and refused as soon as a limit is passed. The work runs in slices
+ * of a few milliseconds with the event loop let in between, so no input holds the main process.
+ * Fails with the first refusal, naming the field.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export const decodeWithin = (task: SqlTask, limits: Limits.InputLimits): Effect.Effect<SqlTask, Limits.Refusal> =>
+  Effect.suspend(() => {
+    const input: unknown = task
+    if (typeof input !== "object" || input === null) {
+      return Effect.fail({ field: "", message: "a task must be an object with a _tag" })
+    }
+    const raw = input as Plain
+    const tag = raw["_tag"]
+    if (!isTag(tag)) return Effect.fail({ field: "_tag", message: "_tag must be GenerateSql, ExplainSql, OptimizeSql or FixSql" })
+    for (const [field, key] of textFields[tag]) {
+      const value = raw[field]
+      const refused = typeof value === "string" ? Limits.checkText(field, value, key, limits) : undefined
+      if (refused !== undefined) return Effect.fail(refused)
+    }
+    const core = cores[tag](raw)
+    if (core._tag === "Left") return Effect.fail(firstIssue(core.left))
+    return Effect.gen(function*() {
+      const plan = tag === "OptimizeSql" ? yield* executionPlan(raw["executionPlan"], limits) : undefined
+      const schema = raw["schema"] === undefined ? undefined : yield* SchemaContext.fromInput(raw["schema"], limits)
+      return {
+        ...core.right,
+        ...(plan !== undefined ? { executionPlan: plan } : {}),
+        ...(schema !== undefined ? { schema } : {}),
+        _tag: tag
+      } as SqlTask
+    })
+  })
+
+const executionPlan = (plan: unknown, limits: Limits.InputLimits): Effect.Effect<string | undefined, Limits.Refusal> => {
+  if (plan === undefined) return Effect.succeed(undefined)
+  if (typeof plan === "string") {
+    const refused = Limits.checkText("executionPlan", plan, "executionPlanChars", limits)
+    return refused === undefined ? Effect.succeed(plan) : Effect.fail(refused)
+  }
+  return Limits.sliced(planJson(plan, limits))
+}
 
 // ---------------------------------------------------------------------------
 // Results

@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import { Clock, Context, Effect, Option, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
 import * as AnswerParser from "../domain/AnswerParser.js"
+import { defaultInputLimits, type InputLimits } from "../domain/Limits.js"
 import * as Prompts from "../domain/Prompts.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { FormatOptions } from "../domain/SchemaContext.js"
@@ -149,23 +150,23 @@ export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvi
 // Building the SQL operations on a chat model
 // ---------------------------------------------------------------------------
 
-const decoders = {
-  GenerateSql: Schema.decodeUnknownEither(SqlTask.GenerateSqlRequest),
-  ExplainSql: Schema.decodeUnknownEither(SqlTask.ExplainSqlRequest),
-  OptimizeSql: Schema.decodeUnknownEither(SqlTask.OptimizeSqlRequest),
-  FixSql: Schema.decodeUnknownEither(SqlTask.FixSqlRequest)
-} as const
-
 /**
- * Checks a task that may come from JavaScript (IPC) with any shape, and normalizes it (the schema
- * context to its canonical form, the dialect from DB Toolkit's `db_type`). Every provider does
- * this before building its prompt; callers that need the prompt first (estimates) do it too.
+ * Checks a task that may come from JavaScript (IPC) with any shape against the request limits,
+ * and normalizes it (the schema context to its canonical form, the execution plan to text, the
+ * dialect from DB Toolkit's `db_type`): see `SqlTask.decodeWithin`. A field past its limit, or
+ * holding a lone UTF-16 surrogate, is an `InvalidRequest` naming the field and the limit, before
+ * any other work is done on it. Every provider does this before building its prompt, with
+ * `defaultInputLimits` when called directly; the AiService does it first with the settings'
+ * limits (`settings.limits`), and the provider then takes the validated task as it is.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const validateTask = <T extends SqlTask.SqlTask>(provider: ProviderId, task: T): Effect.Effect<T, AiError.InvalidRequest> =>
-  validate(provider, task) as Effect.Effect<T, AiError.InvalidRequest>
+export const validateTask = <T extends SqlTask.SqlTask>(
+  provider: ProviderId,
+  task: T,
+  limits: InputLimits = defaultInputLimits
+): Effect.Effect<T, AiError.InvalidRequest> => validate(provider, task, limits) as Effect.Effect<T, AiError.InvalidRequest>
 
 // Tasks this module produced by validating: a caller that validated first (the AiService, for its
 // estimate) does not pay for it twice.
@@ -189,22 +190,24 @@ export const promptFor = (task: SqlTask.SqlTask, options: FormatOptions | undefi
   return prompt
 }
 
-const validate = (provider: ProviderId, task: SqlTask.SqlTask): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
+const validate = (
+  provider: ProviderId,
+  task: SqlTask.SqlTask,
+  limits: InputLimits = defaultInputLimits
+): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
   if (validated.has(task)) return Effect.succeed(task)
-  const decoded = decoders[task._tag](task)
-  if (decoded._tag === "Right") {
-    const valid = { ...decoded.right, _tag: task._tag } as SqlTask.SqlTask
-    validated.add(valid)
-    return Effect.succeed(valid)
-  }
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]
-  const field = issue?.path.map(String).join(".") || undefined
-  return Effect.fail(
-    new AiError.InvalidRequest({
-      provider,
-      message: `Invalid ${task._tag} request${field ? `: ${field}` : ""} ${issue?.message ?? "is malformed"}`,
-      ...(field ? { field } : {})
-    })
+  return SqlTask.decodeWithin(task, limits).pipe(
+    Effect.map((valid) => {
+      validated.add(valid)
+      return valid
+    }),
+    Effect.mapError((refusal) =>
+      new AiError.InvalidRequest({
+        provider,
+        message: `Invalid ${refusal.field === "_tag" || refusal.field === "" ? "SQL" : task._tag} request: ${refusal.message}`,
+        ...(refusal.field !== "" ? { field: refusal.field } : {})
+      })
+    )
   )
 }
 
