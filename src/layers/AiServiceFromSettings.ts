@@ -6,9 +6,7 @@
  */
 import { Clock, Deferred, Effect, Fiber, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
-import * as CostModule from "../domain/Cost.js"
 import type * as Cost from "../domain/Cost.js"
-import * as Tokens from "../domain/Tokens.js"
 import * as Metrics from "../domain/Metrics.js"
 import * as Pricing from "../domain/Pricing.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
@@ -159,9 +157,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           overrides: settings.priceOverrides,
           at: new Date(now)
         }
-        if (exact) return TokenCounter.estimateChat(request)
-        const count = Tokens.estimator.countChat(request.provider, request.model, request.messages)
-        return Effect.succeed(CostModule.estimate({ ...request, inputTokens: count.tokens, inputTokensExact: false }))
+        // Counted a few milliseconds at a time, estimate or not: a prompt may be megabytes.
+        return TokenCounter.estimateChat(request, { exact })
       })
     const budgeted = (s: AppSettings) =>
       s.budget.perRequestMaxUsd !== undefined || s.budget.dailyUsd !== undefined || s.budget.monthlyUsd !== undefined
@@ -203,7 +200,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     const run = <T extends SqlTask.SqlTask>(input: T, options: RequestOptions = {}) =>
       Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
-        const task = yield* AiProviderModule.validateTask(service.provider, input)
+        const task = yield* AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits)
         const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         const start = yield* Clock.currentTimeMillis
@@ -243,7 +240,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         // The stream runs in the fiber that consumes it: that is the request in flight.
         yield* Effect.acquireRelease(enter, leave)
         const { built, service, snapshot } = yield* ready(options.pin)
-        const task = yield* AiProviderModule.validateTask(service.provider, input)
+        const task = yield* AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits)
         const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
         yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
         const deadline = Effect.zipRight(
@@ -303,7 +300,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       stream,
       estimate: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
-          Effect.flatMap(AiProviderModule.validateTask(service.provider, input), (task) =>
+          Effect.flatMap(AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits), (task) =>
             estimateWith(service, task, snapshot.settings, true))),
       status,
       events: events.stream

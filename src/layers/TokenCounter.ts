@@ -11,6 +11,7 @@
  */
 import { Effect } from "effect"
 import * as Cost from "../domain/Cost.js"
+import * as Limits from "../domain/Limits.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as Tokens from "../domain/Tokens.js"
 
@@ -83,18 +84,92 @@ export const counterFor = (provider: ProviderId, model: string): Effect.Effect<T
 export const preload = (provider: ProviderId, model: string): Effect.Effect<void> =>
   Effect.asVoid(counterFor(provider, model))
 
+// How a count is made: with the model's encoder when there is one, else as an estimate.
+interface Method {
+  readonly encode: Tokens.Encoder | undefined
+  readonly known: boolean
+}
+
+const estimated: Method = { encode: undefined, known: false }
+
+const methodFor = (provider: ProviderId, model: string, exact: boolean): Effect.Effect<Method> => {
+  const encoding = exact ? Tokens.encodingNeeded(provider, model) : undefined
+  if (encoding === undefined) return Effect.succeed(estimated)
+  return Effect.map(encoder(encoding), (encode) =>
+    encode === undefined ? estimated : { encode, known: Tokens.encodingFor(model).known })
+}
+
+// An exact count, a piece at a time (see `Tokens.pieces`); `cut` when a run had to be cut.
+function* encodePieces(text: string, encode: Tokens.Encoder): Limits.Work<{ tokens: number; cut: boolean }> {
+  let tokens = 0
+  let cut = false
+  for (let start = 0; start < text.length;) {
+    const piece = Tokens.nextPiece(text, start)
+    tokens += encode(text.slice(start, piece.end))
+    cut = cut || piece.forced
+    start = piece.end
+    yield
+  }
+  return { tokens, cut }
+}
+
+function* estimatePieces(provider: ProviderId, text: string): Limits.Work<number> {
+  let mix: Tokens.CharMix = { ascii: 0, other: 0 }
+  for (let start = 0; start < text.length;) {
+    const end = Tokens.nextChunk(text, start)
+    mix = Tokens.addMix(mix, Tokens.charMix(text.slice(start, end)))
+    start = end
+    yield
+  }
+  return Tokens.fromMix(provider, mix)
+}
+
+function* countWork(provider: ProviderId, method: Method, text: string): Limits.Work<Tokens.TokenCount> {
+  if (method.encode === undefined) return { tokens: yield* estimatePieces(provider, text), exact: false }
+  const { cut, tokens } = yield* encodePieces(text, method.encode)
+  return { tokens, exact: method.known && !cut }
+}
+
+function* chatWork(provider: ProviderId, method: Method, messages: Tokens.ChatMessages): Limits.Work<Tokens.TokenCount> {
+  const system = yield* countWork(provider, method, messages.system)
+  const user = yield* countWork(provider, method, messages.user)
+  return { tokens: Tokens.chatTokens(system.tokens, user.tokens), exact: system.exact && user.exact }
+}
+
+// Counting refuses nothing; the work only pauses.
+const run = <A>(work: Limits.Work<A>): Effect.Effect<A> => Effect.orDie(Limits.sliced(work))
+
 /**
- * The tokens of a text for a provider and model: exact for OpenAI and Azure OpenAI models whose
- * id names their family, an estimate otherwise.
+ * How a count is asked for. `exact: false` takes the calibrated estimate even where the model's
+ * tokenizer could count (nothing is loaded); the default counts exactly where it can.
  *
  * @since 0.1.0
  * @category Counting
  */
-export const count = (provider: ProviderId, model: string, text: string): Effect.Effect<Tokens.TokenCount> =>
-  Effect.map(counterFor(provider, model), (counter) => counter.count(provider, model, text))
+export interface CountOptions {
+  readonly exact?: boolean | undefined
+}
 
 /**
- * The input tokens of a chat turn, message framing included as OpenAI counts it.
+ * The tokens of a text for a provider and model: exact for OpenAI and Azure OpenAI models whose
+ * id names their family, an estimate otherwise. A long text is counted piece by piece, a few
+ * milliseconds at a time with the event loop let in between (see `Tokens.pieces`: a run of over
+ * a thousand characters with no space in it is cut, and its count is then not exact).
+ *
+ * @since 0.1.0
+ * @category Counting
+ */
+export const count = (
+  provider: ProviderId,
+  model: string,
+  text: string,
+  options: CountOptions = {}
+): Effect.Effect<Tokens.TokenCount> =>
+  Effect.flatMap(methodFor(provider, model, options.exact ?? true), (method) => run(countWork(provider, method, text)))
+
+/**
+ * The input tokens of a chat turn, message framing included as OpenAI counts it; counted as
+ * {@link count} does.
  *
  * @since 0.1.0
  * @category Counting
@@ -102,19 +177,22 @@ export const count = (provider: ProviderId, model: string, text: string): Effect
 export const countChat = (
   provider: ProviderId,
   model: string,
-  messages: Tokens.ChatMessages
+  messages: Tokens.ChatMessages,
+  options: CountOptions = {}
 ): Effect.Effect<Tokens.TokenCount> =>
-  Effect.map(counterFor(provider, model), (counter) => counter.countChat(provider, model, messages))
+  Effect.flatMap(methodFor(provider, model, options.exact ?? true), (method) => run(chatWork(provider, method, messages)))
 
 /**
  * What a chat turn will cost before it is sent: its input counted as {@link countChat} does, its
  * output bounded by `maxOutputTokens`. This is the figure a UI shows next to the send button.
+ * `inputTokensExact` says whether the input count is the model's own.
  *
  * @since 0.1.0
  * @category Estimates
  */
 export const estimateChat = (
-  request: Omit<Cost.EstimateRequest, "inputTokens" | "inputTokensExact"> & { readonly messages: Tokens.ChatMessages }
+  request: Omit<Cost.EstimateRequest, "inputTokens" | "inputTokensExact"> & { readonly messages: Tokens.ChatMessages },
+  options: CountOptions = {}
 ): Effect.Effect<Cost.Estimate> =>
-  Effect.map(countChat(request.provider, request.model, request.messages), ({ exact, tokens }) =>
+  Effect.map(countChat(request.provider, request.model, request.messages, options), ({ exact, tokens }) =>
     Cost.estimate({ ...request, inputTokens: tokens, inputTokensExact: exact }))
