@@ -190,6 +190,7 @@ const jsonValue = (v: unknown, key: string): unknown => {
 }
 
 const PLAN_STEPS = 256
+const JOIN_PIECES = 4_096
 
 /**
  * The execution plan's JSON text as `JSON.stringify(plan, null, 2)` writes it, written piece by
@@ -201,16 +202,20 @@ function* planJson(plan: unknown, limits: Limits.InputLimits): Limits.Work<strin
   const limit = limits.executionPlanChars
   const out: Array<string> = []
   let size = 0
-  const refuse = (): never => {
-    throw new Limits.Refused(Limits.tooMany("executionPlan", size + 1, "characters as JSON", "executionPlanChars", limits))
+  const refuse = (seen: number): never => {
+    throw new Limits.Refused(Limits.tooMany("executionPlan", seen, "characters as JSON", "executionPlanChars", limits))
   }
+  // Pieces are joined a few thousand at a time: one join of hundreds of thousands of pieces
+  // would hold the loop for longer than a slice.
+  const chunks: Array<string> = []
   const write = (s: string): void => {
     size += s.length
-    if (size > limit) refuse()
+    if (size > limit) refuse(size)
     out.push(s)
+    if (out.length >= JOIN_PIECES) chunks.push(out.splice(0).join(""))
   }
   // A string's JSON is at least two characters longer than it: refuse before escaping a huge one.
-  const quoted = (s: string): string => (size + s.length + 2 > limit ? refuse() : JSON.stringify(s))
+  const quoted = (s: string): string => (size + s.length + 2 > limit ? refuse(size + s.length + 2) : JSON.stringify(s))
   const stack: Array<Frame> = []
   const open = (v: unknown, indent: string): void => {
     if (typeof v === "string") return write(quoted(v))
@@ -254,7 +259,8 @@ function* planJson(plan: unknown, limits: Limits.InputLimits): Limits.Work<strin
       open(v, inner)
     }
   }
-  return out.join("")
+  chunks.push(out.join(""))
+  return chunks.join("")
 }
 
 /**
