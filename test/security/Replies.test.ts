@@ -204,6 +204,30 @@ for (const fx of fixtures) {
   })
 }
 
+describe("long messages and pattern tests", () => {
+  // Each would take minutes if a classifier's regex ran over the whole text (`.*` and `[.\s]+$`
+  // retried from every position).
+  for (const [id, status, body] of [
+    ["gemini", 400, { error: { code: 400, message: "input token count ".repeat(100_000), status: "INVALID_ARGUMENT" } }],
+    ["ollama", 404, { error: `model not found${". ".repeat(200_000)}x` }],
+    ["anthropic", 400, { type: "error", error: { type: "invalid_request_error", message: `a${"prompt is too lon".repeat(50_000)}` } }],
+    ["openai", 400, { error: { message: "maximum context lengt".repeat(50_000), type: "invalid_request_error" } }],
+    ["cloudflare", 400, { errors: [{ code: 1, message: "context window limi".repeat(50_000) }] }]
+  ] as const) {
+    it.live(`${id}: a megabyte-long error message is classified in milliseconds`, () =>
+      withServer((server) =>
+        Effect.gen(function*() {
+          const fx = fixtures.find((f) => f.id === id)!
+          const provider = yield* Raw.providerAt(fx, server, SECRET_KEY)
+          server.reply({ status, headers: JSON_TYPE, body: [JSON.stringify(body)] })
+          const started = Date.now()
+          const error = yield* failureOf(generate(provider))
+          expect(Date.now() - started).toBeLessThan(1_000)
+          expectClean(error, SECRET_KEY)
+        })))
+  }
+})
+
 const openai = fixtures.find((f) => f.id === "openai")!
 const ollama = fixtures.find((f) => f.id === "ollama")!
 const gemini = fixtures.find((f) => f.id === "gemini")!

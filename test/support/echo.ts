@@ -25,7 +25,7 @@ export const echoForms = (key: string): ReadonlyArray<string> => {
   ]
   // A lone surrogate has no UTF-8, so no URL form.
   try {
-    forms.push(encodeURIComponent(key), encodeURIComponent(key).replace(/%20/g, "+"), encodeURIComponent(key).toLowerCase(), percentAll(key))
+    forms.push(encodeURIComponent(key), encodeURIComponent(key).replace(/%20/g, "+"), encodeURIComponent(key).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()), percentAll(key))
   } catch {
     // no URL forms
   }

@@ -345,8 +345,9 @@ export const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError =>
 const invalidRequest = (
   info: Wire.ErrorInfo,
   fields: ReturnType<typeof Wire.common> & { readonly message: string },
-  said: string
+  saidInFull: string
 ): AiError.AiError => {
+  const said = Wire.excerpt(saidInFull)
   if (/prompt is too long|exceeds? the (model's )?context|context window/i.test(said)) return new AiError.ContextTooLong(fields)
   if (/credit balance|spend(ing)? limit|usage limits?/i.test(said)) return new AiError.QuotaExhausted(fields)
   // Anthropic names the offending field first: "temperature: Extra inputs are not permitted".

@@ -237,7 +237,7 @@ export const classify = (info: Wire.ErrorInfo, model: string, route: Route): AiE
   // "Out of capacity" is Cloudflare's side running short, not this client sending too fast.
   if (codes.includes("3040")) return new AiError.ProviderUnavailable(fields)
   if (has(RATE_CODES)) return new AiError.RateLimited({ ...fields, ...(info.retryAfter ? { retryAfter: info.retryAfter } : {}) })
-  if (has(CONTEXT_CODES) || /context window limit|maximum context length/i.test(said ?? "")) {
+  if (has(CONTEXT_CODES) || /context window limit|maximum context length/i.test(Wire.excerpt(said))) {
     return new AiError.ContextTooLong(fields)
   }
   if (codes.includes("3007")) return new AiError.Timeout({ ...fields, phase: "request" })

@@ -426,7 +426,8 @@ export const classify = (info: Wire.ErrorInfo, model: string): AiError.AiError =
   const reason = str(detail(details, "ErrorInfo")?.reason)
   const code = reason ?? status
   const fields = { ...Wire.common(info, code), message: Wire.describe(info, said, code) }
-  const text = said ?? ""
+  // Pattern tests read the start only (see Wire.excerpt).
+  const text = Wire.excerpt(said)
 
   if (reason === "API_KEY_INVALID" || reason === "API_KEY_EXPIRED") return new AiError.AuthenticationError(fields)
   // 403 for a request with no key at all, or for a key Google revoked as leaked: a key problem.

@@ -216,9 +216,10 @@ const pullHint = (model: string, cloud: boolean): string =>
 export const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readonly cloud: boolean }): AiError.AiError => {
   const body = info.body as { readonly error?: unknown } | undefined
   const said = typeof body === "object" && body !== null && typeof body.error === "string" && body.error !== "" ? body.error : undefined
-  const ref = said === undefined ? undefined : /\(ref: ([\w.-]+)\)/.exec(said)?.[1]
+  // Pattern tests read the start only (see Wire.excerpt).
+  const text = Wire.excerpt(said)
+  const ref = /\(ref: ([\w.-]+)\)/.exec(text)?.[1]
   const i = Wire.withBodyRequestId(info, ref)
-  const text = said ?? ""
   const fields = { ...Wire.common(i, undefined), message: Wire.describe(i, said) }
 
   if (i.status === 404) {

@@ -258,7 +258,7 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
   if (code === "content_filter" || code === "content_policy_violation" || inner === "ResponsibleAIPolicyViolation") {
     return new AiError.ContentFiltered(fields)
   }
-  if (code === "context_length_exceeded" || /maximum context length|too many tokens/i.test(said ?? "")) {
+  if (code === "context_length_exceeded" || /maximum context length|too many tokens/i.test(Wire.excerpt(said))) {
     return new AiError.ContextTooLong(fields)
   }
   if (code === "DeploymentNotFound") {
@@ -269,7 +269,7 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
     })
   }
   if (info.status === 404) {
-    if (code === "model_not_found" || /model/i.test(said ?? "")) return new AiError.ModelNotFound({ ...fields, model: target.model })
+    if (code === "model_not_found" || /model/i.test(Wire.excerpt(said))) return new AiError.ModelNotFound({ ...fields, model: target.model })
     return new AiError.ConfigInvalid({
       ...fields,
       field: "baseUrl",

@@ -110,6 +110,21 @@ export const byStatus = (
   return new AiError.InvalidRequest(fields)
 }
 
+// How much of a provider's text the classifiers' pattern tests read. The phrases they look for
+// come first; and a regex over megabytes of hostile text can take quadratic time (`.*x` or
+// `[.\s]+$` retried from every position).
+const MATCH_CHARS = 2_048
+
+/**
+ * The start of what a provider said, for pattern tests (`/maximum context length/`): at most
+ * 2,048 characters, so no pattern ever runs over a whole reply.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const excerpt = (said: string | undefined): string =>
+  said === undefined ? "" : said.length > MATCH_CHARS ? said.slice(0, MATCH_CHARS) : said
+
 /**
  * The info with a request id read from the body (Anthropic's `request_id`, Ollama's `(ref: …)`),
  * scrubbed and bounded, when the headers gave none (stream errors have no headers of their own).
@@ -375,7 +390,12 @@ const pathPart = (p: PropertyKey): string =>
  * only. Schema's formatted messages quote the actual value ("Expected string, actual …"), which
  * may be megabytes of reply, or a key.
  */
-const firstIssue = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): { readonly path: ReadonlyArray<PropertyKey>; readonly expected: string } => {
+interface Issue {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly expected: string
+}
+
+const firstIssue = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>): Issue => {
   switch (issue._tag) {
     case "Pointer":
       return firstIssue(issue.issue, [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path])])
