@@ -12,9 +12,10 @@
  * @since 0.1.0
  * @internal
  */
-import { Redacted } from "effect"
+import { Either, Redacted } from "effect"
 import type * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
+import * as Json from "./Json.js"
 
 /**
  * What a removed key becomes.
@@ -190,6 +191,32 @@ const FIELD_LIMITS: ReadonlyArray<readonly [string, number]> = [
   ["field", reply.requestIdChars]
 ]
 
+// At most this many other spellings per key (a key is at most a config field long).
+const MAX_SPELLINGS = 32
+
+/**
+ * The keys, and for a key that is itself a JSON document (`"…"` in quotes, an array, an
+ * object, a number) its other spellings: a reply holding the key as a raw JSON value is parsed,
+ * and what comes out is the text inside its quotes, or the document written again in
+ * `JSON.stringify`'s spelling (an in-band error shown as JSON). Neither is the key's own text.
+ */
+const spellings = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const out = [...values]
+  for (const value of values) {
+    const parsed = Json.parse(value)
+    if (Either.isLeft(parsed)) continue
+    const other: Array<string> = [JSON.stringify(parsed.right)]
+    const strings = (u: unknown): void => {
+      if (other.length >= MAX_SPELLINGS) return
+      if (typeof u === "string") other.push(u)
+      else if (typeof u === "object" && u !== null) for (const v of Object.values(u)) strings(v)
+    }
+    strings(parsed.right)
+    for (const text of new Set(other)) if (text !== value) out.push(text)
+  }
+  return out
+}
+
 /**
  * Removes keys from text that leaves the wire layer.
  *
@@ -211,14 +238,14 @@ export interface Scrubber {
 }
 
 /**
- * A {@link Scrubber} for the configured secrets (values shorter than 4 characters are ignored:
- * they would match ordinary words).
+ * A {@link Scrubber} for the configured secrets, and the other spellings of a key that is itself
+ * a JSON document (values shorter than 4 characters are ignored: they would match ordinary words).
  *
  * @since 0.1.0
  * @internal
  */
 export const make = (secrets: ReadonlyArray<Redacted.Redacted<string>>): Scrubber => {
-  const keys = secrets.map((s) => Redacted.value(s)).filter((v) => v.length >= MIN_KEY_CHARS).map(prepare)
+  const keys = spellings(secrets.map((s) => Redacted.value(s))).filter((v) => v.length >= MIN_KEY_CHARS).map(prepare)
 
   const scrub = (text: string): string => {
     let out = text

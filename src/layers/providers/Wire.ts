@@ -8,7 +8,7 @@
  * @internal
  */
 import { Headers, HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Chunk, Clock, Duration, Effect, Either, type ParseResult, Redacted, Schema, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Either, type ParseResult, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
@@ -458,33 +458,6 @@ const readBounded = (response: HttpClientResponse.HttpClientResponse): Effect.Ef
     )
   })
 
-// At most this many other spellings per key (a key is at most a config field long).
-const MAX_SPELLINGS = 32
-
-/**
- * The secrets, and for a key that is itself a JSON document (`"…"` in quotes, an array, an
- * object, a number) its other spellings: a reply holding the key as a raw JSON value is parsed,
- * and what comes out is the text inside its quotes, or the document written again in
- * `JSON.stringify`'s spelling (an in-band error shown as JSON). Neither is the key's own text.
- */
-const spellings = (secrets: ReadonlyArray<Redacted.Redacted<string>>): ReadonlyArray<Redacted.Redacted<string>> => {
-  const out = [...secrets]
-  for (const secret of secrets) {
-    const value = Redacted.value(secret)
-    const parsed = Json.parse(value)
-    if (Either.isLeft(parsed)) continue
-    const other: Array<string> = [JSON.stringify(parsed.right)]
-    const strings = (u: unknown): void => {
-      if (other.length >= MAX_SPELLINGS) return
-      if (typeof u === "string") other.push(u)
-      else if (typeof u === "object" && u !== null) for (const v of Object.values(u)) strings(v)
-    }
-    strings(parsed.right)
-    for (const text of new Set(other)) if (text !== value) out.push(Redacted.make(text))
-  }
-  return out
-}
-
 /**
  * Builds a provider's {@link Wire} on the `HttpClient` in context. The client's own tracing span
  * and trace-header propagation are turned off: a third-party provider must not receive internal
@@ -502,7 +475,7 @@ export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClien
       // Anything that prints a request (a debug log, an error) redacts every provider's key header.
       HttpClient.transformResponse(Effect.locallyWith(Headers.currentRedactedNames, addKeyHeaders))
     )
-    const scrubber = Scrub.make(spellings(options.secrets))
+    const scrubber = Scrub.make(options.secrets)
     const { clean, seal } = scrubber
     const requestId = (headers: Headers.Headers) => scrubber.id(header(headers, options.requestIdHeaders))
     const id = (u: unknown) => (typeof u === "string" ? scrubber.id(u) : undefined)
