@@ -1,0 +1,65 @@
+/**
+ * `node bench/results/build/bench/stall.js [--reps N]` (run by `bench/run.ts`; `npx tsx
+ * bench/stall.ts` works too): the longest event-loop stall while the largest inputs the default
+ * limits accept go through the request path: `AiProvider.validateTask` (limits, schema
+ * normalization, plan text), the prompt (`promptFor`) and the exact token count a budget triggers
+ * (`TokenCounter.estimateChat` for gpt-4.1-mini, the o200k_base tokenizer). Each input runs `reps`
+ * times in this one process, after a warm-up that loads the tokenizer, with a full garbage
+ * collection before each run when `--expose-gc` is on (building the input leaves garbage that is
+ * not the library's); it prints one `BENCH_RESULT {json}` line.
+ */
+import { Effect } from "effect"
+import { defaultInputLimits } from "../src/domain/Limits.js"
+import type * as SqlTask from "../src/domain/SqlTask.js"
+import * as TokenCounter from "../src/layers/TokenCounter.js"
+import * as AiProvider from "../src/services/AiProvider.js"
+import { parseArgs, RESULT_MARKER } from "./harness.js"
+import { largest, stallWhile } from "./largest.js"
+
+/** One input's figures. */
+export interface StallResult {
+  readonly name: string
+  /** Longest stall of each repetition (ms). */
+  readonly stallsMs: ReadonlyArray<number>
+  /** Wall time of each repetition (ms). */
+  readonly totalsMs: ReadonlyArray<number>
+  /** The longest garbage-collection pause of each repetition (ms). */
+  readonly gcMaxMs: ReadonlyArray<number>
+  readonly inputTokens: number
+  readonly inputTokensExact: boolean
+}
+
+const requestPath = (task: Readonly<Record<string, unknown>>) =>
+  Effect.runPromise(Effect.gen(function*() {
+    const valid = yield* AiProvider.validateTask("openai", task as unknown as SqlTask.SqlTask, defaultInputLimits)
+    const messages = AiProvider.promptFor(valid, undefined)
+    return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
+  }))
+
+const main = async () => {
+  const args = parseArgs(process.argv.slice(2))
+  const reps = Math.max(1, Number(args.reps ?? 3))
+  await requestPath({ _tag: "ExplainSql", sql: "SELECT 1", dialect: "postgresql" })
+  const results: Array<StallResult> = []
+  for (const input of largest(defaultInputLimits)) {
+    const stallsMs: Array<number> = []
+    const totalsMs: Array<number> = []
+    const gcMaxMs: Array<number> = []
+    let estimate: { inputTokens: number; inputTokensExact: boolean } = { inputTokens: 0, inputTokensExact: false }
+    for (let i = 0; i < reps; i++) {
+      const task = input.task()
+      // Collect the garbage of building the input now, so its collection is not counted as ours.
+      ;(globalThis as { gc?: () => void }).gc?.()
+      const { stall, value } = await stallWhile(() => requestPath(task))
+      stallsMs.push(stall.longestMs)
+      totalsMs.push(stall.totalMs)
+      gcMaxMs.push(stall.gcMaxMs)
+      estimate = value
+    }
+    results.push({ name: input.name, stallsMs, totalsMs, gcMaxMs, inputTokens: estimate.inputTokens, inputTokensExact: estimate.inputTokensExact })
+    process.stderr.write(`  stall: ${input.name}: ${stallsMs.map((s) => s.toFixed(1)).join(", ")} ms (GC pauses up to ${gcMaxMs.map((s) => s.toFixed(1)).join(", ")} ms)\n`)
+  }
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(results)}\n`)
+}
+
+await main()
