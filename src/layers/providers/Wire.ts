@@ -431,19 +431,32 @@ const decodeUtf8 = (parts: ReadonlyArray<Uint8Array>, size: number): string => {
   return utf8.decode(all)
 }
 
+const contentLength = (headers: Headers.Headers): number | undefined => {
+  const v = headers["content-length"]
+  return v !== undefined && /^\d{1,16}$/.test(v) ? Number(v) : undefined
+}
+
 /**
- * Reads a whole body, at most `reply.bodyBytes`: past that (or when `content-length` says it
- * will be), reading stops, which closes the connection.
+ * Reads a whole body, at most `reply.bodyBytes`. A body whose `content-length` is within the
+ * limit is read whole (HTTP/1.1 delivers no more than it declares; the fast path). Any other is
+ * read chunk by chunk and counted: past the limit (or at the first chunk, when `content-length`
+ * says it will be), reading stops, which closes the connection.
  */
-const readBounded = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Read> =>
+const readBounded = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Read> => {
+  const declared = contentLength(response.headers)
+  return declared !== undefined && declared <= reply.bodyBytes
+    ? Effect.match(response.text, { onFailure: (): Read => ({ _tag: "Cut" }), onSuccess: (text): Read => ({ _tag: "Text", text }) })
+    : readCounted(response, declared)
+}
+
+const readCounted = (response: HttpClientResponse.HttpClientResponse, declared: number | undefined): Effect.Effect<Read> =>
   Effect.suspend(() => {
-    const declared = Number(response.headers["content-length"])
     const parts: Array<Uint8Array> = []
     let size = 0
     const tooLarge = { _tag: "TooLarge" } as const
     return response.stream.pipe(
       Stream.runForEachChunk((chunk) => {
-        if (declared > reply.bodyBytes) return Effect.fail(tooLarge)
+        if (declared !== undefined && declared > reply.bodyBytes) return Effect.fail(tooLarge)
         for (const bytes of chunk) {
           size += bytes.length
           if (size > reply.bodyBytes) return Effect.fail(tooLarge)
