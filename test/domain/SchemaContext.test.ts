@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
+import * as Limits from "../../src/domain/Limits.js"
 import * as SchemaContext from "../../src/domain/SchemaContext.js"
 
 const ok = (input: unknown) => {
@@ -121,5 +122,73 @@ describe("SchemaContext.normalize", () => {
     const decode = Schema.decodeUnknownEither(SchemaContext.SchemaContextFromInput)
     expect(Either.isRight(decode({ users: { columns: [] } }))).toBe(true)
     expect(Either.isLeft(decode(true))).toBe(true)
+  })
+})
+
+describe("SchemaContext limits", () => {
+  const limits = Limits.InputLimits.make({ schemaTables: 3, schemaColumns: 5, schemaChars: 200 })
+  const cols = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${i}` }))
+
+  it("counts tables, columns and text as it reads, in every shape, and names the limit", () => {
+    const tables = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, { columns: [] }]))
+    expect(SchemaContext.normalize({ tables: tables(4) }, limits)).toEqual(
+      Either.left("schema has at least 4 tables; the limit is 3 (settings.limits.schemaTables)")
+    )
+    expect(Either.isLeft(SchemaContext.normalize(tables(4), limits))).toBe(true)
+    expect(Either.isLeft(SchemaContext.normalize({ schemas: { a: { tables: tables(2) }, b: { tables: tables(2) } } }, limits))).toBe(true)
+    expect(Either.isLeft(SchemaContext.normalize([{ name: "a" }, { name: "b" }, { name: "c" }, { name: "d" }], limits))).toBe(true)
+    expect(SchemaContext.normalize({ a: { columns: cols(3) }, b: { columns: { x: "int", y: "int", z: "int" } } }, limits)).toEqual(
+      Either.left("schema has at least 6 columns; the limit is 5 (settings.limits.schemaColumns)")
+    )
+    expect(SchemaContext.normalize({ a: { columns: [{ name: "id", type: "x".repeat(300) }] } }, limits)).toEqual(
+      Either.left("schema has at least 303 characters of text; the limit is 200 (settings.limits.schemaChars)")
+    )
+    expect(SchemaContext.normalize("x".repeat(201), limits)).toEqual(
+      Either.left("schema is 201 characters; the limit is 200 (settings.limits.schemaChars)")
+    )
+    expect(Either.isRight(SchemaContext.normalize({ a: { columns: cols(5) }, b: [], c: [] }, limits))).toBe(true)
+  })
+
+  it("refuses names with lone surrogates, as they cannot be sent", () => {
+    expect(SchemaContext.normalize({ t: { columns: [{ name: "\uDC00" }] } })).toEqual(
+      Either.left("schema is not well-formed text: it holds a lone UTF-16 surrogate")
+    )
+  })
+
+  it("reads a JSON text's strings once (the text's own length is checked first)", () => {
+    const json = JSON.stringify({ t: { columns: cols(5) } })
+    expect(json.length).toBeLessThan(200)
+    expect(SchemaContext.normalize(json, limits).pipe(Either.map((c) => c.tables[0]!.columns.length))).toEqual(Either.right(5))
+  })
+
+  it("reads a column string in linear time whatever its blanks (the old regex backtracked quadratically)", () => {
+    const start = performance.now()
+    const ctx = SchemaContext.normalize({ t: { columns: [`id ${" ".repeat(200_000)}x`, `name${" ".repeat(100_000)}`] } })
+    expect(performance.now() - start).toBeLessThan(1_000)
+    expect(Either.map(ctx, (c) => c.tables[0]!.columns)).toEqual(Either.right([{ name: "id", type: "x" }, { name: "name" }]))
+  })
+
+  it.live("fromInput lets the event loop in while it reads a large schema, and refuses the same way", () =>
+    Effect.gen(function*() {
+      const big = { tables: Array.from({ length: 5_000 }, (_, t) => ({ name: `t${t}`, columns: cols(40) })) }
+      let ticks = 0
+      const timer = setInterval(() => ticks++, 0)
+      const ctx = yield* SchemaContext.fromInput(big, Limits.defaultInputLimits).pipe(Effect.ensuring(Effect.sync(() => clearInterval(timer))))
+      expect(ctx.tables).toHaveLength(5_000)
+      expect(ticks).toBeGreaterThan(0)
+      const refused = yield* Effect.flip(SchemaContext.fromInput(big, limits))
+      expect(refused).toEqual({ field: "schema", message: "schema has at least 5,000 tables; the limit is 3 (settings.limits.schemaTables)" })
+      const shape = yield* Effect.flip(SchemaContext.fromInput(true, limits))
+      expect(shape).toEqual({ field: "schema", message: "schema expected a table map, a schema tree or { tables }, got boolean" })
+    }))
+
+  it("formats at most formatCeiling tables and columns, whatever the options ask", () => {
+    const ctx = { tables: Array.from({ length: 600 }, (_, t) => ({ name: `t${t}`, columns: cols(150) })) }
+    const lines = SchemaContext.format(ctx, { maxTables: 1e9, maxColumns: Number.NaN }).split("\n")
+    expect(lines).toHaveLength(SchemaContext.formatCeiling.maxTables + 1)
+    expect(lines.at(-1)).toBe("... and 100 more tables")
+    expect(lines[0]).toMatch(/, \.\.\. \+140 more\)$/)
+    const wide = SchemaContext.format(ctx, { maxTables: 1, maxColumns: 1e6 })
+    expect(wide).toContain("... +50 more")
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import fc from "fast-check"
 import * as Cl100k from "gpt-tokenizer/encoding/cl100k_base"
 import * as O200k from "gpt-tokenizer/encoding/o200k_base"
 import * as Prompts from "../../src/domain/Prompts.js"
@@ -218,5 +219,76 @@ describe("Tokens.estimate", () => {
       expect(Tokens.estimate("cloudflare", text)).toBeGreaterThanOrEqual(0.8 * cl100k(text))
       expect(Tokens.estimate("gemini", text)).toBeGreaterThanOrEqual(0.8 * o200k(text))
     }
+  })
+})
+
+describe("Tokens pieces (exact counts of long texts)", () => {
+  const sumOf = (text: string, encode: Tokens.Encoder) => {
+    let tokens = 0
+    let forced = false
+    for (let start = 0; start < text.length;) {
+      const piece = Tokens.nextPiece(text, start)
+      expect(piece.end).toBeGreaterThan(start)
+      expect(piece.end - start).toBeLessThanOrEqual(Tokens.pieces.pieceChars)
+      tokens += encode(text.slice(start, piece.end))
+      forced = forced || piece.forced
+      start = piece.end
+    }
+    return { tokens, forced }
+  }
+  const bits = ["a", "Zed", "é", "中文", "😀", " ", "  ", "\n", "\t", "\r\n", ".", ",", "'s", "(", "1", "234", "_", "=", "/", "\u00a0", "\u3000", "\"", "<|endoftext|>", "SELECT", " FROM"]
+  const text = fc.array(fc.tuple(fc.constantFrom(...bits), fc.integer({ min: 1, max: 6 })), { minLength: 200, maxLength: 1_500 })
+    .map((parts) => parts.map(([bit, n]) => bit.repeat(n)).join(""))
+
+  it("pieces cut where a space follows non-whitespace add up to the whole text's count, in both encodings", () => {
+    fc.assert(
+      fc.property(text, (t) => {
+        for (const encode of [o200k, cl100k]) {
+          const { forced, tokens } = sumOf(t, encode)
+          if (!forced) expect(tokens).toBe(encode(t))
+        }
+      }),
+      { numRuns: 150 }
+    )
+    const sql = `${bareSql} `.repeat(200)
+    expect(sumOf(sql, o200k)).toEqual({ tokens: o200k(sql), forced: false })
+  })
+
+  it("cuts a run with no place to cut every runChars characters, never inside a surrogate pair", () => {
+    const run = "😀".repeat(3_000)
+    let start = 0
+    const first = Tokens.nextPiece(run, start)
+    expect(first).toEqual({ end: Tokens.pieces.runChars, forced: true })
+    start = 1
+    const odd = Tokens.nextPiece(run, start)
+    expect(odd.end - start).toBe(Tokens.pieces.runChars - 1)
+    expect(run.charCodeAt(odd.end - 1)).toBeGreaterThanOrEqual(0xdc00)
+    // A count of the run in pieces stays close to (and not below) the model's.
+    const letters = "abcdefghij".repeat(300)
+    const { forced, tokens } = sumOf(letters, o200k)
+    expect(forced).toBe(true)
+    expect(tokens).toBeGreaterThanOrEqual(o200k(letters))
+    expect(tokens).toBeLessThan(o200k(letters) * 1.2)
+  })
+
+  it("charMix counts code points as a for-of loop does, lone surrogates included", () => {
+    const slow = (t: string) => {
+      let ascii = 0
+      let other = 0
+      for (const ch of t) (ch.codePointAt(0)! < 128 ? ascii++ : other++)
+      return { ascii, other }
+    }
+    fc.assert(fc.property(fc.oneof(fc.fullUnicodeString(), fc.string16bits()), (t) => {
+      expect(Tokens.charMix(t)).toEqual(slow(t))
+    }), { numRuns: 500 })
+    expect(Tokens.charMix("a\uD800b\uDC00😀")).toEqual({ ascii: 2, other: 3 })
+    const text = "héllo wörld 中文 😀 ".repeat(50_000)
+    let mix: Tokens.CharMix = { ascii: 0, other: 0 }
+    for (let start = 0; start < text.length;) {
+      const end = Tokens.nextChunk(text, start)
+      mix = Tokens.addMix(mix, Tokens.charMix(text.slice(start, end)))
+      start = end
+    }
+    expect(mix).toEqual(slow(text))
   })
 })

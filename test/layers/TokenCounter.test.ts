@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import * as O200k from "gpt-tokenizer/encoding/o200k_base"
+import { run, words } from "../../bench/largest.js"
 import * as Tokens from "../../src/domain/Tokens.js"
 import * as TokenCounter from "../../src/layers/TokenCounter.js"
 
@@ -75,5 +77,35 @@ describe("TokenCounter", () => {
         maxOutputTokens: 256
       })
       expect(cloudflare).toMatchObject({ inputTokensExact: false, minUsd: undefined, maxUsd: undefined, source: "unknown" })
+    }))
+
+  it.live("counts a long text piece by piece to the same exact count, letting the event loop in", () =>
+    Effect.gen(function*() {
+      const text = words(200_000)
+      let ticks = 0
+      const timer = setInterval(() => ticks++, 0)
+      const counted = yield* TokenCounter.count("openai", "gpt-4o", text).pipe(Effect.ensuring(Effect.sync(() => clearInterval(timer))))
+      expect(counted).toEqual({ tokens: O200k.countTokens(text), exact: true })
+      expect(ticks).toBeGreaterThan(0)
+    }))
+
+  it.live("counts a long run with no space in linear time, and says the count is not exact", () =>
+    Effect.gen(function*() {
+      const sql = `SELECT '${run(300_000)}'`
+      const start = performance.now()
+      const counted = yield* TokenCounter.count("openai", "gpt-4o", sql)
+      // One call to the tokenizer would take minutes (its merges are quadratic in a run).
+      expect(performance.now() - start).toBeLessThan(20_000)
+      expect(counted.exact).toBe(false)
+      expect(counted.tokens).toBeGreaterThan(sql.length / 4)
+    }), 60_000)
+
+  it.live("estimates on request, even where the tokenizer could count", () =>
+    Effect.gen(function*() {
+      const messages = { system: "You are a SQL expert.", user: "Списки всех пользователей 😀 ".repeat(20_000) }
+      const estimate = yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4o", messages, maxOutputTokens: 100 }, { exact: false })
+      expect(estimate.inputTokensExact).toBe(false)
+      expect(estimate.inputTokens).toBe(Tokens.estimator.countChat("openai", "gpt-4o", messages).tokens)
+      expect(yield* TokenCounter.countChat("anthropic", "claude-sonnet-4-5", messages)).toEqual(Tokens.estimator.countChat("anthropic", "claude-sonnet-4-5", messages))
     }))
 })
