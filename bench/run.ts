@@ -17,6 +17,7 @@ import * as Prompts from "../src/domain/Prompts.js"
 import * as SqlTask from "../src/domain/SqlTask.js"
 import { splitDeltas } from "../src/testing/Emulator.js"
 import { type Fixture, type Mode, parseArgs, RESULT_MARKER, type Result } from "./harness.js"
+import type { StallResult } from "./stall.js"
 import { median, percentile } from "./stats.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
@@ -54,7 +55,9 @@ const sizes = {
   streams: int("streams", quick ? 20 : 300),
   warmup: int("warmup", quick ? 50 : 500),
   streamWarmup: int("stream-warmup", quick ? 5 : 50),
-  startups: int("startups", quick ? 1 : 3)
+  startups: int("startups", quick ? 1 : 3),
+  // Runs of each largest input for the event-loop stall figure (0 leaves it out).
+  stallReps: int("stall-reps", quick ? 1 : 3)
 }
 // A quick run leaves out the untraced row (one client fewer, same smoke coverage).
 const clients = args.clients?.split(",").map((c) => c.trim()).filter((c) => c !== "") ??
@@ -231,6 +234,35 @@ const runClient = (name: string, mode: Mode, port: number, extra: ReadonlyArray<
     })
   })
 
+// The event-loop stall figure: its own process, plain node on the built JavaScript, with
+// `--expose-gc` so the garbage of building each input is collected before it is measured.
+const runStall = () =>
+  new Promise<ReadonlyArray<StallResult>>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", Path.join(buildDir, "bench", "stall.js"), "--reps", String(sizes.stallReps)], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    children.add(child)
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.on("data", (d: Buffer) => void (stdout += d.toString()))
+    child.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString()
+      process.stderr.write(d)
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      children.delete(child)
+      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER))
+      if (line === undefined || code !== 0) {
+        const why = signal ? `killed by ${signal}` : `exit code ${code}`
+        return reject(new Error(`stall: ${why}\n${stderr.trim().split("\n").slice(-12).join("\n")}`))
+      }
+      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ReadonlyArray<StallResult>)
+    })
+  })
+
 // ---------------------------------------------------------------------------
 // Formatting
 // ---------------------------------------------------------------------------
@@ -335,9 +367,22 @@ const main = async () => {
     }
   }
 
+  let stalls: ReadonlyArray<StallResult> = []
+  let stallError: string | undefined
+  if (sizes.stallReps > 0) {
+    log(`event-loop stall: the largest accepted inputs, ${sizes.stallReps} run(s) each`)
+    try {
+      stalls = await runStall()
+    } catch (error) {
+      stallError = error instanceof Error ? error.message : String(error)
+      log(`stall FAILED: ${stallError}`)
+    }
+  }
+
   const summary = summarize(runs)
   const report = render(summary, runs)
   process.stdout.write(`${report}\n`)
+  if (sizes.stallReps > 0) process.stdout.write(`${renderStalls(stalls, stallError)}\n`)
 
   Fs.mkdirSync(resultsDir, { recursive: true })
   const file = Path.join(resultsDir, quick ? "latest-quick.json" : "latest.json")
@@ -351,6 +396,7 @@ const main = async () => {
       wire,
       summary,
       targets: targets(summary),
+      stalls,
       runs
     }, null, 1)
   )
@@ -534,6 +580,35 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
   if (failed.length > 0) notes.push(`${failed.length} run(s) failed; see the log above and latest.json.`)
   notes.push(`Load average at the end: ${Os.loadavg().map((l) => l.toFixed(2)).join(" ")} on ${Os.cpus().length} CPUs (other work on the machine skews every figure).`)
   out.push(...notes.map((n) => `- ${n}`))
+  return out.join("\n")
+}
+
+// The issue's target: no synchronous work on the request path longer than 20 ms.
+const STALL_TARGET_MS = 20
+
+const renderStalls = (stalls: ReadonlyArray<StallResult>, error: string | undefined): string => {
+  const out: Array<string> = [""]
+  out.push(`Longest event-loop stall (ms) while the largest inputs the default limits accept go through the request path: validateTask, the prompt and the exact token count a budget asks for (gpt-4.1-mini, o200k_base). ${sizes.stallReps} run(s) each, one process; a 1 ms interval probes the loop.`)
+  out.push("")
+  if (error !== undefined) {
+    out.push(`FAILED: ${error}`)
+    return out.join("\n")
+  }
+  out.push(table(
+    ["input", "median stall ms", "max stall ms", "max GC pause ms", "wall ms (median)", "input tokens", "exact", `<= ${STALL_TARGET_MS} ms`],
+    stalls.map((r) => [
+      r.name,
+      fmt(median(r.stallsMs), 1),
+      fmt(Math.max(...r.stallsMs), 1),
+      fmt(Math.max(...r.gcMaxMs), 1),
+      fmt(median(r.totalsMs)),
+      fmt(r.inputTokens),
+      r.inputTokensExact ? "yes" : "no",
+      median(r.stallsMs) <= STALL_TARGET_MS ? "PASS" : "MISS"
+    ])
+  ))
+  out.push("")
+  out.push("- The verdict reads the median: other processes on the machine and V8's garbage collector (its longest pause is shown) add to single runs. The work itself runs in slices of about 8 ms (Limits.sliceMs).")
   return out.join("\n")
 }
 
