@@ -39,6 +39,7 @@ const stringEnd = (text: string, open: number): number => {
  * `JSON.parse` then refuses it.
  *
  * @since 0.1.0
+ * @category Parsing
  * @internal
  */
 export const nestsDeeperThan = (text: string, maxDepth: number): boolean => {
@@ -59,6 +60,7 @@ export const nestsDeeperThan = (text: string, maxDepth: number): boolean => {
  * Why a text was not parsed.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export type Problem = "too-large" | "too-deep" | "invalid"
@@ -68,6 +70,7 @@ export type Problem = "too-large" | "too-deep" | "invalid"
  * has fewer bytes than UTF-16 units) and `reply.jsonDepth` levels of nesting.
  *
  * @since 0.1.0
+ * @category Parsing
  * @internal
  */
 export const parse = (text: string): Either.Either<unknown, Problem> => {
@@ -84,6 +87,7 @@ export const parse = (text: string): Either.Either<unknown, Problem> => {
  * What a {@link Problem} is, in words, for `what` (`"the response body"`, `"a stream event"`).
  *
  * @since 0.1.0
+ * @category Parsing
  * @internal
  */
 export const describe = (what: string, problem: Problem): string =>

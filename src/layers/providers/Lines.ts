@@ -22,6 +22,7 @@ const CR = 13
  * `reply.bodyBytes`, as a record is never more than a whole reply.
  *
  * @since 0.1.0
+ * @category Constants
  * @internal
  */
 export const maxRecordChars = reply.bodyBytes
@@ -31,6 +32,7 @@ export const maxRecordChars = reply.bodyBytes
  * and says when a record grew past its limit.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface Splitter<A> {
@@ -46,6 +48,7 @@ export interface Splitter<A> {
  * Splits bytes into lines, keeping the unfinished tail for the next call.
  *
  * @since 0.1.0
+ * @category Parsers
  * @internal
  */
 export class LineDecoder implements Splitter<string> {
@@ -121,6 +124,7 @@ export class LineDecoder implements Splitter<string> {
  * in that same read are dropped with it).
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const records = <A, E, R, E2>(
@@ -150,6 +154,7 @@ export const records = <A, E, R, E2>(
  * A byte stream as a stream of lines, each at most `maxChars` long.
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const lines = <E, R, E2>(

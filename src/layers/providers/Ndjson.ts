@@ -13,6 +13,7 @@ import { lines, maxRecordChars } from "./Lines.js"
  * `tooLong()`.
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const records = <E, R, E2>(

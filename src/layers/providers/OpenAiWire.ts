@@ -19,6 +19,7 @@ import * as Wire from "./Wire.js"
  * sampling parameters, and the `developer` role.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export const isReasoningModel = (model: string): boolean => {
@@ -30,6 +31,7 @@ export const isReasoningModel = (model: string): boolean => {
  * What shapes a Chat Completions body.
  *
  * @since 0.1.0
+ * @category Requests
  * @internal
  */
 export interface BodyOptions {
@@ -49,6 +51,7 @@ export interface BodyOptions {
  * A Chat Completions request body.
  *
  * @since 0.1.0
+ * @category Requests
  * @internal
  */
 export const body = (request: ChatRequest, o: BodyOptions): Record<string, unknown> => {
@@ -76,6 +79,7 @@ const UsageWire = Schema.Struct({
  * A Chat Completions response, as much of it as this library reads.
  *
  * @since 0.1.0
+ * @category Responses
  * @internal
  */
 export const Response = Schema.Struct({
@@ -95,6 +99,7 @@ export const Response = Schema.Struct({
  * Maps a wire finish reason to the library's.
  *
  * @since 0.1.0
+ * @category Responses
  * @internal
  */
 export const finishReason = (r: string | null | undefined): FinishReason => {
@@ -129,6 +134,7 @@ const usageOf = (u: { readonly prompt_tokens?: unknown; readonly completion_toke
  * provider's, scrubbed and bounded by `wire`).
  *
  * @since 0.1.0
+ * @category Responses
  * @internal
  */
 export const completion = (
@@ -169,6 +175,7 @@ interface StreamState {
  * `choices` (Azure's prompt-filter chunk, the usage chunk) are read for what they carry.
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const chunks = (
@@ -241,6 +248,7 @@ const str = (u: unknown): string | undefined =>
  * `target` names what a 404 is about: the model, or for Azure the deployment.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readonly kind: "model" | "deployment" }): AiError.AiError => {
@@ -288,6 +296,7 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
  * The whole and streamed chat calls of an OpenAI-family endpoint, given how to build its request.
  *
  * @since 0.1.0
+ * @category Constructors
  * @internal
  */
 export const chat = (

@@ -21,6 +21,7 @@ import * as Json from "./Json.js"
  * What a removed key becomes.
  *
  * @since 0.1.0
+ * @category Constants
  * @internal
  */
 export const mask = "***"
@@ -221,6 +222,7 @@ const spellings = (values: ReadonlyArray<string>): ReadonlyArray<string> => {
  * Removes keys from text that leaves the wire layer.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface Scrubber {
@@ -242,6 +244,7 @@ export interface Scrubber {
  * a JSON document (values shorter than 4 characters are ignored: they would match ordinary words).
  *
  * @since 0.1.0
+ * @category Constructors
  * @internal
  */
 export const make = (secrets: ReadonlyArray<Redacted.Redacted<string>>): Scrubber => {

@@ -11,6 +11,7 @@ import { LineDecoder, maxRecordChars, records, type Splitter } from "./Lines.js"
  * One server-sent event. `event` is `"message"` when the server named none.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface SseEvent {
@@ -26,6 +27,7 @@ export interface SseEvent {
  * line that does.
  *
  * @since 0.1.0
+ * @category Parsers
  * @internal
  */
 export class SseParser implements Splitter<SseEvent> {
@@ -105,6 +107,7 @@ export class SseParser implements Splitter<SseEvent> {
  * fails the stream with `tooLong()`.
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const events = <E, R, E2>(

@@ -23,6 +23,7 @@ import * as Sse from "./Sse.js"
  * What is known about a failed HTTP exchange, for a provider to classify.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export interface ErrorInfo {
@@ -45,6 +46,7 @@ export interface ErrorInfo {
  * How a provider turns a failed exchange into an error.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export type ClassifyError = (info: ErrorInfo) => AiError.AiError
@@ -57,6 +59,7 @@ const cleanCode = (info: ErrorInfo, code: string | undefined): string | undefine
  * and bounded.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const common = (info: ErrorInfo, code: string | undefined) => {
@@ -74,6 +77,7 @@ export const common = (info: ErrorInfo, code: string | undefined) => {
  * What the provider said is scrubbed and kept to `reply.errorTextChars`.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const describe = (info: ErrorInfo, said: string | undefined, code?: string | undefined): string => {
@@ -89,6 +93,7 @@ export const describe = (info: ErrorInfo, said: string | undefined, code?: strin
  * The classification every provider starts from, by HTTP status alone.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const byStatus = (
@@ -120,6 +125,7 @@ const MATCH_CHARS = 2_048
  * 2,048 characters, so no pattern ever runs over a whole reply.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const excerpt = (said: string | undefined): string =>
@@ -130,6 +136,7 @@ export const excerpt = (said: string | undefined): string =>
  * scrubbed and bounded, when the headers gave none (stream errors have no headers of their own).
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const withBodyRequestId = (info: ErrorInfo, id: unknown): ErrorInfo =>
@@ -143,6 +150,7 @@ export const withBodyRequestId = (info: ErrorInfo, id: unknown): ErrorInfo =>
  * object, a fraction, a huge number) would make no valid error.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const errorStatus = (u: unknown, fallback: number): number => {
@@ -158,6 +166,7 @@ export const errorStatus = (u: unknown, fallback: number): number => {
  * The first of these headers that is present.
  *
  * @since 0.1.0
+ * @category Headers
  * @internal
  */
 export const header = (headers: Headers.Headers, names: ReadonlyArray<string>): string | undefined => {
@@ -173,6 +182,7 @@ export const header = (headers: Headers.Headers, names: ReadonlyArray<string>): 
  * HTTP date. Undefined when absent or unreadable.
  *
  * @since 0.1.0
+ * @category Headers
  * @internal
  */
 export const retryAfter = (headers: Headers.Headers, nowMs: number): Duration.Duration | undefined => {
@@ -193,6 +203,7 @@ export const retryAfter = (headers: Headers.Headers, nowMs: number): Duration.Du
  * Reads a Google-style duration (`"37s"`, `"1.5s"`); undefined when unreadable or not finite.
  *
  * @since 0.1.0
+ * @category Headers
  * @internal
  */
 export const parseSecondsDuration = (s: unknown): Duration.Duration | undefined => {
@@ -215,6 +226,7 @@ const configInvalid = (provider: ProviderId, field: string, reason: string) =>
  * defect from building a provider).
  *
  * @since 0.1.0
+ * @category URLs
  * @internal
  */
 export const urlComponent = (provider: ProviderId, field: string, value: string): Either.Either<string, AiError.ConfigInvalid> => {
@@ -230,6 +242,7 @@ export const urlComponent = (provider: ProviderId, field: string, value: string)
  * resolves as dot segments (the request would go to another path).
  *
  * @since 0.1.0
+ * @category URLs
  * @internal
  */
 export const pathSegment = (provider: ProviderId, field: string, value: string): Either.Either<string, AiError.ConfigInvalid> =>
@@ -256,6 +269,7 @@ const causeCodes = (cause: unknown): Array<string> => {
  * A failure to exchange anything with the provider (refused, reset, DNS, TLS), as an `AiError`.
  *
  * @since 0.1.0
+ * @category Errors
  * @internal
  */
 export const transportError = (
@@ -310,6 +324,7 @@ const safeOrigin = (url: string): string => {
  * (`reply.bodyBytes`, `reply.jsonDepth`).
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface Wire {
@@ -351,6 +366,7 @@ export interface Wire {
  * A decoded 2xx exchange.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface Exchange<A> {
@@ -363,6 +379,7 @@ export interface Exchange<A> {
  * How a provider's wire is set up.
  *
  * @since 0.1.0
+ * @category Models
  * @internal
  */
 export interface WireOptions {
@@ -477,6 +494,7 @@ const readCounted = (response: HttpClientResponse.HttpClientResponse, declared: 
  * trace ids, and the library records its own GenAI spans.
  *
  * @since 0.1.0
+ * @category Constructors
  * @internal
  */
 export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClient.HttpClient> =>
@@ -619,6 +637,7 @@ const preview = (u: unknown): string => {
  * JSON nested too deep) to `InvalidResponse`. `requestId` must already be clean.
  *
  * @since 0.1.0
+ * @category Parsing
  * @internal
  */
 export const parseJson = (
@@ -639,6 +658,7 @@ export const parseJson = (
  * chunk, not per element, so a burst of stream events costs one step.
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const mapConcatEither = <A, B, E2>(f: (a: A) => Either.Either<ReadonlyArray<B>, E2>) =>
@@ -660,6 +680,7 @@ export const mapConcatEither = <A, B, E2>(f: (a: A) => Either.Either<ReadonlyArr
  * with `InvalidResponse` because the answer is incomplete (never a silent partial answer).
  *
  * @since 0.1.0
+ * @category Streams
  * @internal
  */
 export const chatStream = <R>(options: {
