@@ -66,7 +66,9 @@ export const defaultInputLimits: InputLimits = InputLimits.make({})
  * @category Constants
  */
 export const reply = {
-  /** The most bytes a JSON reply body may have. */
+  /** The most bytes a reply body may have (a whole answer or an error body; past it, reading
+   * stops and the connection is closed), and the most characters one stream record (an SSE
+   * event's data, an NDJSON line) may have. */
   bodyBytes: 16 * 1024 * 1024,
   /** The deepest nesting a JSON reply (or stream event) may have. */
   jsonDepth: 64,
@@ -74,7 +76,7 @@ export const reply = {
   errorTextChars: 600,
   /** The most characters an error message may have, whatever built it. */
   messageChars: 2_000,
-  /** The most characters of a request id kept. */
+  /** The most characters of a request id (or an error code) kept. */
   requestIdChars: 200
 } as const
 
