@@ -15,6 +15,7 @@ import { Cause, Effect, Exit, ManagedRuntime, Option, Stream } from "effect"
 import fc from "fast-check"
 import * as AiError from "../../src/domain/AiError.js"
 import { reply } from "../../src/domain/Limits.js"
+import type * as SqlTask from "../../src/domain/SqlTask.js"
 import type * as AiProvider from "../../src/services/AiProvider.js"
 import type * as Emulator from "../../src/testing/Emulator.js"
 import { echoForms, leakedForm } from "../support/echo.js"
@@ -216,7 +217,10 @@ const call = (provider: AiProvider.Service, which: Call): Effect.Effect<unknown,
     case "generate":
       return provider.generateSql({ prompt: "list orders", dialect: "generic" })
     case "stream":
-      return Stream.runDrain(provider.stream({ _tag: "GenerateSql", prompt: "list orders", dialect: "generic" }))
+      return Effect.map(
+        Stream.runLast(provider.stream({ _tag: "GenerateSql", prompt: "list orders", dialect: "generic" })),
+        (last) => (Option.isSome(last) && last.value._tag === "Completed" ? last.value.result : undefined)
+      )
     case "testConnection":
       return provider.testConnection
     case "listModels":
@@ -234,6 +238,15 @@ const checkError = (error: AiError.AiError, key: string) => {
   expect(leakedForm(errorText(error), key), error.message).toBeUndefined()
 }
 
+// A result's usage is whole token counts, and its request id is bounded and key-free.
+const checkMeta = (meta: SqlTask.ResultMeta, key: string) => {
+  for (const n of [meta.usage.inputTokens, meta.usage.outputTokens]) expect(Number.isSafeInteger(n) && n >= 0, String(n)).toBe(true)
+  if (meta.requestId !== undefined) {
+    expect(meta.requestId.length).toBeLessThanOrEqual(reply.requestIdChars)
+    expect(leakedForm(meta.requestId, key)).toBeUndefined()
+  }
+}
+
 /** Serves `served`, makes `which` call, and checks what came back. */
 const runCase = async (fx: ProviderFixture, key: string, served: Raw.RawReply, which: Call) => {
   server.reply(served)
@@ -242,11 +255,12 @@ const runCase = async (fx: ProviderFixture, key: string, served: Raw.RawReply, w
       call(provider, which).pipe(Effect.timeoutFail({ duration: CASE_LIMIT, onTimeout: () => new Hang() })))
   )
   if (Exit.isSuccess(exit)) {
-    const value = exit.value as { readonly meta?: { readonly requestId?: string }; readonly error?: AiError.AiError; readonly details?: string } | undefined
+    const value = exit.value as { readonly meta?: SqlTask.ResultMeta; readonly error?: AiError.AiError; readonly details?: string } | undefined
     if (which === "testConnection" && value !== undefined) {
       if (value.error !== undefined) checkError(value.error, key)
       expect(leakedForm(value.details ?? "", key)).toBeUndefined()
     }
+    if (value?.meta !== undefined) checkMeta(value.meta, key)
     return
   }
   expect(Cause.isDie(exit.cause), Cause.pretty(exit.cause)).toBe(false)

@@ -256,8 +256,8 @@ interface StreamState {
 // Counters are cumulative totals: a present number replaces, an absent or null one keeps.
 const readUsage = (state: StreamState, u: UsageWire | null | undefined) => {
   if (!u) return
-  if (typeof u.input_tokens === "number") state.inputTokens = u.input_tokens
-  if (typeof u.output_tokens === "number") state.outputTokens = u.output_tokens
+  state.inputTokens = Wire.tokenCount(u.input_tokens) ?? state.inputTokens
+  state.outputTokens = Wire.tokenCount(u.output_tokens) ?? state.outputTokens
 }
 
 // ---------------------------------------------------------------------------

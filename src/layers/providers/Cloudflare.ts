@@ -174,7 +174,7 @@ interface WireUsage {
   readonly completion_tokens?: unknown
 }
 
-const count = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u >= 0 ? u : 0)
+const count = (u: unknown): number => Wire.tokenCount(u) ?? 0
 const usageOf = (u: WireUsage | null | undefined): Usage => ({
   inputTokens: count(u?.prompt_tokens),
   outputTokens: count(u?.completion_tokens)

@@ -213,7 +213,7 @@ interface WireCandidate {
 }
 
 const str = (u: unknown): string | undefined => (typeof u === "string" && u !== "" ? u : undefined)
-const count = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u > 0 ? u : 0)
+const count = (u: unknown): number => Wire.tokenCount(u) ?? 0
 
 const firstCandidate = (r: WireResponse): WireCandidate | undefined => {
   const c = Array.isArray(r.candidates) ? r.candidates[0] : undefined

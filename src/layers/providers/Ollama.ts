@@ -165,7 +165,7 @@ interface StreamLine {
   readonly status?: unknown
 }
 
-const count = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u >= 0 ? u : 0)
+const count = (u: unknown): number => Wire.tokenCount(u) ?? 0
 
 const usageOf = (r: { readonly prompt_eval_count?: unknown; readonly eval_count?: unknown }): Usage => ({
   inputTokens: count(r.prompt_eval_count),

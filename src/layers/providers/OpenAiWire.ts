@@ -121,8 +121,7 @@ export const finishReason = (r: string | null | undefined): FinishReason => {
   }
 }
 
-// Stream chunks are read without a Schema: a count is used only when it is one.
-const count = (u: unknown): number => (typeof u === "number" && Number.isFinite(u) && u >= 0 ? u : 0)
+const count = (u: unknown): number => Wire.tokenCount(u) ?? 0
 
 const usageOf = (u: { readonly prompt_tokens?: unknown; readonly completion_tokens?: unknown } | null | undefined): Usage => ({
   inputTokens: count(u?.prompt_tokens),

@@ -132,6 +132,17 @@ export const excerpt = (said: string | undefined): string =>
   said === undefined ? "" : said.length > MATCH_CHARS ? said.slice(0, MATCH_CHARS) : said
 
 /**
+ * A token count read from any JSON (stream events are read without a Schema): a non-negative
+ * safe integer, else undefined. Anything else would make usage, cost and budget figures wrong.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ * @internal
+ */
+export const tokenCount = (u: unknown): number | undefined =>
+  typeof u === "number" && Number.isSafeInteger(u) && u >= 0 ? u : undefined
+
+/**
  * The info with a request id read from the body (Anthropic's `request_id`, Ollama's `(ref: …)`),
  * scrubbed and bounded, when the headers gave none (stream errors have no headers of their own).
  *
