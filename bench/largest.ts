@@ -82,6 +82,15 @@ export const schema = (tables: number, columns: number): unknown => {
   return { tables: out }
 }
 
+/** A schema as JSON text (25 columns a table) of at most `chars` characters. */
+export const schemaJson = (chars: number): string => {
+  const perTable = JSON.stringify((schema(2, 25) as { tables: unknown }).tables).length / 2
+  let tables = Math.floor(chars / perTable)
+  let text = JSON.stringify(schema(tables, 25))
+  while (text.length > chars) text = JSON.stringify(schema(--tables, 25))
+  return text
+}
+
 /** DDL text exactly `chars` long. */
 export const ddl = (chars: number): string => {
   const parts: Array<string> = []
@@ -117,7 +126,9 @@ export const largest = (limits: InputLimits): ReadonlyArray<Largest> => [
     name: `schema, ${fmt(limits.schemaTables)} tables x ${fmt(limits.schemaColumns / limits.schemaTables)} columns`,
     task: () => ({ _tag: "GenerateSql", prompt: "list orders", schema: schema(limits.schemaTables, Math.floor(limits.schemaColumns / limits.schemaTables)), dialect: "postgresql" })
   },
-  { name: `schema, DDL text of ${fmt(limits.schemaChars)} characters`, task: () => ({ _tag: "GenerateSql", prompt: "list orders", schema: ddl(limits.schemaChars), dialect: "postgresql" }) }
+  { name: `schema, DDL text of ${fmt(limits.schemaChars)} characters`, task: () => ({ _tag: "GenerateSql", prompt: "list orders", schema: ddl(limits.schemaChars), dialect: "postgresql" }) },
+  // Parsed by JSON.parse in one native step: the one piece of the request path that is not sliced.
+  { name: `schema, JSON text of up to ${fmt(limits.schemaChars)} characters`, task: () => ({ _tag: "GenerateSql", prompt: "list orders", schema: schemaJson(limits.schemaChars), dialect: "postgresql" }) }
 ]
 
 const fmt = (n: number) => n.toLocaleString("en-US")

@@ -404,19 +404,13 @@ function* parseBareMap(m: Meter, input: Obj, tables: Array<Table>): Limits.Work<
 function* walk(m: Meter, input: unknown): Limits.Work<Either.Either<SchemaContext, string>> {
   if (input === null || input === undefined) return Either.right(empty)
   if (typeof input === "string") {
-    // Its length is checked before this (see `fromInput`); a JSON text is parsed in one native
-    // step and its strings counted as they are read; any other text is kept as it is.
+    // Its length is checked before this (see `fromInput`); a JSON text is parsed in slices and
+    // its strings counted as they are read; any other text (DDL) is kept as it is.
     const text = input.trim()
     if (text === "") return Either.right(empty)
     if (text.startsWith("{") || text.startsWith("[")) {
-      let parsed: unknown
-      let ok = true
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        ok = false // not JSON: keep it as free text below
-      }
-      if (ok) return yield* walk(m, parsed)
+      const parsed = yield* Limits.parseJson(text)
+      if (parsed !== undefined) return yield* walk(m, parsed.value)
     }
     return Either.right({ tables: [], text: m.text(text) })
   }
