@@ -608,7 +608,7 @@ const renderStalls = (stalls: ReadonlyArray<StallResult>, error: string | undefi
     ])
   ))
   out.push("")
-  out.push("- The verdict reads the median: other processes on the machine and V8's garbage collector (its longest pause is shown) add to single runs. The work itself runs in slices of about 8 ms (Limits.sliceMs).")
+  out.push("- The verdict reads the median: other processes on the machine and V8's garbage collector (its longest pause is shown) add to single runs. The work itself runs in slices of about 5 ms (Limits.sliceMs).")
   return out.join("\n")
 }
 
