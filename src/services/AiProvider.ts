@@ -109,6 +109,11 @@ export interface ChatModel {
   readonly temperature?: number | undefined
   /** The most tokens an answer may use, as each chat request says. */
   readonly maxTokens?: number | undefined
+  /**
+   * Cleans text the provider sent back in a successful answer before it is reported (model names,
+   * request ids, model lists): keys removed, length bounded. Errors are cleaned where they are built.
+   */
+  readonly clean?: ((text: string, maxChars: number) => string) | undefined
 }
 
 /**
@@ -258,14 +263,33 @@ const checkText = (
   )
 }
 
-const meta = (chat: ChatModel, c: Omit<ChatCompletion, "text">, latencyMs: number): SqlTask.ResultMeta => ({
-  provider: chat.provider,
-  model: c.model || chat.model,
-  usage: c.usage,
-  finishReason: c.finishReason,
-  latencyMs,
-  ...(c.requestId ? { requestId: c.requestId } : {})
-})
+// What a provider says about itself (its model name, a request id) reaches spans, metrics and
+// IPC answers: a hostile server could put a key there too.
+const NAME_CHARS = 200
+const cleanOf = (chat: ChatModel) => (text: string) => chat.clean ? chat.clean(text, NAME_CHARS) : text.slice(0, NAME_CHARS)
+
+const meta = (chat: ChatModel, c: Omit<ChatCompletion, "text">, latencyMs: number): SqlTask.ResultMeta => {
+  const clean = cleanOf(chat)
+  return {
+    provider: chat.provider,
+    model: c.model ? clean(c.model) : chat.model,
+    usage: c.usage,
+    finishReason: c.finishReason,
+    latencyMs,
+    ...(c.requestId ? { requestId: clean(c.requestId) } : {})
+  }
+}
+
+const cleanModels = (chat: ChatModel) => {
+  const clean = cleanOf(chat)
+  return (models: ReadonlyArray<ModelInfo>): ReadonlyArray<ModelInfo> =>
+    models.map((m) => ({
+      ...m,
+      id: clean(m.id),
+      ...(m.displayName !== undefined ? { displayName: clean(m.displayName) } : {}),
+      ...(m.ownedBy !== undefined ? { ownedBy: clean(m.ownedBy) } : {})
+    }))
+}
 
 /**
  * Builds a provider's {@link Service} from its chat model: every provider gets the same prompts,
@@ -329,7 +353,7 @@ export const make = (chat: ChatModel): Service => {
     stream,
     validateConfig: chat.validateConfig,
     testConnection: chat.testConnection,
-    listModels: withCheckTimeout(chat.provider, "model list", chat.listModels),
+    listModels: withCheckTimeout(chat.provider, "model list", Effect.map(chat.listModels, cleanModels(chat))),
     endpoint: chat.endpoint,
     temperature: chat.temperature,
     maxTokens: chat.maxTokens,

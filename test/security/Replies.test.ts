@@ -324,3 +324,35 @@ describe("model names no URL can hold", () => {
       }).pipe(Effect.provide(HttpLive)))
   }
 })
+
+describe("what a successful answer says about itself", () => {
+  it.live("a key echoed in the model name, the request id or a model list is removed and bounded", () =>
+    withServer((server) =>
+      Effect.gen(function*() {
+        const provider = yield* Raw.providerAt(openai, server, SECRET_KEY)
+        const echo = `gpt-${SECRET_KEY}-${"x".repeat(5_000)}`
+        server.reply((path) =>
+          path.endsWith("/models")
+            ? { status: 200, headers: JSON_TYPE, body: [JSON.stringify({ object: "list", data: [{ id: echo, object: "model", created: 1, owned_by: SECRET_KEY }] })] }
+            : {
+              status: 200,
+              headers: { ...JSON_TYPE, "x-request-id": `req-${SECRET_KEY}` },
+              body: [JSON.stringify({
+                id: "c1",
+                object: "chat.completion",
+                created: 1,
+                model: echo,
+                choices: [{ index: 0, message: { role: "assistant", content: "SELECT 1;" }, finish_reason: "stop" }],
+                usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+              })]
+            }
+        )
+        const answer = yield* generate(provider)
+        expect(answer.meta.model).not.toContain(SECRET_KEY)
+        expect(answer.meta.model.length).toBeLessThanOrEqual(200)
+        expect(answer.meta.requestId ?? "").not.toContain(SECRET_KEY)
+        const models = yield* provider.listModels
+        expect(JSON.stringify(models)).not.toContain(SECRET_KEY)
+        expect(models[0]!.id.length).toBeLessThanOrEqual(200)
+      })))
+})

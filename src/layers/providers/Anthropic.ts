@@ -469,6 +469,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     )
 
     return AiProvider.make({
+      clean: wire.clean,
       provider: "anthropic",
       model: config.model,
       endpoint: messagesUrl, temperature, maxTokens: config.maxTokens,

@@ -280,6 +280,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     )
 
     return AiProvider.make({
+      clean: wire.clean,
       provider: "azure-openai",
       model: config.deployment,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,

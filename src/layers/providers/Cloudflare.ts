@@ -468,6 +468,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     )
 
     return AiProvider.make({
+      clean: run.clean,
       provider: "cloudflare",
       model: config.model,
       endpoint: runUrl, temperature: config.temperature, maxTokens: config.maxTokens,

@@ -568,6 +568,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     )
 
     return AiProvider.make({
+      clean: wire.clean,
       provider: "gemini",
       model: config.model,
       endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,

@@ -137,6 +137,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     )
 
     return AiProvider.make({
+      clean: wire.clean,
       provider: "openai",
       model: config.model,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
