@@ -33,30 +33,30 @@ const cyclic = () => {
   return node
 }
 
-// [what, task, field, message]
-const cases: ReadonlyArray<readonly [string, Record<string, unknown>, string, string | RegExp]> = [
-  ["a prompt one character past the limit", { _tag: "GenerateSql", prompt: "x".repeat(L.promptChars + 1) }, "prompt", "prompt is 100,001 characters; the limit is 100,000 (settings.limits.promptChars)"],
-  ["a 2,000,000-character prompt", { _tag: "GenerateSql", prompt: "x".repeat(2_000_000) }, "prompt", "prompt is 2,000,000 characters; the limit is 100,000 (settings.limits.promptChars)"],
-  ["SQL past the limit", { _tag: "ExplainSql", sql: "x".repeat(L.sqlChars + 1) }, "sql", "sql is 500,001 characters; the limit is 500,000 (settings.limits.sqlChars)"],
-  ["SQL to fix past the limit", { _tag: "FixSql", sql: "x".repeat(L.sqlChars + 1), errorMessage: "boom" }, "sql", /settings\.limits\.sqlChars/],
-  ["an error message past the limit", { _tag: "FixSql", sql: "SELECT 1", errorMessage: "e".repeat(L.errorMessageChars + 1) }, "errorMessage", "errorMessage is 50,001 characters; the limit is 50,000 (settings.limits.errorMessageChars)"],
-  ["an execution plan as text past the limit", { _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: "p".repeat(L.executionPlanChars + 1) }, "executionPlan", "executionPlan is 1,000,001 characters; the limit is 1,000,000 (settings.limits.executionPlanChars)"],
-  ["an execution plan whose JSON passes the limit", { _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: { rows: same(200_000, { cost: 1.5 }) } }, "executionPlan", /: executionPlan has at least 1,000,00\d characters as JSON; the limit is 1,000,000 \(settings\.limits\.executionPlanChars\)$/],
-  ["an execution plan holding one huge string", { _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: { detail: "d".repeat(L.executionPlanChars) } }, "executionPlan", /settings\.limits\.executionPlanChars/],
-  ["a cyclic execution plan", { _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: cyclic() }, "executionPlan", /settings\.limits\.executionPlanChars/],
-  ["a schema with one table too many (a list)", { _tag: "GenerateSql", prompt: "q", schema: { tables: same(L.schemaTables + 1, { name: "t", columns: [] }) } }, "schema", "schema has at least 10,001 tables; the limit is 10,000 (settings.limits.schemaTables)"],
-  ["a schema with a million tables (a map)", { _tag: "GenerateSql", prompt: "q", schema: { tables: Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`t${i}`, { columns: [] }])) } }, "schema", "schema has at least 1,000,000 tables; the limit is 10,000 (settings.limits.schemaTables)"],
-  ["a schema with one column too many", { _tag: "GenerateSql", prompt: "q", schema: { tables: { a: { columns: columns(L.schemaColumns / 2) }, b: { columns: columns(L.schemaColumns / 2 + 1) } } } }, "schema", "schema has at least 250,001 columns; the limit is 250,000 (settings.limits.schemaColumns)"],
-  ["a schema tree past the column limit", { _tag: "GenerateSql", prompt: "q", schema: { schemas: { public: { tables: { t: { columns: same(L.schemaColumns + 1, { name: "c" }) } } } } } }, "schema", /settings\.limits\.schemaColumns/],
-  ["a schema given as DDL past the limit", { _tag: "GenerateSql", prompt: "q", schema: "CREATE TABLE t (id int);".padEnd(L.schemaChars + 1, " ") }, "schema", "schema is 5,000,001 characters; the limit is 5,000,000 (settings.limits.schemaChars)"],
-  ["a schema whose names and types pass the text limit", { _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [{ name: "id", type: "t".repeat(L.schemaChars) }] } } }, "schema", /: schema has at least 5,000,00\d characters of text; the limit is 5,000,000 \(settings\.limits\.schemaChars\)$/],
-  ["a foreign-key list past the text limit", { _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [], foreign_keys: [{ table: "u", columns: same(L.schemaChars + 1, "") }] } } }, "schema", /settings\.limits\.schemaChars/],
-  ["a lone surrogate in the prompt", { _tag: "GenerateSql", prompt: "list \uDC00 users" }, "prompt", "prompt is not well-formed text: it holds a lone UTF-16 surrogate"],
-  ["a lone surrogate in the SQL", { _tag: "ExplainSql", sql: lone }, "sql", /sql is not well-formed/],
-  ["a lone surrogate in the error message", { _tag: "FixSql", sql: "SELECT 1", errorMessage: "bad \uD83D" }, "errorMessage", /errorMessage is not well-formed/],
-  ["a lone surrogate in the execution plan text", { _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: "Seq Scan \uDFFF" }, "executionPlan", /executionPlan is not well-formed/],
-  ["a lone surrogate in a DDL schema", { _tag: "GenerateSql", prompt: "q", schema: "CREATE TABLE \uD800 (id int)" }, "schema", /schema is not well-formed/],
-  ["a lone surrogate in a column name", { _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [{ name: "a\uD800" }] } } }, "schema", /schema is not well-formed/]
+// [what, task (built when its test runs: some are large), field, message]
+const cases: ReadonlyArray<readonly [string, () => Record<string, unknown>, string, string | RegExp]> = [
+  ["a prompt one character past the limit", () => ({ _tag: "GenerateSql", prompt: "x".repeat(L.promptChars + 1) }), "prompt", "prompt is 100,001 characters; the limit is 100,000 (settings.limits.promptChars)"],
+  ["a 2,000,000-character prompt", () => ({ _tag: "GenerateSql", prompt: "x".repeat(2_000_000) }), "prompt", "prompt is 2,000,000 characters; the limit is 100,000 (settings.limits.promptChars)"],
+  ["SQL past the limit", () => ({ _tag: "ExplainSql", sql: "x".repeat(L.sqlChars + 1) }), "sql", "sql is 500,001 characters; the limit is 500,000 (settings.limits.sqlChars)"],
+  ["SQL to fix past the limit", () => ({ _tag: "FixSql", sql: "x".repeat(L.sqlChars + 1), errorMessage: "boom" }), "sql", /settings\.limits\.sqlChars/],
+  ["an error message past the limit", () => ({ _tag: "FixSql", sql: "SELECT 1", errorMessage: "e".repeat(L.errorMessageChars + 1) }), "errorMessage", "errorMessage is 50,001 characters; the limit is 50,000 (settings.limits.errorMessageChars)"],
+  ["an execution plan as text past the limit", () => ({ _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: "p".repeat(L.executionPlanChars + 1) }), "executionPlan", "executionPlan is 1,000,001 characters; the limit is 1,000,000 (settings.limits.executionPlanChars)"],
+  ["an execution plan whose JSON passes the limit", () => ({ _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: { rows: same(200_000, { cost: 1.5 }) } }), "executionPlan", /: executionPlan has at least 1,000,00\d characters as JSON; the limit is 1,000,000 \(settings\.limits\.executionPlanChars\)$/],
+  ["an execution plan holding one huge string", () => ({ _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: { detail: "d".repeat(L.executionPlanChars) } }), "executionPlan", /settings\.limits\.executionPlanChars/],
+  ["a cyclic execution plan", () => ({ _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: cyclic() }), "executionPlan", /settings\.limits\.executionPlanChars/],
+  ["a schema with one table too many (a list)", () => ({ _tag: "GenerateSql", prompt: "q", schema: { tables: same(L.schemaTables + 1, { name: "t", columns: [] }) } }), "schema", "schema has at least 10,001 tables; the limit is 10,000 (settings.limits.schemaTables)"],
+  ["a schema with a million tables (a map)", () => ({ _tag: "GenerateSql", prompt: "q", schema: { tables: Object.fromEntries(Array.from({ length: 1_000_000 }, (_, i) => [`t${i}`, { columns: [] }])) } }), "schema", "schema has at least 1,000,000 tables; the limit is 10,000 (settings.limits.schemaTables)"],
+  ["a schema with one column too many", () => ({ _tag: "GenerateSql", prompt: "q", schema: { tables: { a: { columns: columns(L.schemaColumns / 2) }, b: { columns: columns(L.schemaColumns / 2 + 1) } } } }), "schema", "schema has at least 250,001 columns; the limit is 250,000 (settings.limits.schemaColumns)"],
+  ["a schema tree past the column limit", () => ({ _tag: "GenerateSql", prompt: "q", schema: { schemas: { public: { tables: { t: { columns: same(L.schemaColumns + 1, { name: "c" }) } } } } } }), "schema", /settings\.limits\.schemaColumns/],
+  ["a schema given as DDL past the limit", () => ({ _tag: "GenerateSql", prompt: "q", schema: "CREATE TABLE t (id int);".padEnd(L.schemaChars + 1, " ") }), "schema", "schema is 5,000,001 characters; the limit is 5,000,000 (settings.limits.schemaChars)"],
+  ["a schema whose names and types pass the text limit", () => ({ _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [{ name: "id", type: "t".repeat(L.schemaChars) }] } } }), "schema", /: schema has at least 5,000,00\d characters of text; the limit is 5,000,000 \(settings\.limits\.schemaChars\)$/],
+  ["a foreign-key list past the text limit", () => ({ _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [], foreign_keys: [{ table: "u", columns: same(L.schemaChars + 1, "") }] } } }), "schema", /settings\.limits\.schemaChars/],
+  ["a lone surrogate in the prompt", () => ({ _tag: "GenerateSql", prompt: "list \uDC00 users" }), "prompt", "prompt is not well-formed text: it holds a lone UTF-16 surrogate"],
+  ["a lone surrogate in the SQL", () => ({ _tag: "ExplainSql", sql: lone }), "sql", /sql is not well-formed/],
+  ["a lone surrogate in the error message", () => ({ _tag: "FixSql", sql: "SELECT 1", errorMessage: "bad \uD83D" }), "errorMessage", /errorMessage is not well-formed/],
+  ["a lone surrogate in the execution plan text", () => ({ _tag: "OptimizeSql", sql: "SELECT 1", executionPlan: "Seq Scan \uDFFF" }), "executionPlan", /executionPlan is not well-formed/],
+  ["a lone surrogate in a DDL schema", () => ({ _tag: "GenerateSql", prompt: "q", schema: "CREATE TABLE \uD800 (id int)" }), "schema", /schema is not well-formed/],
+  ["a lone surrogate in a column name", () => ({ _tag: "GenerateSql", prompt: "q", schema: { t: { columns: [{ name: "a\uD800" }] } } }), "schema", /schema is not well-formed/]
 ]
 
 const invalid = (exit: { _tag: string; cause?: unknown }): AiError.InvalidRequest => {
@@ -72,7 +72,7 @@ describe("request limits on a provider called directly (default limits)", () => 
     it.live(`${what}: InvalidRequest on ${field}, nothing sent`, () =>
       Effect.gen(function*() {
         const mock = MockAiProvider.make()
-        const exit = yield* Effect.exit(mock.service.run({ dialect: "postgresql", ...task } as unknown as SqlTask.SqlTask))
+        const exit = yield* Effect.exit(mock.service.run({ dialect: "postgresql", ...task() } as unknown as SqlTask.SqlTask))
         const error = invalid(exit)
         expect(error.field).toBe(field)
         if (typeof message === "string") expect(error.message).toContain(message)
