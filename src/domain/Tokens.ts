@@ -9,7 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Either, Schema } from "effect"
+import * as Limits from "./Limits.js"
 import type { ProviderId } from "./ProviderId.js"
 
 /**
@@ -288,6 +289,43 @@ export const nextChunk = (text: string, start: number): number => {
 }
 
 /**
+ * An exact count of a text, a piece at a time (see {@link pieces}), as work that pauses between
+ * pieces; `cut` when a run had to be cut, so the count is not exactly the model's.
+ *
+ * @since 0.1.0
+ * @category Pieces
+ */
+export function* encodeInPieces(text: string, encode: Encoder): Limits.Work<{ readonly tokens: number; readonly cut: boolean }> {
+  let tokens = 0
+  let cut = false
+  for (let start = 0; start < text.length;) {
+    const piece = nextPiece(text, start)
+    tokens += encode(text.slice(start, piece.end))
+    cut = cut || piece.forced
+    start = piece.end
+    yield
+  }
+  return { tokens, cut }
+}
+
+/**
+ * A text's character mix, a chunk at a time, as work that pauses between chunks.
+ *
+ * @since 0.1.0
+ * @category Pieces
+ */
+export function* mixInChunks(text: string): Limits.Work<CharMix> {
+  let mix: CharMix = { ascii: 0, other: 0 }
+  for (let start = 0; start < text.length;) {
+    const end = nextChunk(text, start)
+    mix = addMix(mix, charMix(text.slice(start, end)))
+    start = end
+    yield
+  }
+  return mix
+}
+
+/**
  * The input tokens of a chat turn from the counts of its two messages: OpenAI's framing added.
  *
  * @since 0.1.0
@@ -296,13 +334,11 @@ export const nextChunk = (text: string, start: number): number => {
 export const chatTokens = (system: number, user: number): number =>
   system + user + 2 * chatOverhead.perMessage + chatOverhead.reply
 
-const chatTotal = (count: (text: string) => number, messages: ChatMessages): number =>
-  chatTokens(count(messages.system), count(messages.user))
 
 /**
- * Counts texts and chat turns with the encoders at hand, at once: for short texts. Long texts on
- * the main process go through `layers/TokenCounter`, which counts them piece by piece with the
- * event loop let in between.
+ * Counts texts and chat turns with the encoders at hand, at once (exact counts piece by piece,
+ * so in linear time). Long texts on the main process go through `layers/TokenCounter`, which
+ * counts the same pieces with the event loop let in between.
  *
  * @since 0.1.0
  * @category Models
@@ -320,22 +356,29 @@ export interface Counter {
  * @category Constructors
  */
 export const makeCounter = (encoders: Encoders): Counter => {
-  const pick = (provider: ProviderId, model: string): { readonly encode: Encoder; readonly exact: boolean } => {
+  // A count with the model's encoder, a piece at a time (linear however long the text); or an estimate.
+  const pick = (provider: ProviderId, model: string): { readonly count: (text: string) => TokenCount } => {
     if (hasExactCounts(provider)) {
       const choice = encodingFor(model)
       const encode = encoders[choice.encoding]
-      if (encode !== undefined) return { encode, exact: choice.known }
+      if (encode !== undefined) {
+        return {
+          count: (text) => {
+            const { cut, tokens } = Either.getOrThrow(Limits.runSync(encodeInPieces(text, encode)))
+            return { tokens, exact: choice.known && !cut }
+          }
+        }
+      }
     }
-    return { encode: (text) => estimate(provider, text), exact: false }
+    return { count: (text) => ({ tokens: estimate(provider, text), exact: false }) }
   }
   return {
-    count: (provider, model, text) => {
-      const { encode, exact } = pick(provider, model)
-      return { tokens: encode(text), exact }
-    },
+    count: (provider, model, text) => pick(provider, model).count(text),
     countChat: (provider, model, messages) => {
-      const { encode, exact } = pick(provider, model)
-      return { tokens: chatTotal(encode, messages), exact }
+      const { count } = pick(provider, model)
+      const system = count(messages.system)
+      const user = count(messages.user)
+      return { tokens: chatTokens(system.tokens, user.tokens), exact: system.exact && user.exact }
     }
   }
 }

@@ -99,34 +99,13 @@ const methodFor = (provider: ProviderId, model: string, exact: boolean): Effect.
     encode === undefined ? estimated : { encode, known: Tokens.encodingFor(model).known })
 }
 
-// An exact count, a piece at a time (see `Tokens.pieces`); `cut` when a run had to be cut.
-function* encodePieces(text: string, encode: Tokens.Encoder): Limits.Work<{ tokens: number; cut: boolean }> {
-  let tokens = 0
-  let cut = false
-  for (let start = 0; start < text.length;) {
-    const piece = Tokens.nextPiece(text, start)
-    tokens += encode(text.slice(start, piece.end))
-    cut = cut || piece.forced
-    start = piece.end
-    yield
-  }
-  return { tokens, cut }
-}
-
 function* estimatePieces(provider: ProviderId, text: string): Limits.Work<number> {
-  let mix: Tokens.CharMix = { ascii: 0, other: 0 }
-  for (let start = 0; start < text.length;) {
-    const end = Tokens.nextChunk(text, start)
-    mix = Tokens.addMix(mix, Tokens.charMix(text.slice(start, end)))
-    start = end
-    yield
-  }
-  return Tokens.fromMix(provider, mix)
+  return Tokens.fromMix(provider, yield* Tokens.mixInChunks(text))
 }
 
 function* countWork(provider: ProviderId, method: Method, text: string): Limits.Work<Tokens.TokenCount> {
   if (method.encode === undefined) return { tokens: yield* estimatePieces(provider, text), exact: false }
-  const { cut, tokens } = yield* encodePieces(text, method.encode)
+  const { cut, tokens } = yield* Tokens.encodeInPieces(text, method.encode)
   return { tokens, exact: method.known && !cut }
 }
 

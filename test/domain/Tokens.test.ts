@@ -271,6 +271,16 @@ describe("Tokens pieces (exact counts of long texts)", () => {
     expect(tokens).toBeLessThan(o200k(letters) * 1.2)
   })
 
+  it("the synchronous counter counts in pieces too: linear on a long run, whose count it marks as not exact", () => {
+    const run = "qwertyuiopasdfghjklzxcvbnm".repeat(4_000)
+    const start = performance.now()
+    const counted = counter.count("openai", "gpt-4o", run)
+    expect(performance.now() - start).toBeLessThan(10_000)
+    expect(counted.exact).toBe(false)
+    const sql = `${bareSql} `.repeat(100)
+    expect(counter.count("openai", "gpt-4o", sql)).toEqual({ tokens: o200k(sql), exact: true })
+  })
+
   it("charMix counts code points as a for-of loop does, lone surrogates included", () => {
     const slow = (t: string) => {
       let ascii = 0
