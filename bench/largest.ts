@@ -47,10 +47,10 @@ export const run = (chars: number, seed = 2): string => {
 }
 
 /** SQL exactly `chars` long: a statement around a string literal that is one unbroken run. */
-export const sqlWithRun = (chars: number): string => {
+export const sqlWithRun = (chars: number, seed = 2): string => {
   const head = "SELECT o.id, o.total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.note = '"
   const tail = "' AND o.total > 100 ORDER BY o.total DESC LIMIT 10;"
-  return head + run(chars - head.length - tail.length) + tail
+  return head + run(chars - head.length - tail.length, seed) + tail
 }
 
 /** A PostgreSQL-style execution plan whose `JSON.stringify(plan, null, 2)` is at most `chars` long. */
@@ -113,20 +113,23 @@ export const ddl = (chars: number): string => {
   return parts.join("").slice(0, chars)
 }
 
-/** One input of the largest accepted size, as a task an app would send. */
+/**
+ * One input of the largest accepted size, as a task an app would send. `run` picks other random
+ * text for each repetition, so the tokenizer's cache of pieces it has seen does not flatter it.
+ */
 export interface Largest {
   readonly name: string
-  readonly task: () => Readonly<Record<string, unknown>>
+  readonly task: (run?: number) => Readonly<Record<string, unknown>>
 }
 
 /** The largest accepted input of every kind for these limits. */
 export const largest = (limits: InputLimits): ReadonlyArray<Largest> => [
-  { name: `prompt, ${fmt(limits.promptChars)} characters`, task: () => ({ _tag: "GenerateSql", prompt: words(limits.promptChars), dialect: "postgresql" }) },
-  { name: `sql, ${fmt(limits.sqlChars)} characters, one unbroken run`, task: () => ({ _tag: "ExplainSql", sql: sqlWithRun(limits.sqlChars), dialect: "postgresql" }) },
-  { name: `sql, ${fmt(limits.sqlChars)} characters of words`, task: () => ({ _tag: "ExplainSql", sql: words(limits.sqlChars, 3), dialect: "postgresql" }) },
+  { name: `prompt, ${fmt(limits.promptChars)} characters`, task: (n = 0) => ({ _tag: "GenerateSql", prompt: words(limits.promptChars, 10 + n), dialect: "postgresql" }) },
+  { name: `sql, ${fmt(limits.sqlChars)} characters, one unbroken run`, task: (n = 0) => ({ _tag: "ExplainSql", sql: sqlWithRun(limits.sqlChars, 20 + n), dialect: "postgresql" }) },
+  { name: `sql, ${fmt(limits.sqlChars)} characters of words`, task: (n = 0) => ({ _tag: "ExplainSql", sql: words(limits.sqlChars, 30 + n), dialect: "postgresql" }) },
   {
     name: `errorMessage, ${fmt(limits.errorMessageChars)} characters`,
-    task: () => ({ _tag: "FixSql", sql: "SELECT 1", errorMessage: words(limits.errorMessageChars, 4), dialect: "postgresql" })
+    task: (n = 0) => ({ _tag: "FixSql", sql: "SELECT 1", errorMessage: words(limits.errorMessageChars, 40 + n), dialect: "postgresql" })
   },
   {
     name: `executionPlan, JSON of ${fmt(limits.executionPlanChars)} characters`,

@@ -47,7 +47,7 @@ const main = async () => {
     const gcMaxMs: Array<number> = []
     let estimate: { inputTokens: number; inputTokensExact: boolean } = { inputTokens: 0, inputTokensExact: false }
     for (let i = 0; i < reps; i++) {
-      const task = input.task()
+      const task = input.task(i)
       // Collect the garbage of building the input now, so its collection is not counted as ours.
       ;(globalThis as { gc?: () => void }).gc?.()
       const { stall, value } = await stallWhile(() => requestPath(task))
