@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Effect, Either, Redacted } from "effect"
+import { yieldToEventLoop } from "./Limits.js"
 
 /**
  * Bounds for one value.
@@ -155,19 +156,6 @@ export const check = (value: unknown, bounds: Bounds): Either.Either<void, Probl
     if (r !== false) return Either.left(r)
   }
 }
-
-/**
- * Lets the event loop run (timers, I/O, other IPC calls) before going on. `Effect.yieldNow()` is
- * not enough for that: Effect's scheduler resumes on the microtask queue, which runs before the
- * event loop gets a turn.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
 
 /**
  * Checks a value of any size, yielding to other work between slices of the walk.

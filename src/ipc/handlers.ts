@@ -20,8 +20,9 @@
  *
  * @since 0.1.0
  */
-import { Cause, Deferred, Effect, Either, Exit, Fiber, FiberId, type ManagedRuntime, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type ManagedRuntime, Stream } from "effect"
 import * as Dialect from "../domain/Dialect.js"
+import * as Limits from "../domain/Limits.js"
 import type * as Metrics from "../domain/Metrics.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import * as SchemaContext from "../domain/SchemaContext.js"
@@ -169,8 +170,11 @@ const isBlank = (s: string | undefined): s is undefined => s === undefined || s.
 const invalid = (field: string, message: string) => new Requests.InvalidIpcInput({ field, message })
 
 // An empty context is left out, so the prompt says "No schema available" as DB Toolkit's did.
-const schemaField = (input: unknown) =>
-  Either.map(Requests.schemaOf(input), (schema) => (SchemaContext.isEmpty(schema) ? {} : { schema }))
+const schemaField = (input: unknown, limits: Limits.InputLimits) =>
+  Effect.map(Requests.schemaOf(input, "schema_context", limits), (schema) => (SchemaContext.isEmpty(schema) ? {} : { schema }))
+
+// The request limits the user set (the settings are in memory).
+const limitsNow = Effect.map(Effect.flatMap(Settings, (s) => s.snapshot), (snapshot) => snapshot.settings.limits)
 
 const testView = (t: AiProvider.ConnectionTest) => ({
   ok: t.ok,
@@ -239,13 +243,13 @@ export const registerAiHandlers = (
     Effect.gen(function*() {
       const req = Requests.generate(args)
       if (isBlank(req.prompt)) return yield* invalid("natural_language", PROMPT_MISSING)
-      return { prompt: req.prompt, dialect: yield* dialectOf(req), ...(yield* schemaField(req.schema)) }
+      return { prompt: req.prompt, dialect: yield* dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
     })
 
   const sqlRequest = (operation: string, req: Requests.Target & { readonly query: string | undefined; readonly schema: unknown }) =>
     Effect.gen(function*() {
       if (isBlank(req.query)) return yield* invalid("query", `Please provide a query to ${operation}`)
-      return { sql: req.query, dialect: yield* dialectOf(req), ...(yield* schemaField(req.schema)) }
+      return { sql: req.query, dialect: yield* dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
     })
 
   const explainRequest = (args: Requests.Args) => sqlRequest("explain", Requests.explain(args))
@@ -301,7 +305,7 @@ export const registerAiHandlers = (
     const req = Requests.table(args)
     const tableName = req.tableName ?? ""
     return Effect.gen(function*() {
-      const table = Requests.tableOf(req.tableName, req.columns)
+      const table = yield* Requests.tableOf(req.tableName, req.columns, yield* limitsNow)
       if (table === undefined) return yield* invalid("table_name", "Please provide a table name")
       const dialect = yield* dialectOf(req)
       const answer = yield* Effect.flatMap(AiService, (ai) => ai.explainSql({ sql: Heuristics.createTableDdl(table, dialect), dialect }))
@@ -319,7 +323,7 @@ export const registerAiHandlers = (
   const suggestIndexes: LocalBody = (args) =>
     Effect.gen(function*() {
       const req = Requests.indexes(args)
-      const table = Requests.tableOf(req.tableName, req.columns)
+      const table = yield* Requests.tableOf(req.tableName, req.columns)
       if (table === undefined) return yield* invalid("table_name", "Please provide a table name")
       return Legacy.indexSuggestions(table, req.queryPatterns, yield* dialectOf(req))
     })
@@ -330,7 +334,7 @@ export const registerAiHandlers = (
   const commonQueries: LocalBody = (args) =>
     Effect.gen(function*() {
       const req = Requests.commonQueries(args)
-      const table = Requests.tableOf(req.tableName, req.columns)
+      const table = yield* Requests.tableOf(req.tableName, req.columns)
       if (table === undefined) return yield* invalid("table_name", "Please provide a table name")
       return Legacy.commonQueries(table, yield* dialectOf(req))
     })
@@ -465,7 +469,10 @@ export const registerAiHandlers = (
       }
     })
 
-  const taskOf = (operation: unknown, payload: Readonly<Record<string, unknown>>): Effect.Effect<SqlTask.SqlTask, Requests.InvalidIpcInput> => {
+  const taskOf = (
+    operation: unknown,
+    payload: Readonly<Record<string, unknown>>
+  ): Effect.Effect<SqlTask.SqlTask, Requests.InvalidIpcInput, Settings> => {
     switch (operation) {
       case "generate":
         return Effect.map(generateRequest([payload]), SqlTask.generate)

@@ -7,7 +7,8 @@
  *
  * @since 0.1.0
  */
-import { Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
+import * as Limits from "../domain/Limits.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as SchemaContext from "../domain/SchemaContext.js"
@@ -212,26 +213,41 @@ export const commonQueries = (args: Args): Target & { readonly tableName: string
 
 /**
  * A table from a name and DB Toolkit's columns (`[{name, type}]`, `[{column_name, data_type}]`
- * ...). `undefined` without a name.
+ * ...), read in slices within `limits`. `undefined` without a name; columns that cannot be read
+ * leave the table without columns.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const tableOf = (name: string | undefined, columns: unknown): SchemaContext.Table | undefined => {
-  if (name === undefined || name.trim() === "") return undefined
+export const tableOf = (
+  name: string | undefined,
+  columns: unknown,
+  limits: Limits.InputLimits = Limits.defaultInputLimits
+): Effect.Effect<SchemaContext.Table | undefined> => {
+  if (name === undefined || name.trim() === "") return Effect.succeed(undefined)
   const cols = Array.isArray(columns) || isObject(columns) ? columns : []
-  const ctx = SchemaContext.normalize({ tables: { [name]: { columns: cols } } })
-  return Either.isRight(ctx) ? ctx.right.tables[0] ?? { name, columns: [] } : { name, columns: [] }
+  return Effect.match(SchemaContext.fromInput({ tables: { [name]: { columns: cols } } }, limits, "columns"), {
+    onFailure: (): SchemaContext.Table => ({ name, columns: [] }),
+    onSuccess: (ctx): SchemaContext.Table => ctx.tables[0] ?? { name, columns: [] }
+  })
 }
 
 /**
- * A schema context from any shape DB Toolkit sends, or an `InvalidIpcInput` naming `field`.
+ * A schema context from any shape DB Toolkit sends, read in slices within `limits`, or an
+ * `InvalidIpcInput` naming `field`.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const schemaOf = (input: unknown, field = "schema_context"): Either.Either<SchemaContext.SchemaContext, InvalidIpcInput> =>
-  Either.mapLeft(SchemaContext.normalize(input), (reason) => new InvalidIpcInput({ field, message: `Invalid ${field}: ${reason}` }))
+export const schemaOf = (
+  input: unknown,
+  field = "schema_context",
+  limits: Limits.InputLimits = Limits.defaultInputLimits
+): Effect.Effect<SchemaContext.SchemaContext, InvalidIpcInput> =>
+  Effect.mapError(SchemaContext.fromInput(input, limits, field), (refusal) => {
+    const reason = refusal.message.startsWith(`${field} `) ? refusal.message.slice(field.length + 1) : refusal.message
+    return new InvalidIpcInput({ field, message: `Invalid ${field}: ${reason}` })
+  })
 
 // ---------------------------------------------------------------------------
 // The settings panel's channels

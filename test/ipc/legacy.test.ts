@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import * as AiError from "../../src/domain/AiError.js"
 import { BudgetExceeded } from "../../src/domain/Budget.js"
 import * as Legacy from "../../src/ipc/legacy.js"
@@ -138,13 +138,14 @@ describe("argument styles", () => {
     expect(Requests.indexes(["t", [], ["SELECT 1"], "mssql"])).toEqual({ connectionId: undefined, dbType: "mssql", tableName: "t", columns: [], queryPatterns: ["SELECT 1"] })
   })
 
-  it("read a table from DB Toolkit's column shapes, and nothing without a name", () => {
-    expect(Requests.tableOf("t", [{ column_name: "id", data_type: "int" }, { name: "x", type: "text" }]))
-      .toEqual({ name: "t", columns: [{ name: "id", type: "int" }, { name: "x", type: "text" }] })
-    expect(Requests.tableOf("t", "not columns")).toEqual({ name: "t", columns: [] })
-    expect(Requests.tableOf(" ", [])).toBeUndefined()
-    expect(Requests.tableOf(undefined, [])).toBeUndefined()
-  })
+  it.effect("read a table from DB Toolkit's column shapes, and nothing without a name", () =>
+    Effect.gen(function*() {
+      expect(yield* Requests.tableOf("t", [{ column_name: "id", data_type: "int" }, { name: "x", type: "text" }]))
+        .toEqual({ name: "t", columns: [{ name: "id", type: "int" }, { name: "x", type: "text" }] })
+      expect(yield* Requests.tableOf("t", "not columns")).toEqual({ name: "t", columns: [] })
+      expect(yield* Requests.tableOf(" ", [])).toBeUndefined()
+      expect(yield* Requests.tableOf(undefined, [])).toBeUndefined()
+    }))
 
   it("read the settings panel's arguments", () => {
     expect(Requests.providerOf(["openai"])).toEqual(Either.right("openai"))
