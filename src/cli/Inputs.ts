@@ -21,11 +21,45 @@ const fail = (message: string) => new CliInputError({ message })
  * @since 0.1.0
  * @category Reading
  */
-export const readText = (path: string, what: string): Effect.Effect<string, CliInputError> =>
-  Effect.try({
-    try: () => Fs.readFileSync(path === "-" ? 0 : path, "utf8"),
-    catch: (e) => fail(`Could not read the ${what} ${path === "-" ? "from stdin" : path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  })
+export const readText = (path: string, what: string): Effect.Effect<string, CliInputError> => {
+  const where = path === "-" ? "from stdin" : path
+  return Effect.try({
+    try: () => readBounded(path),
+    catch: (e) => fail(`Could not read the ${what} ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }).pipe(Effect.flatMap((text) =>
+    text === undefined
+      ? Effect.fail(fail(`The ${what} ${where} is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`))
+      : Effect.succeed(text)
+  ))
+}
+
+/**
+ * The most bytes the CLI reads from one file or from stdin (the request limits are far below).
+ *
+ * @since 0.1.0
+ * @category Reading
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+// The text of a file or of stdin, or undefined past MAX_INPUT_BYTES (never read in full then).
+const readBounded = (path: string): string | undefined => {
+  const fd = path === "-" ? 0 : Fs.openSync(path, "r")
+  try {
+    const chunks: Array<Buffer> = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024)
+      const n = Fs.readSync(fd, chunk, 0, chunk.length, null)
+      if (n === 0) break
+      total += n
+      if (total > MAX_INPUT_BYTES) return undefined
+      chunks.push(chunk.subarray(0, n))
+    }
+    return Buffer.concat(chunks).toString("utf8")
+  } finally {
+    if (fd !== 0) Fs.closeSync(fd)
+  }
+}
 
 /**
  * Reads a schema from text: DDL when it is a `.sql` file or looks like `CREATE TABLE`s, JSON

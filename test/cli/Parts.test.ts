@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Either } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as Cli from "../../src/cli/Cli.js"
 import * as ExitCode from "../../src/cli/ExitCode.js"
 import * as Inputs from "../../src/cli/Inputs.js"
@@ -13,6 +15,7 @@ import { BudgetExceeded } from "../../src/domain/Budget.js"
 import { AllProvidersFailed } from "../../src/layers/resilience/Fallback.js"
 import { AiNotConfigured } from "../../src/services/AiService.js"
 import { SettingsError, SettingsInvalid } from "../../src/services/Settings.js"
+import { tempDir } from "../support/tmp.js"
 
 describe("ExitCode", () => {
   const unavailable = new AiError.ProviderUnavailable({ provider: "cloudflare", message: "down", status: 503 })
@@ -116,5 +119,19 @@ describe("Output", () => {
       const off = Output.memory({ tty: true })
       yield* Effect.sleep("20 millis").pipe(Output.withProgress("Waiting", false), Effect.provide(off.layer))
       expect(off.stderr()).toBe("")
+    }))
+})
+
+describe("Inputs.readText", () => {
+  it.scoped("reads a file, and refuses one past the size bound without reading it whole", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const small = Path.join(dir, "q.sql")
+      Fs.writeFileSync(small, "SELECT 1")
+      expect(yield* Inputs.readText(small, "SQL")).toBe("SELECT 1")
+      const big = Path.join(dir, "big.sql")
+      Fs.writeFileSync(big, Buffer.alloc(Inputs.MAX_INPUT_BYTES + 1, 97))
+      const error = yield* Effect.flip(Inputs.readText(big, "SQL"))
+      expect(error.message).toBe(`The SQL ${big} is larger than 64 MiB`)
     }))
 })
