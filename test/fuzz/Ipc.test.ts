@@ -4,21 +4,17 @@
  * Runs on the real stack (SQLite in a temp folder, providers on the emulators).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Logger, LogLevel, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import fc from "fast-check"
-import * as Path from "node:path"
 import { reply } from "../../src/domain/Limits.js"
 import { channels, registerAiHandlers } from "../../src/ipc/handlers.js"
-import * as AiStack from "../../src/layers/AiStack.js"
-import * as Crypto from "../../src/layers/Crypto.js"
-import * as KeyStores from "../../src/layers/KeyStores.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { anthropic } from "../support/fixtures/anthropic.js"
 import { openai } from "../support/fixtures/openai.js"
-import { HttpLive } from "../support/http.js"
 import { runs, timeout } from "../support/fuzz.js"
 import { makeIpcMain } from "../support/ipc.js"
+import { stackIn } from "../support/stack.js"
 import { tempDir } from "../support/tmp.js"
 
 const nest = (depth: number, leaf: unknown): unknown => {
@@ -97,12 +93,7 @@ describe("IPC fuzz", () => {
       const dir = yield* tempDir
       const openaiEmu = yield* Emulator.scoped(openai.protocol, { apiKey: openai.apiKey })
       const anthropicEmu = yield* Emulator.scoped(anthropic.protocol, { apiKey: anthropic.apiKey })
-      const runtime = ManagedRuntime.make(
-        AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
-          Layer.provide(HttpLive),
-          Layer.provide(Logger.minimumLogLevel(LogLevel.None))
-        )
-      )
+      const runtime = ManagedRuntime.make(stackIn(dir))
       yield* Effect.addFinalizer(() => Effect.promise(() => runtime.dispose()))
       yield* Effect.promise(() =>
         runtime.runPromise(Effect.flatMap(Settings, (s) =>

@@ -9,20 +9,16 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel } from "effect"
-import * as Path from "node:path"
 import { largest, schema, stallWhile } from "../../bench/largest.js"
 import { defaultInputLimits } from "../../src/domain/Limits.js"
 import type * as SqlTask from "../../src/domain/SqlTask.js"
-import * as AiStack from "../../src/layers/AiStack.js"
-import * as Crypto from "../../src/layers/Crypto.js"
-import * as KeyStores from "../../src/layers/KeyStores.js"
 import * as TokenCounter from "../../src/layers/TokenCounter.js"
 import * as AiProvider from "../../src/services/AiProvider.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { openai } from "../support/fixtures/openai.js"
-import { HttpLive } from "../support/http.js"
+import { stackIn } from "../support/stack.js"
 import { tempDir } from "../support/tmp.js"
 
 // The longest stall a request may cause here. Sliced work stays near 10 ms on an idle machine;
@@ -75,8 +71,7 @@ describe("the event loop under the largest accepted inputs", () => {
     Effect.scoped(Effect.gen(function*() {
       const dir = yield* tempDir
       const emu = yield* Emulator.scoped(openai.protocol, { apiKey: openai.apiKey })
-      const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) })
-      const context = yield* Layer.build(stack.pipe(Layer.provide(HttpLive)))
+            const context = yield* Layer.build(stackIn(dir, { logs: true }))
       const settings = yield* Effect.provide(Settings, context)
       yield* settings.saveProvider("openai", { apiKey: openai.apiKey, baseUrl: emu.baseUrl }, { resilience: { retry: { maxRetries: 0 } } })
       yield* settings.update({ activeProvider: "openai", budget: { perRequestMaxUsd: 100 }, health: { enabled: false } })

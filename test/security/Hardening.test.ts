@@ -5,29 +5,18 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Logger, LogLevel, TestClock } from "effect"
+import { Effect, Fiber, Layer, TestClock } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as Path from "node:path"
-import * as AiStack from "../../src/layers/AiStack.js"
-import * as Crypto from "../../src/layers/Crypto.js"
 import * as Database from "../../src/layers/Database.js"
-import * as KeyStores from "../../src/layers/KeyStores.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { anthropic } from "../support/fixtures/anthropic.js"
 import { openai } from "../support/fixtures/openai.js"
-import { HttpLive } from "../support/http.js"
 import { tempDir } from "../support/tmp.js"
-
-const quiet = Logger.minimumLogLevel(LogLevel.None)
-
-const stackIn = (dir: string) =>
-  AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
-    Layer.provide(HttpLive),
-    Layer.provide(quiet)
-  )
+import { stackIn } from "../support/stack.js"
 
 /** A loopback server that accepts every request and never answers. */
 const silent = Effect.acquireRelease(

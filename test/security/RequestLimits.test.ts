@@ -5,19 +5,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
-import * as Path from "node:path"
 import * as AiError from "../../src/domain/AiError.js"
 import { defaultInputLimits } from "../../src/domain/Limits.js"
 import type * as SqlTask from "../../src/domain/SqlTask.js"
-import * as AiStack from "../../src/layers/AiStack.js"
-import * as Crypto from "../../src/layers/Crypto.js"
-import * as KeyStores from "../../src/layers/KeyStores.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import * as MockAiProvider from "../../src/testing/MockAiProvider.js"
 import { openai } from "../support/fixtures/openai.js"
-import { HttpLive } from "../support/http.js"
+import { stackIn } from "../support/stack.js"
 import { tempDir } from "../support/tmp.js"
 
 const L = defaultInputLimits
@@ -106,8 +102,7 @@ describe("request limits through the AiService (settings.limits)", () => {
   const setup = Effect.gen(function*() {
     const dir = yield* tempDir
     const emu = yield* Emulator.scoped(openai.protocol, { apiKey: openai.apiKey })
-    const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) })
-    const context = yield* Layer.build(stack.pipe(Layer.provide(HttpLive)))
+        const context = yield* Layer.build(stackIn(dir, { logs: true }))
     const settings = yield* Effect.provide(Settings, context)
     yield* settings.saveProvider("openai", { apiKey: openai.apiKey, baseUrl: emu.baseUrl }, { resilience: { retry: { maxRetries: 0 } } })
     yield* settings.update({
