@@ -200,68 +200,54 @@ const startServer = () =>
   })
 
 
-const runClient = (name: string, mode: Mode, port: number, extra: ReadonlyArray<string> = [], nodeFlags: ReadonlyArray<string> = []) =>
-  new Promise<Result>((resolve, reject) => {
-    const client = CLIENTS[name]!
-    const child = spawn(
-      process.execPath,
-      [
-        "--expose-gc",
-        ...nodeFlags,
-        Path.join(buildDir, "bench", "clients", `${client.file}.js`),
-        ...["--mode", mode, "--port", String(port), "--fixture", fixturePath, "--db", dbPath],
-        ...client.args,
-        ...extra
-      ],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
-    )
-    children.add(child)
-    let stdout = ""
-    let stderr = ""
-    child.stdout!.on("data", (d: Buffer) => void (stdout += d.toString()))
-    child.stderr!.on("data", (d: Buffer) => void (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      children.delete(child)
-      const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER))
-      if (line === undefined || code !== 0) {
-        const why = signal ? `killed by ${signal}` : `exit code ${code}`
-        return reject(new Error(`${name} --mode ${mode}: ${why}\n${stderr.trim().split("\n").slice(-12).join("\n")}`))
-      }
-      for (const warning of stderr.split("\n").filter((l) => l.includes("did not finish"))) log(`  warning: ${warning}`)
-      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as Result)
-    })
-  })
-
-// The event-loop stall figure: its own process, plain node on the built JavaScript, with
-// `--expose-gc` so the garbage of building each input is collected before it is measured.
-const runStall = () =>
-  new Promise<ReadonlyArray<StallResult>>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", Path.join(buildDir, "bench", "stall.js"), "--reps", String(sizes.stallReps)], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+// Runs one measuring process (plain node on the built JavaScript) and reads the one result line
+// it prints; a process that fails, or prints none, fails with the end of its stderr.
+const runChild = <A>(label: string, args: ReadonlyArray<string>, timeoutMs: number, echoStderr = false) =>
+  new Promise<A>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
     children.add(child)
     let stdout = ""
     let stderr = ""
     child.stdout!.on("data", (d: Buffer) => void (stdout += d.toString()))
     child.stderr!.on("data", (d: Buffer) => {
       stderr += d.toString()
-      process.stderr.write(d)
+      if (echoStderr) process.stderr.write(d)
     })
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000)
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
     child.on("close", (code, signal) => {
       clearTimeout(timer)
       children.delete(child)
       const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARKER))
       if (line === undefined || code !== 0) {
         const why = signal ? `killed by ${signal}` : `exit code ${code}`
-        return reject(new Error(`stall: ${why}\n${stderr.trim().split("\n").slice(-12).join("\n")}`))
+        return reject(new Error(`${label}: ${why}\n${stderr.trim().split("\n").slice(-12).join("\n")}`))
       }
-      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ReadonlyArray<StallResult>)
+      for (const warning of stderr.split("\n").filter((l) => l.includes("did not finish"))) log(`  warning: ${warning}`)
+      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as A)
     })
   })
+
+const runClient = (name: string, mode: Mode, port: number, extra: ReadonlyArray<string> = [], nodeFlags: ReadonlyArray<string> = []) => {
+  const client = CLIENTS[name]!
+  return runChild<Result>(`${name} --mode ${mode}`, [
+    "--expose-gc",
+    ...nodeFlags,
+    Path.join(buildDir, "bench", "clients", `${client.file}.js`),
+    ...["--mode", mode, "--port", String(port), "--fixture", fixturePath, "--db", dbPath],
+    ...client.args,
+    ...extra
+  ], 300_000)
+}
+
+// The event-loop stall figure: its own process, with `--expose-gc` so the garbage of building
+// each input is collected before it is measured.
+const runStall = () =>
+  runChild<ReadonlyArray<StallResult>>(
+    "stall",
+    ["--expose-gc", Path.join(buildDir, "bench", "stall.js"), "--reps", String(sizes.stallReps)],
+    600_000,
+    true
+  )
 
 // ---------------------------------------------------------------------------
 // Formatting
