@@ -133,8 +133,109 @@ export type SqlTaskTag = SqlTask["_tag"]
  */
 export type TaskOf<Tag extends SqlTaskTag> = Extract<SqlTask, { readonly _tag: Tag }>
 
+// ---------------------------------------------------------------------------
+// What callers pass
+// ---------------------------------------------------------------------------
+
 /**
- * Task constructors.
+ * A schema in any shape DB Toolkit sends: `{ tables: { ... } }`, a bare table map, the
+ * `schema:getTree` tree, columns with `column_name`/`data_type` aliases, arrays of columns, DDL or
+ * JSON text, or an already normalized `SchemaContext`.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export type SchemaInput = SchemaContext.SchemaContext | string | Readonly<Record<string, unknown>> | ReadonlyArray<unknown>
+
+/**
+ * A dialect, or a database type as DB Toolkit names it (`db_type`: `postgres`, `mysql`, `sqlite3`,
+ * `mongodb` ...); anything unknown is written as standard SQL.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export type DialectInput = Dialect | DbType | (string & {})
+
+/**
+ * The database types DB Toolkit's connections carry.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export type DbType = "postgres" | "postgresql" | "mysql" | "mariadb" | "sqlite" | "sqlite3" | "mssql" | "sqlserver" | "oracle" | "mongodb"
+
+/**
+ * What a caller passes to generate SQL (validated and normalized on the way in).
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export interface GenerateSqlInput {
+  readonly prompt: string
+  readonly schema?: SchemaInput | undefined
+  readonly dialect?: DialectInput | undefined
+}
+
+/**
+ * What a caller passes to explain SQL.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export interface ExplainSqlInput {
+  readonly sql: string
+  readonly schema?: SchemaInput | undefined
+  readonly dialect?: DialectInput | undefined
+}
+
+/**
+ * What a caller passes to optimize SQL; the plan as text or as the JSON a driver returned.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export interface OptimizeSqlInput {
+  readonly sql: string
+  readonly executionPlan?: unknown
+  readonly schema?: SchemaInput | undefined
+  readonly dialect?: DialectInput | undefined
+}
+
+/**
+ * What a caller passes to fix SQL.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export interface FixSqlInput {
+  readonly sql: string
+  readonly errorMessage: string
+  readonly schema?: SchemaInput | undefined
+  readonly dialect?: DialectInput | undefined
+}
+
+/**
+ * Any of the four tasks as a caller passes it, tagged. A validated {@link SqlTask} is one too.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export type SqlTaskInput =
+  | ({ readonly _tag: "GenerateSql" } & GenerateSqlInput)
+  | ({ readonly _tag: "ExplainSql" } & ExplainSqlInput)
+  | ({ readonly _tag: "OptimizeSql" } & OptimizeSqlInput)
+  | ({ readonly _tag: "FixSql" } & FixSqlInput)
+
+/**
+ * The input task of one kind.
+ *
+ * @since 0.1.0
+ * @category Inputs
+ */
+export type InputOf<Tag extends SqlTaskTag> = Extract<SqlTaskInput, { readonly _tag: Tag }>
+
+/**
+ * Task constructors: a validated request, tagged.
  *
  * @since 0.1.0
  * @category Constructors
@@ -146,6 +247,15 @@ export const explain = (request: ExplainSqlRequest): TaskOf<"ExplainSql"> => ({ 
 export const optimize = (request: OptimizeSqlRequest): TaskOf<"OptimizeSql"> => ({ ...request, _tag: "OptimizeSql" })
 /** @since 0.1.0 @category Constructors */
 export const fix = (request: FixSqlRequest): TaskOf<"FixSql"> => ({ ...request, _tag: "FixSql" })
+
+/**
+ * Tags a request as a caller passes it (validated later, once).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const input = <Tag extends SqlTaskTag>(tag: Tag, request: Omit<InputOf<Tag>, "_tag">): InputOf<Tag> =>
+  ({ ...request, _tag: tag }) as InputOf<Tag>
 
 // ---------------------------------------------------------------------------
 // Checking a task against the request limits
@@ -276,7 +386,7 @@ function* planJson(plan: unknown, limits: Limits.InputLimits): Limits.Work<strin
  * @since 0.1.0
  * @category Requests
  */
-export const decodeWithin = (task: SqlTask, limits: Limits.InputLimits): Effect.Effect<SqlTask, Limits.Refusal> =>
+export const decodeWithin = (task: SqlTaskInput, limits: Limits.InputLimits): Effect.Effect<SqlTask, Limits.Refusal> =>
   Effect.suspend(() => {
     const input: unknown = task
     if (typeof input !== "object" || input === null) {
@@ -501,7 +611,7 @@ export type SqlResult = typeof SqlResult.Type
  * @since 0.1.0
  * @category Results
  */
-export type ResultFor<T extends SqlTask> = T extends { readonly _tag: "GenerateSql" } ? GenerateSqlResult
+export type ResultFor<T extends { readonly _tag: SqlTaskTag }> = T extends { readonly _tag: "GenerateSql" } ? GenerateSqlResult
   : T extends { readonly _tag: "ExplainSql" } ? ExplainSqlResult
   : T extends { readonly _tag: "OptimizeSql" } ? OptimizeSqlResult
   : FixSqlResult

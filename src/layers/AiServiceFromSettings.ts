@@ -197,7 +197,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       })
     )
 
-    const run = <T extends SqlTask.SqlTask>(input: T, options: RequestOptions = {}) =>
+    const run = <T extends SqlTask.SqlTaskInput>(input: T, options: RequestOptions = {}) =>
       Effect.gen(function*() {
         const { built, service, snapshot } = yield* ready(options.pin)
         const task = yield* AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits)
@@ -212,7 +212,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         yield* Ref.set(lastServed, served.provider)
         const meta = served.value.meta
         const answer: Answer<SqlTask.ResultFor<T>> = {
-          result: served.value,
+          // The validated task has the input's tag, so its result is the input's result.
+          result: served.value as SqlTask.ResultFor<T>,
           provider: served.provider,
           model: meta.model,
           fallback: served.failed.length > 0,
@@ -235,7 +236,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         tracked
       )
 
-    const stream = (input: SqlTask.SqlTask, options: RequestOptions = {}) =>
+    const stream = (input: SqlTask.SqlTaskInput, options: RequestOptions = {}) =>
       Stream.unwrapScoped(Effect.gen(function*() {
         // The stream runs in the fiber that consumes it: that is the request in flight.
         yield* Effect.acquireRelease(enter, leave)
@@ -292,10 +293,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     yield* Effect.forkScoped(Effect.ignore(chain))
 
     return {
-      generateSql: (request, options) => run(SqlTask.generate(request), options),
-      explainSql: (request, options) => run(SqlTask.explain(request), options),
-      optimizeSql: (request, options) => run(SqlTask.optimize(request), options),
-      fixSql: (request, options) => run(SqlTask.fix(request), options),
+      generateSql: (request, options) => run(SqlTask.input("GenerateSql", request), options),
+      explainSql: (request, options) => run(SqlTask.input("ExplainSql", request), options),
+      optimizeSql: (request, options) => run(SqlTask.input("OptimizeSql", request), options),
+      fixSql: (request, options) => run(SqlTask.input("FixSql", request), options),
       run,
       stream,
       estimate: (input, options = {}) =>

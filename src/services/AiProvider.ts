@@ -125,14 +125,14 @@ export interface ChatModel {
 export interface Service {
   readonly provider: ProviderId
   readonly model: string
-  readonly generateSql: (request: SqlTask.GenerateSqlRequest) => Effect.Effect<SqlTask.GenerateSqlResult, AiError.AiError>
-  readonly explainSql: (request: SqlTask.ExplainSqlRequest) => Effect.Effect<SqlTask.ExplainSqlResult, AiError.AiError>
-  readonly optimizeSql: (request: SqlTask.OptimizeSqlRequest) => Effect.Effect<SqlTask.OptimizeSqlResult, AiError.AiError>
-  readonly fixSql: (request: SqlTask.FixSqlRequest) => Effect.Effect<SqlTask.FixSqlResult, AiError.AiError>
-  /** Any task, for generic callers. */
-  readonly run: <T extends SqlTask.SqlTask>(task: T) => Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError>
+  readonly generateSql: (request: SqlTask.GenerateSqlInput) => Effect.Effect<SqlTask.GenerateSqlResult, AiError.AiError>
+  readonly explainSql: (request: SqlTask.ExplainSqlInput) => Effect.Effect<SqlTask.ExplainSqlResult, AiError.AiError>
+  readonly optimizeSql: (request: SqlTask.OptimizeSqlInput) => Effect.Effect<SqlTask.OptimizeSqlResult, AiError.AiError>
+  readonly fixSql: (request: SqlTask.FixSqlInput) => Effect.Effect<SqlTask.FixSqlResult, AiError.AiError>
+  /** Any task, for generic callers (as passed, or already validated). */
+  readonly run: <T extends SqlTask.SqlTaskInput>(task: T) => Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError>
   /** Text deltas as the model writes, then one `Completed` with the parsed result. */
-  readonly stream: (task: SqlTask.SqlTask) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
+  readonly stream: (task: SqlTask.SqlTaskInput) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
   readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
@@ -167,11 +167,12 @@ export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvi
  * @since 0.1.0
  * @category Constructors
  */
-export const validateTask = <T extends SqlTask.SqlTask>(
+export const validateTask = <T extends SqlTask.SqlTaskInput>(
   provider: ProviderId,
   task: T,
   limits: InputLimits = defaultInputLimits
-): Effect.Effect<T, AiError.InvalidRequest> => validate(provider, task, limits) as Effect.Effect<T, AiError.InvalidRequest>
+): Effect.Effect<SqlTask.TaskOf<T["_tag"]>, AiError.InvalidRequest> =>
+  validate(provider, task, limits) as Effect.Effect<SqlTask.TaskOf<T["_tag"]>, AiError.InvalidRequest>
 
 // Tasks this module produced by validating: a caller that validated first (the AiService, for its
 // estimate) does not pay for it twice.
@@ -197,10 +198,10 @@ export const promptFor = (task: SqlTask.SqlTask, options: FormatOptions | undefi
 
 const validate = (
   provider: ProviderId,
-  task: SqlTask.SqlTask,
+  task: SqlTask.SqlTaskInput,
   limits: InputLimits = defaultInputLimits
 ): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
-  if (validated.has(task)) return Effect.succeed(task)
+  if (validated.has(task as SqlTask.SqlTask)) return Effect.succeed(task as SqlTask.SqlTask)
   return SqlTask.decodeWithin(task, limits).pipe(
     Effect.map((valid) => {
       validated.add(valid)
@@ -299,7 +300,7 @@ const cleanModels = (chat: ChatModel) => {
  * @category Constructors
  */
 export const make = (chat: ChatModel): Service => {
-  const run = <T extends SqlTask.SqlTask>(task: T): Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError> =>
+  const run = <T extends SqlTask.SqlTaskInput>(task: T): Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError> =>
     Effect.flatMap(validate(chat.provider, task), (valid) =>
       Effect.flatMap(Clock.currentTimeMillis, (start) =>
         Effect.flatMap(chat.complete(promptFor(valid, chat.promptOptions)), (c) =>
@@ -309,7 +310,7 @@ export const make = (chat: ChatModel): Service => {
               (end) => parse(valid, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<T>
             )))))
 
-  const stream = (task: SqlTask.SqlTask): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
+  const stream = (task: SqlTask.SqlTaskInput): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
     Stream.unwrap(
       Effect.map(Effect.zip(validate(chat.provider, task), Clock.currentTimeMillis), ([valid, start]) => {
         let text = ""
@@ -345,10 +346,10 @@ export const make = (chat: ChatModel): Service => {
   return {
     provider: chat.provider,
     model: chat.model,
-    generateSql: (request) => run(SqlTask.generate(request)),
-    explainSql: (request) => run(SqlTask.explain(request)),
-    optimizeSql: (request) => run(SqlTask.optimize(request)),
-    fixSql: (request) => run(SqlTask.fix(request)),
+    generateSql: (request) => run(SqlTask.input("GenerateSql", request)),
+    explainSql: (request) => run(SqlTask.input("ExplainSql", request)),
+    optimizeSql: (request) => run(SqlTask.input("OptimizeSql", request)),
+    fixSql: (request) => run(SqlTask.input("FixSql", request)),
     run,
     stream,
     validateConfig: chat.validateConfig,

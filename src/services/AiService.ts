@@ -112,15 +112,15 @@ export interface Status {
  * @category Models
  */
 export interface Service {
-  readonly generateSql: (request: SqlTask.GenerateSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.GenerateSqlResult>, AiServiceError>
-  readonly explainSql: (request: SqlTask.ExplainSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ExplainSqlResult>, AiServiceError>
-  readonly optimizeSql: (request: SqlTask.OptimizeSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.OptimizeSqlResult>, AiServiceError>
-  readonly fixSql: (request: SqlTask.FixSqlRequest, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.FixSqlResult>, AiServiceError>
-  readonly run: <T extends SqlTask.SqlTask>(task: T, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ResultFor<T>>, AiServiceError>
+  readonly generateSql: (request: SqlTask.GenerateSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.GenerateSqlResult>, AiServiceError>
+  readonly explainSql: (request: SqlTask.ExplainSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ExplainSqlResult>, AiServiceError>
+  readonly optimizeSql: (request: SqlTask.OptimizeSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.OptimizeSqlResult>, AiServiceError>
+  readonly fixSql: (request: SqlTask.FixSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.FixSqlResult>, AiServiceError>
+  readonly run: <T extends SqlTask.SqlTaskInput>(task: T, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ResultFor<T>>, AiServiceError>
   /** Text as it arrives, then the parsed result. */
-  readonly stream: (task: SqlTask.SqlTask, options?: RequestOptions) => Stream.Stream<SqlTask.StreamEvent, AiServiceError>
+  readonly stream: (task: SqlTask.SqlTaskInput, options?: RequestOptions) => Stream.Stream<SqlTask.StreamEvent, AiServiceError>
   /** What a request would cost, before it is sent. */
-  readonly estimate: (task: SqlTask.SqlTask, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
+  readonly estimate: (task: SqlTask.SqlTaskInput, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
   readonly status: Effect.Effect<Status>
   /** Fallbacks, providers down, disabled or recovered, budgets near their limit. */
   readonly events: Stream.Stream<AiEvent>

@@ -40,7 +40,7 @@ const setup = (options: { primary?: Emulator.Options; configure?: boolean } = {}
   })
 
 const quiet = <A, E, R>(e: Effect.Effect<A, E, R>) => e.pipe(Logger.withMinimumLogLevel(LogLevel.Error))
-const generate = { prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" as const }
+const generate = { prompt: "list orders", schema: shopSchema, dialect: "postgresql" as const }
 
 describe("AiService", () => {
   it.live("with no provider configured it says AI is not configured", () =>

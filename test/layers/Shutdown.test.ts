@@ -63,7 +63,7 @@ describe("shutdown", () => {
           )))
       )
       const requests = Array.from({ length: IN_FLIGHT }, (_, i) =>
-        runtime.runPromise(Effect.flatMap(AiService, (ai) => ai.generateSql({ prompt: `orders ${i}`, schema: shopSchema as never, dialect: "postgresql" })))
+        runtime.runPromise(Effect.flatMap(AiService, (ai) => ai.generateSql({ prompt: `orders ${i}`, schema: shopSchema, dialect: "postgresql" })))
           .then(() => "served" as const, () => "ended" as const)
       )
       // Every attempt has reached the provider: the failures, their retries and all the others.

@@ -49,7 +49,7 @@ for (const fx of fixtures) {
         const provider = yield* fx.make(emu)
         const bad = yield* fx.make(emu, fx.wrongKey)
         yield* Effect.logDebug("start", emu.baseUrl)
-        const r = yield* provider.generateSql({ prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })
+        const r = yield* provider.generateSql({ prompt: "list orders", schema: shopSchema, dialect: "postgresql" })
         seen.push(JSON.stringify(r))
         seen.push(JSON.stringify(Exit.isSuccess(yield* Effect.exit(Stream.runDrain(provider.stream({ _tag: "ExplainSql", sql: "SELECT 1", dialect: "generic" }))))))
         for (const kind of ["auth", "rate-limit", "server"] as const) {

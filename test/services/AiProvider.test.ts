@@ -7,7 +7,7 @@ import { shopSchema } from "../support/http.js"
 describe("AiProvider task helpers", () => {
   it.effect("validateTask normalizes once; a validated task passes through as is", () =>
     Effect.gen(function*() {
-      const raw = { _tag: "GenerateSql" as const, prompt: "list orders", schema: shopSchema as never, dialect: "postgres" as never }
+      const raw = { _tag: "GenerateSql" as const, prompt: "list orders", schema: shopSchema, dialect: "postgres" as never }
       const valid = yield* AiProvider.validateTask("openai", raw)
       expect(valid).not.toBe(raw)
       expect(valid.dialect).toBe("postgresql")
@@ -19,7 +19,7 @@ describe("AiProvider task helpers", () => {
 
   it.effect("promptFor builds a validated task's prompt once per schema limits", () =>
     Effect.gen(function*() {
-      const valid = yield* AiProvider.validateTask("openai", { _tag: "ExplainSql" as const, sql: "SELECT * FROM orders", schema: shopSchema as never, dialect: "sqlite" as const })
+      const valid = yield* AiProvider.validateTask("openai", { _tag: "ExplainSql" as const, sql: "SELECT * FROM orders", schema: shopSchema, dialect: "sqlite" as const })
       const a = AiProvider.promptFor(valid, undefined)
       expect(a).toEqual(Prompts.forTask(valid))
       expect(AiProvider.promptFor(valid, undefined)).toBe(a)

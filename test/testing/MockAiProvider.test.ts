@@ -9,7 +9,7 @@ describe("MockAiProvider", () => {
   it.effect("answers with the SQL rule by default, through the real prompts and parser", () =>
     Effect.gen(function*() {
       const provider = yield* AiProvider
-      const r = yield* provider.generateSql({ prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })
+      const r = yield* provider.generateSql({ prompt: "list orders", schema: shopSchema, dialect: "postgresql" })
       expect(r.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
       expect(r.meta.provider).toBe("anthropic")
       expect(r.meta.model).toBe("mock-model")

@@ -16,7 +16,7 @@ interface Setup {
   readonly protocol?: Emulator.Protocol
 }
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
 const explainStream = (p: AiProvider.Service) => p.stream({ _tag: "ExplainSql", sql: "SELECT 1", dialect: "generic" })
 
 const { failWith, withProvider: withAnthropic } = harness<Setup>({
@@ -140,13 +140,13 @@ describe("Anthropic provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withAnthropic((_emu, provider) =>
       Effect.gen(function*() {
-        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(explained.explanation).toContain("orders")
-        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(optimized.rating).toBe("fair")
         expect(optimized.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 1")
         expect(optimized.indexRecommendations[0]?.statement).toMatch(/^CREATE INDEX .* ON orders \(customer_id\);?$/)
-        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema as never, dialect: "postgresql" })
+        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema, dialect: "postgresql" })
         expect(fixed.fixedSql).toBe("SELECT id FROM orders WHERE total > 10")
       })))
 
@@ -215,7 +215,7 @@ describe("Anthropic provider over loopback HTTP", () => {
       withAnthropic((emu, provider) =>
         Effect.gen(function*() {
           emu.script({ usage: { inputTokens: 321, outputTokens: 45 } })
-          const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })))
+          const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })))
           const deltas = events.filter((e) => e._tag === "TextDelta")
           expect(deltas.length).toBeGreaterThan(2)
           const last = events[events.length - 1]!

@@ -12,7 +12,7 @@ import { harness } from "../../support/provider.js"
 const GA = "2024-10-21"
 const PREVIEW = "2025-04-01-preview"
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
 
 interface Setup {
   readonly emulator?: AzureOpenAiEmulator.Options
@@ -27,7 +27,7 @@ const { failWith, withProvider: withAzure } = harness<Setup>({
 })
 
 const collect = (p: AiProvider.Service) =>
-  Effect.map(Stream.runCollect(p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })), Chunk.toArray)
+  Effect.map(Stream.runCollect(p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })), Chunk.toArray)
 
 describe("AzureOpenAi provider over loopback HTTP", () => {
   it.live("generateSql posts to the deployment with api-key and api-version, without a model", () =>
@@ -94,13 +94,13 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withAzure((_emu, provider) =>
       Effect.gen(function*() {
-        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(explained.explanation).toContain("orders")
-        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(optimized.rating).toBe("fair")
         expect(optimized.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 1")
         expect(optimized.indexRecommendations).toHaveLength(1)
-        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema as never, dialect: "postgresql" })
+        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema, dialect: "postgresql" })
         expect(fixed.fixedSql).toBe("SELECT id FROM orders WHERE total > 10")
       })))
 

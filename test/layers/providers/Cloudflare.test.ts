@@ -20,11 +20,11 @@ interface Setup {
   readonly protocol?: Emulator.Protocol
 }
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema, dialect: "postgresql" })
 const streamTask: Parameters<AiProvider.Service["stream"]>[0] = {
   _tag: "GenerateSql",
   prompt: "list orders",
-  schema: shopSchema as never,
+  schema: shopSchema,
   dialect: "postgresql"
 }
 
@@ -55,7 +55,7 @@ describe("Cloudflare provider over loopback HTTP", () => {
     withCloudflare((emu, provider) =>
       Effect.gen(function*() {
         emu.script({ usage: { inputTokens: 88, outputTokens: 14 } })
-        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
+        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
         expect(result.meta.provider).toBe("cloudflare")
         expect(result.meta.model).toBe("@cf/meta/llama-3.1-70b-instruct")
@@ -98,11 +98,11 @@ describe("Cloudflare provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withCloudflare((_emu, provider) =>
       Effect.gen(function*() {
-        const e = yield* provider.explainSql({ sql: "SELECT * FROM orders", schema: shopSchema as never, dialect: "postgresql" })
+        const e = yield* provider.explainSql({ sql: "SELECT * FROM orders", schema: shopSchema, dialect: "postgresql" })
         expect(e.explanation).toContain("orders")
-        const o = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 7", schema: shopSchema as never, dialect: "postgresql" })
+        const o = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 7", schema: shopSchema, dialect: "postgresql" })
         expect(o.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 7")
-        const f = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema as never, dialect: "sqlite" })
+        const f = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema, dialect: "sqlite" })
         expect(f.fixedSql).toBe("SELECT id FROM orders")
       })))
 

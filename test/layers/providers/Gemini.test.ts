@@ -16,8 +16,8 @@ interface Setup {
   readonly protocol?: Emulator.Protocol
 }
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
-const streamGenerate = (p: AiProvider.Service) => p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
+const streamGenerate = (p: AiProvider.Service) => p.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })
 
 const { failWith, withProvider: withGemini } = harness<Setup>({
   start: (setup) =>
@@ -132,12 +132,12 @@ describe("Gemini provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withGemini((_emu, provider) =>
       Effect.gen(function*() {
-        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(explained.explanation).toContain("orders")
-        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(optimized.rating).toBe("fair")
         expect(optimized.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 1")
-        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema as never, dialect: "postgresql" })
+        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema, dialect: "postgresql" })
         expect(fixed.fixedSql).toBe("SELECT id FROM orders WHERE total > 10")
       })))
 

@@ -9,7 +9,7 @@ import * as OllamaEmulator from "../../../src/testing/emulators/OllamaEmulator.j
 import { expectFailure, HttpLive, SECRET_KEY, shopSchema } from "../../support/http.js"
 import { harness } from "../../support/provider.js"
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list customers", schema: shopSchema, dialect: "postgresql" })
 
 interface Setup {
   readonly emulator?: Emulator.Options
@@ -39,7 +39,7 @@ describe("Ollama provider over loopback HTTP", () => {
     withOllama((emu, provider) =>
       Effect.gen(function*() {
         emu.script({ usage: { inputTokens: 26, outputTokens: 298 } })
-        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
+        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
         expect(result.meta.provider).toBe("ollama")
         expect(result.meta.model).toBe("llama3.2")
@@ -83,12 +83,12 @@ describe("Ollama provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withOllama((_emu, provider) =>
       Effect.gen(function*() {
-        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(explained.explanation).toContain("orders")
-        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(optimized.rating).toBe("fair")
         expect(optimized.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 1")
-        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema as never, dialect: "sqlite" })
+        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema, dialect: "sqlite" })
         expect(fixed.fixedSql).toBe("SELECT id FROM orders")
       })))
 
@@ -143,7 +143,7 @@ describe("Ollama provider over loopback HTTP", () => {
     withOllama((emu, provider) =>
       Effect.gen(function*() {
         emu.script({ usage: { inputTokens: 321, outputTokens: 45 } })
-        const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })))
+        const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })))
         const deltas = events.filter((e) => e._tag === "TextDelta")
         expect(deltas.length).toBeGreaterThan(2)
         const last = events[events.length - 1]!

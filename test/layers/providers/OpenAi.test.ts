@@ -16,14 +16,14 @@ interface Setup {
 const { failWith, withProvider: withOpenAi } = harness<Setup>({
   start: (setup) => OpenAiEmulator.make({ apiKey: SECRET_KEY, ...setup.emulator }),
   make: (emu, setup) => OpenAi.make({ apiKey: SECRET_KEY, baseUrl: emu.baseUrl, ...setup.config }),
-  call: (p) => p.generateSql({ prompt: "list customers", schema: shopSchema as never, dialect: "postgresql" })
+  call: (p) => p.generateSql({ prompt: "list customers", schema: shopSchema, dialect: "postgresql" })
 })
 
 describe("OpenAi provider over loopback HTTP", () => {
   it.live("generateSql sends the documented request and parses the answer", () =>
     withOpenAi((emu, provider) =>
       Effect.gen(function*() {
-        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema as never, dialect: "postgresql" })
+        const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
         expect(result.explanation).toBe("Lists rows of customers.")
         expect(result.meta.provider).toBe("openai")
@@ -66,7 +66,7 @@ describe("OpenAi provider over loopback HTTP", () => {
   it.live("reasoning models get max_completion_tokens, the developer role and no temperature", () =>
     withOpenAi((emu, provider) =>
       Effect.gen(function*() {
-        yield* provider.generateSql({ prompt: "count orders", schema: shopSchema as never, dialect: "mysql" })
+        yield* provider.generateSql({ prompt: "count orders", schema: shopSchema, dialect: "mysql" })
         const body = emu.chatRequests()[0]!.body as Record<string, any>
         expect(body.model).toBe("gpt-5-mini")
         expect(body.max_completion_tokens).toBe(512)
@@ -78,7 +78,7 @@ describe("OpenAi provider over loopback HTTP", () => {
   it.live("GPT-3.5 and other chat models keep max_tokens and temperature", () =>
     withOpenAi((emu, provider) =>
       Effect.gen(function*() {
-        yield* provider.generateSql({ prompt: "count orders", schema: shopSchema as never, dialect: "mysql" })
+        yield* provider.generateSql({ prompt: "count orders", schema: shopSchema, dialect: "mysql" })
         const body = emu.chatRequests()[0]!.body as Record<string, any>
         expect(body.model).toBe("gpt-3.5-turbo")
         expect(body.max_tokens).toBe(2048)
@@ -89,17 +89,17 @@ describe("OpenAi provider over loopback HTTP", () => {
   it.live("explain, optimize and fix parse their answers", () =>
     withOpenAi((_emu, provider) =>
       Effect.gen(function*() {
-        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql" })
+        const explained = yield* provider.explainSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql" })
         expect(explained.explanation).toContain("orders")
 
-        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema as never, dialect: "postgresql", executionPlan: { plan: "Seq Scan" } as never })
+        const optimized = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 1", schema: shopSchema, dialect: "postgresql", executionPlan: { plan: "Seq Scan" } as never })
         expect(optimized.rating).toBe("fair")
         expect(optimized.changed).toBe(true)
         expect(optimized.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 1")
         expect(optimized.indexRecommendations[0]?.statement).toMatch(/^CREATE INDEX .* ON orders \(customer_id\);?$/)
         expect(optimized.suggestions).toEqual(["Select only the needed columns instead of *"])
 
-        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema as never, dialect: "postgresql" })
+        const fixed = yield* provider.fixSql({ sql: "SELECT id FROM order WHERE total > 10", errorMessage: "relation \"order\" does not exist", schema: shopSchema, dialect: "postgresql" })
         expect(fixed.fixedSql).toBe("SELECT id FROM orders WHERE total > 10")
         expect(fixed.cause).toContain("order does not exist")
       })))
@@ -108,7 +108,7 @@ describe("OpenAi provider over loopback HTTP", () => {
     withOpenAi((emu, provider) =>
       Effect.gen(function*() {
         emu.script({ usage: { inputTokens: 321, outputTokens: 45 } })
-        const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })))
+        const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })))
         const deltas = events.filter((e) => e._tag === "TextDelta")
         expect(deltas.length).toBeGreaterThan(2)
         const last = events[events.length - 1]!

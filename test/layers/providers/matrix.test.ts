@@ -22,7 +22,7 @@ const withProvider = <A, E>(
     return yield* run(emu, provider)
   })).pipe(Effect.provide(HttpLive))
 
-const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })
+const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list orders", schema: shopSchema, dialect: "postgresql" })
 
 for (const fx of fixtures) {
   describe(`${fx.id} (matrix)`, () => {
@@ -42,13 +42,13 @@ for (const fx of fixtures) {
     it.live("explainSql, optimizeSql and fixSql", () =>
       withProvider(fx, (_emu, provider) =>
         Effect.gen(function*() {
-          const e = yield* provider.explainSql({ sql: "SELECT * FROM orders", schema: shopSchema as never, dialect: "postgresql" })
+          const e = yield* provider.explainSql({ sql: "SELECT * FROM orders", schema: shopSchema, dialect: "postgresql" })
           expect(e.explanation).toContain("orders")
-          const o = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 7", schema: shopSchema as never, dialect: "postgresql" })
+          const o = yield* provider.optimizeSql({ sql: "SELECT * FROM orders WHERE customer_id = 7", schema: shopSchema, dialect: "postgresql" })
           expect(o.rating).toBe("fair")
           expect(o.optimizedSql).toBe("SELECT id, customer_id, total FROM orders WHERE customer_id = 7")
           expect(o.indexRecommendations).toHaveLength(1)
-          const f = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema as never, dialect: "sqlite" })
+          const f = yield* provider.fixSql({ sql: "SELECT id FROM order", errorMessage: "no such table: order", schema: shopSchema, dialect: "sqlite" })
           expect(f.fixedSql).toBe("SELECT id FROM orders")
         })))
 
@@ -56,7 +56,7 @@ for (const fx of fixtures) {
       withProvider(fx, (emu, provider) =>
         Effect.gen(function*() {
           emu.script({ usage: { inputTokens: 55, outputTokens: 9 } })
-          const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" })))
+          const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })))
           const text = events.map((e) => (e._tag === "TextDelta" ? e.text : "")).join("")
           expect(events.filter((e) => e._tag === "TextDelta").length).toBeGreaterThan(1)
           const last = events[events.length - 1]!
@@ -89,7 +89,7 @@ for (const fx of fixtures) {
         Effect.gen(function*() {
           emu.script({ fault: { _tag: "CutStream", afterChunks: 2 } })
           const seen: Array<string> = []
-          const exit = yield* provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" }).pipe(
+          const exit = yield* provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" }).pipe(
             Stream.runForEach((e) => Effect.sync(() => seen.push(e._tag))),
             Effect.exit
           )

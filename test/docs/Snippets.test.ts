@@ -1,0 +1,86 @@
+/**
+ * Every TypeScript block of README.md (and of docs/, when it exists) type-checks against the
+ * package as an app imports it (`@db-toolkit/ai`, `@db-toolkit/ai/testing`), with the project's
+ * compiler settings: an example can never rot again. Names an app provides itself (Electron's
+ * `app` and `ipcMain`, its connection manager, a schema tree) are declared once in an ambient
+ * file, as the app's own code would have them.
+ */
+import { describe, expect, it } from "vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import ts from "typescript"
+
+const root = Path.resolve(import.meta.dirname, "../..")
+
+/** The ```ts blocks of a Markdown file, with the line each starts on. */
+const blocksOf = (file: string): Array<{ readonly line: number; readonly code: string }> => {
+  const lines = Fs.readFileSync(file, "utf8").split("\n")
+  const blocks: Array<{ line: number; code: string }> = []
+  let current: { line: number; body: Array<string> } | undefined
+  lines.forEach((text, i) => {
+    if (current === undefined && /^```(ts|typescript)\s*$/.test(text)) current = { line: i + 2, body: [] }
+    else if (current !== undefined && /^```\s*$/.test(text)) {
+      blocks.push({ line: current.line, code: current.body.join("\n") })
+      current = undefined
+    } else current?.body.push(text)
+  })
+  return blocks
+}
+
+const markdownFiles = (): Array<string> => {
+  const docs = Path.join(root, "docs")
+  const inDocs = Fs.existsSync(docs)
+    ? (Fs.readdirSync(docs, { recursive: true }) as Array<string>).filter((f) => f.endsWith(".md")).map((f) => Path.join(docs, f))
+    : []
+  return [Path.join(root, "README.md"), ...inDocs]
+}
+
+// What DB Toolkit's main process has in scope where the snippets run.
+const AMBIENT = `
+declare const app: { getPath(name: "userData"): string; readonly isPackaged: boolean; on(event: string, listener: () => void): void }
+declare const ipcMain: import("@db-toolkit/ai").IpcHandlers.IpcMainLike
+declare const path: typeof import("node:path")
+declare const connectionManager: { getConnection(id: string): Promise<{ readonly db_type: string } | undefined> }
+/** The tree DB Toolkit's \`schema:getTree\` returns. */
+declare const schemaTree: { readonly schemas: Readonly<Record<string, unknown>> }
+declare namespace NodeJS { interface Process { readonly resourcesPath: string } }
+`
+
+describe("documentation snippets", () => {
+  it("every TypeScript block of README.md and docs/ type-checks against the package", () => {
+    const dir = Path.join(root, ".tmp", "snippets")
+    Fs.rmSync(dir, { recursive: true, force: true })
+    Fs.mkdirSync(dir, { recursive: true })
+    const sources = new Map<string, string>()
+    for (const md of markdownFiles()) {
+      for (const block of blocksOf(md)) {
+        const file = Path.join(dir, `${Path.basename(md, ".md")}-line-${block.line}.ts`)
+        Fs.writeFileSync(file, block.code.includes("import ") || block.code.includes("export ") ? block.code : `${block.code}\nexport {}\n`)
+        sources.set(file, `${Path.relative(root, md)}:${block.line}`)
+      }
+    }
+    expect(sources.size).toBeGreaterThan(0)
+    const ambient = Path.join(dir, "ambient.d.ts")
+    Fs.writeFileSync(ambient, AMBIENT)
+
+    const config = ts.readConfigFile(Path.join(root, "tsconfig.json"), ts.sys.readFile)
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root)
+    const program = ts.createProgram([...sources.keys(), ambient], {
+      ...parsed.options,
+      noEmit: true,
+      // A snippet shows a use, not a whole program: a name it declares but does not use is fine.
+      noUnusedLocals: false,
+      noUnusedParameters: false,
+      baseUrl: root,
+      paths: { "@db-toolkit/ai": ["src/index.ts"], "@db-toolkit/ai/testing": ["src/testing/index.ts"] }
+    })
+    const problems = ts.getPreEmitDiagnostics(program)
+      .filter((d) => d.file !== undefined && sources.has(Path.resolve(d.file.fileName)))
+      .map((d) => {
+        const where = sources.get(Path.resolve(d.file!.fileName))!
+        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0)
+        return `${where} (+${line}): TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n")[0]}`
+      })
+    expect(problems).toEqual([])
+  }, 120_000)
+})
