@@ -1,7 +1,7 @@
 /**
  * `node bench/results/build/bench/stall.js [--reps N]` (run by `bench/run.ts`; `npx tsx
  * bench/stall.ts` works too): the longest event-loop stall while the largest inputs the default
- * limits accept go through the request path: `AiProvider.validateTask` (limits, schema
+ * limits accept go through the request path: `Prepared.prepare` (limits, schema
  * normalization, plan text), the prompt (`promptFor`) and the exact token count a budget triggers
  * (`TokenCounter.estimateChat` for gpt-4.1-mini, the o200k_base tokenizer). Each input runs `reps`
  * times in this one process, after a warm-up that loads the tokenizer, with a full garbage
@@ -12,7 +12,7 @@ import { Effect } from "effect"
 import { defaultInputLimits } from "../src/domain/Limits.js"
 import type * as SqlTask from "../src/domain/SqlTask.js"
 import * as TokenCounter from "../src/layers/TokenCounter.js"
-import * as AiProvider from "../src/services/AiProvider.js"
+import * as Prepared from "../src/domain/Prepared.js"
 import { parseArgs, RESULT_MARKER } from "./harness.js"
 import { largest, stallWhile } from "./largest.js"
 
@@ -31,8 +31,8 @@ export interface StallResult {
 
 const requestPath = (task: Readonly<Record<string, unknown>>) =>
   Effect.runPromise(Effect.gen(function*() {
-    const valid = yield* AiProvider.validateTask("openai", task as unknown as SqlTask.SqlTask, defaultInputLimits)
-    const messages = AiProvider.promptFor(valid, undefined)
+    const request = yield* Prepared.prepare("openai", task as unknown as SqlTask.SqlTaskInput, defaultInputLimits)
+    const messages = request.promptFor(undefined)
     return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
   }))
 

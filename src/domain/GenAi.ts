@@ -8,11 +8,9 @@
  *
  * @since 0.1.0
  */
-import { Option, Schema } from "effect"
-import * as Prompts from "./Prompts.js"
+import type * as Prompts from "./Prompts.js"
 import type { ProviderId } from "./ProviderId.js"
-import type { FormatOptions } from "./SchemaContext.js"
-import { type FinishReason, SqlTask, type SqlTaskTag } from "./SqlTask.js"
+import type { FinishReason, SqlTaskTag } from "./SqlTask.js"
 
 /**
  * A span attribute value, as OpenTelemetry accepts it.
@@ -200,29 +198,18 @@ export const responseOf = (meta: {
   dbToolkit: { requestId: meta.requestId }
 })
 
-// Requests from JavaScript may still be in their encoded form: decode as the provider does.
-const decodeTask = Schema.decodeUnknownOption(SqlTask)
-
 /**
- * The prompt a task is sent as, in the conventions' content attributes
- * (`gen_ai.system_instructions`, `gen_ai.input.messages`). Empty for a task that does not
- * decode (the call fails with `InvalidRequest` before anything is sent). Only for users who
- * opted in to content capture.
+ * The prompt a request is sent as, in the conventions' content attributes
+ * (`gen_ai.system_instructions`, `gen_ai.input.messages`). Only for users who opted in to content
+ * capture.
  *
  * @since 0.1.0
  * @category Content
  */
-export const promptContent = (task: SqlTask, options?: FormatOptions): Annotations =>
-  Option.match(decodeTask(task), {
-    onNone: () => ({}),
-    onSome: (valid) => {
-      const prompt = Prompts.forTask(valid, options)
-      return {
-        systemInstructions: JSON.stringify([{ type: "text", content: prompt.system }]),
-        input: { messages: JSON.stringify([{ role: "user", parts: [{ type: "text", content: prompt.user }] }]) }
-      }
-    }
-  })
+export const promptContent = (prompt: Prompts.Prompt): Annotations => ({
+  systemInstructions: JSON.stringify([{ type: "text", content: prompt.system }]),
+  input: { messages: JSON.stringify([{ role: "user", parts: [{ type: "text", content: prompt.user }] }]) }
+})
 
 /**
  * The model's answer in the conventions' `gen_ai.output.messages`. Only for users who opted in

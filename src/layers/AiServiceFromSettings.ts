@@ -7,15 +7,13 @@
 import { Clock, Deferred, Effect, Fiber, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
 import type * as Cost from "../domain/Cost.js"
-import * as Metrics from "../domain/Metrics.js"
-import * as Pricing from "../domain/Pricing.js"
+import * as Prepared from "../domain/Prepared.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
 import type { FallbackPolicy } from "../domain/Resilience.js"
 import type { AppSettings } from "../domain/Settings.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import { AiEvents } from "../services/AiEvents.js"
 import type * as AiProvider from "../services/AiProvider.js"
-import * as AiProviderModule from "../services/AiProvider.js"
 import { AiNotConfigured, AiService, type Answer, type ProviderView, type RequestOptions, type Service, type Status } from "../services/AiService.js"
 import { Budget } from "../services/Budget.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
@@ -23,6 +21,7 @@ import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, type Snapshot } from "../services/Settings.js"
 import { catalog } from "./providers/Catalog.js"
 import * as Chain from "./resilience/Chain.js"
+import type * as Timeouts from "./resilience/Timeouts.js"
 import { tapEach } from "./StreamTaps.js"
 import type { ProviderStatus } from "./resilience/Health.js"
 import * as TokenCounter from "./TokenCounter.js"
@@ -31,13 +30,6 @@ import * as TokenCounter from "./TokenCounter.js"
 const SHUTDOWN_GRACE_MS = 1_000
 
 const notConfigured = new AiNotConfigured({ message: "AI not configured" })
-
-const operationOf: Record<SqlTask.SqlTaskTag, Metrics.Operation> = {
-  GenerateSql: "generate",
-  ExplainSql: "explain",
-  OptimizeSql: "optimize",
-  FixSql: "fix"
-}
 
 // The order the chain tries providers in: the active one, the fallback order, then the rest.
 const orderOf = (settings: AppSettings, ids: ReadonlyArray<ProviderId>): FallbackPolicy => {
@@ -71,30 +63,6 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     const current = yield* ScopedRef.make((): Built | undefined => undefined)
     const building = yield* Effect.makeSemaphore(1)
 
-    const observe = (overrides: ReadonlyArray<Pricing.PriceOverride>) => (a: Chain.AttemptInfo) => {
-      const success = a.outcome._tag === "Success" ? a.outcome.result : undefined
-      const usage = success?.meta.usage ?? { inputTokens: 0, outputTokens: 0 }
-      const cost = success ? Pricing.price(a.provider, success.meta.model, usage, overrides, new Date(a.startedAt)) : undefined
-      const { promptChars } = Metrics.describeTask(a.task)
-      return metrics.record({
-        at: a.startedAt,
-        provider: a.provider,
-        model: success?.meta.model || a.model,
-        operation: operationOf[a.task._tag],
-        latencyMs: a.latencyMs,
-        ...(a.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: a.timeToFirstTokenMs } : {}),
-        outcome: a.outcome._tag === "Success" ? "success" : a.outcome._tag === "Failure" ? a.outcome.error._tag : "Interrupted",
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        ...(cost?.usd !== undefined ? { costUsd: cost.usd } : {}),
-        fallback: a.fallback,
-        cached: false,
-        attempt: a.attempt,
-        ...(success?.meta.requestId ? { requestId: success.meta.requestId } : {}),
-        promptChars
-      })
-    }
-
     const build = (snapshot: Snapshot, key: number) =>
       Effect.gen(function*() {
         const usable = snapshot.providers.filter((p) => p.enabled && p.problem === undefined)
@@ -113,10 +81,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           members,
           fallback: orderOf(snapshot.settings, [...byId.keys()]),
           health: snapshot.settings.health,
-          observe: observe(snapshot.settings.priceOverrides)
+          priceOverrides: snapshot.settings.priceOverrides
         })
         return { key, chain, members: byId } satisfies Built
-      }).pipe(Effect.provideService(AiEvents, events))
+      }).pipe(Effect.provideService(AiEvents, events), Effect.provideService(MetricsRepo, metrics))
 
     // The chain for the current settings: rebuilt (old one released) when they changed.
     const chain = Effect.flatMap(settings.snapshot, (snapshot) => {
@@ -144,32 +112,46 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     // otherwise the cheap estimate is enough for the answer's `estimate`.
     const estimateWith = (
       service: AiProvider.Service,
-      task: SqlTask.SqlTask,
+      request: Prepared.Prepared,
       settings: AppSettings,
       exact: boolean
     ): Effect.Effect<Cost.Estimate> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const request = {
+        const chat = {
           provider: service.provider,
           model: service.model,
-          messages: AiProviderModule.promptFor(task, service.promptOptions),
+          messages: request.promptFor(service.promptOptions),
           maxOutputTokens: service.maxTokens ?? 2048,
           overrides: settings.priceOverrides,
           at: new Date(now)
         }
         // Counted a few milliseconds at a time, estimate or not: a prompt may be megabytes.
-        return TokenCounter.estimateChat(request, { exact })
+        return TokenCounter.estimateChat(chat, { exact })
       })
     const budgeted = (s: AppSettings) =>
       s.budget.perRequestMaxUsd !== undefined || s.budget.dailyUsd !== undefined || s.budget.monthlyUsd !== undefined
 
     // The longest a request may take across retries and fallbacks (settings.requestTimeoutMs).
-    const requestTimeout = (provider: ProviderId, settings: AppSettings) =>
-      new AiError.Timeout({
-        provider,
-        phase: "deadline",
-        message: `No answer within ${settings.requestTimeoutMs / 1000} s (settings.requestTimeoutMs), retries and fallbacks included`
-      })
+    const deadlineOf = (provider: ProviderId, settings: AppSettings, start: number): Timeouts.Deadline => ({
+      at: start + settings.requestTimeoutMs,
+      error: () =>
+        new AiError.Timeout({
+          provider,
+          phase: "deadline",
+          message: `No answer within ${settings.requestTimeoutMs / 1000} s (settings.requestTimeoutMs), retries and fallbacks included`
+        })
+    })
+
+    // A request read once, where it enters: validated, normalized, estimated and checked against
+    // the budget. What it prepares travels down to the provider's call.
+    const admit = <I extends Prepared.Input>(input: I, options: RequestOptions) =>
+      Effect.flatMap(ready(options.pin), ({ built, service, snapshot }) =>
+        Effect.flatMap(Prepared.prepare(service.provider, input, snapshot.settings.limits), (request) =>
+          Effect.flatMap(estimateWith(service, request, snapshot.settings, budgeted(snapshot.settings)), (estimate) =>
+            Effect.as(
+              budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd }),
+              { built, service, snapshot, request, estimate }
+            ))))
 
     // Requests in flight, so that closing the service settles them: it waits a moment for them
     // to finish, then interrupts the rest, so every attempt that was sent is recorded (as
@@ -197,36 +179,30 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       })
     )
 
-    const run = <T extends SqlTask.SqlTaskInput>(input: T, options: RequestOptions = {}) =>
+    const run = <I extends Prepared.Input>(input: I, options: RequestOptions = {}) =>
       Effect.gen(function*() {
-        const { built, service, snapshot } = yield* ready(options.pin)
-        const task = yield* AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits)
-        const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
-        yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
+        const { built, estimate, request, service, snapshot } = yield* admit(input, options)
         const start = yield* Clock.currentTimeMillis
-        const served = yield* Effect.timeoutFail(built.chain.run(task, options), {
-          duration: snapshot.settings.requestTimeoutMs,
-          onTimeout: () => requestTimeout(service.provider, snapshot.settings)
-        })
+        const served = yield* built.chain.run(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) })
         const end = yield* Clock.currentTimeMillis
         yield* Ref.set(lastServed, served.provider)
-        const meta = served.value.meta
-        const answer: Answer<SqlTask.ResultFor<T>> = {
-          // The validated task has the input's tag, so its result is the input's result.
-          result: served.value as SqlTask.ResultFor<T>,
+        const { cost, result } = served.value
+        const answer: Answer<SqlTask.ResultFor<I>> = {
+          // The prepared request has the input's tag, so its result is the input's result.
+          result: result as SqlTask.ResultFor<I>,
           provider: served.provider,
-          model: meta.model,
+          model: result.meta.model,
           fallback: served.failed.length > 0,
           failed: served.failed,
           latencyMs: end - start,
-          usage: meta.usage,
-          cost: Pricing.price(served.provider, meta.model, meta.usage, snapshot.settings.priceOverrides, new Date(start)),
+          usage: result.meta.usage,
+          cost,
           estimate
         }
         yield* Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
-          operation: task._tag,
+          operation: request._tag,
           provider: served.provider,
-          model: meta.model,
+          model: result.meta.model,
           latencyMs: answer.latencyMs,
           fallback: answer.fallback
         }))
@@ -236,21 +212,14 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         tracked
       )
 
-    const stream = (input: SqlTask.SqlTaskInput, options: RequestOptions = {}) =>
+    const stream = (input: Prepared.Input, options: RequestOptions = {}) =>
       Stream.unwrapScoped(Effect.gen(function*() {
         // The stream runs in the fiber that consumes it: that is the request in flight.
         yield* Effect.acquireRelease(enter, leave)
-        const { built, service, snapshot } = yield* ready(options.pin)
-        const task = yield* AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits)
-        const estimate = yield* estimateWith(service, task, snapshot.settings, budgeted(snapshot.settings))
-        yield* budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
-        const deadline = Effect.zipRight(
-          Effect.sleep(snapshot.settings.requestTimeoutMs),
-          Effect.fail(requestTimeout(service.provider, snapshot.settings))
-        )
-        return built.chain.stream(task, options).pipe(
-          tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined)),
-          Stream.interruptWhen(deadline)
+        const { built, request, service, snapshot } = yield* admit(input, options)
+        const start = yield* Clock.currentTimeMillis
+        return built.chain.stream(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) }).pipe(
+          tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined))
         )
       }))
 
@@ -301,8 +270,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       stream,
       estimate: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
-          Effect.flatMap(AiProviderModule.validateTask(service.provider, input, snapshot.settings.limits), (task) =>
-            estimateWith(service, task, snapshot.settings, true))),
+          Effect.flatMap(Prepared.prepare(service.provider, input, snapshot.settings.limits), (request) =>
+            estimateWith(service, request, snapshot.settings, true))),
       status,
       events: events.stream
     }

@@ -26,6 +26,7 @@ import {
   FiberRef,
   Layer,
   Option,
+  Record,
   Redacted,
   Stream,
   type Tracer
@@ -35,7 +36,8 @@ import { globalValue } from "effect/GlobalValue"
 import type { AiError } from "../domain/AiError.js"
 import * as GenAi from "../domain/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
-import type { ResultFor, SqlResult, SqlTask, StreamEvent } from "../domain/SqlTask.js"
+import type { Prepared } from "../domain/Prepared.js"
+import type { SqlResult, SqlTaskTag, StreamEvent } from "../domain/SqlTask.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import { tapEach } from "./StreamTaps.js"
 
@@ -101,25 +103,19 @@ const setAttributes = (span: Tracer.Span, attributes: Record<string, GenAi.Attri
 
 const failed = (error: { readonly _tag: string }) => annotate({ error: { type: error._tag } })
 
-const operationOptions = (task: SqlTask, stream: boolean, pin: ProviderId | undefined) =>
-  ({
-    kind: "internal",
-    captureStackTrace: false,
-    attributes: GenAi.toAttributes({ dbToolkit: { operation: GenAi.operationOf[task._tag], stream, pinned: pin } })
-  }) as const
+const spanOptionsOf = (tag: SqlTaskTag, stream: boolean, pin: ProviderId | undefined): Tracer.SpanOptions => ({
+  kind: "internal",
+  captureStackTrace: false,
+  attributes: GenAi.toAttributes({ dbToolkit: { operation: GenAi.operationOf[tag], stream, pinned: pin } })
+})
 
-const attemptOptions = (service: AiProvider.Service, stream: boolean) =>
-  ({
-    kind: "client",
-    captureStackTrace: false,
-    attributes: GenAi.toAttributes({
-      operation: { name: GenAi.chatOperation },
-      provider: { name: GenAi.providerName[service.provider] },
-      request: { model: service.model, temperature: service.temperature, maxTokens: service.maxTokens, stream },
-      server: GenAi.serverOf(service.endpoint),
-      dbToolkit: { provider: service.provider }
-    })
-  }) as const
+// An operation's span options for a request that is not pinned, worked out once per operation.
+const unpinned = {
+  run: Record.map(GenAi.operationOf, (_, tag) => spanOptionsOf(tag, false, undefined)),
+  stream: Record.map(GenAi.operationOf, (_, tag) => spanOptionsOf(tag, true, undefined))
+}
+const operationOptions = (tag: SqlTaskTag, stream: boolean, pin: ProviderId | undefined) =>
+  pin === undefined ? unpinned[stream ? "stream" : "run"][tag] : spanOptionsOf(tag, stream, pin)
 
 // ---------------------------------------------------------------------------
 // Operation spans
@@ -144,14 +140,14 @@ export interface OperationOptions {
  * @since 0.1.0
  * @category Spans
  */
-export const operation = (task: SqlTask, options: OperationOptions = {}) =>
+export const operation = (task: { readonly _tag: SqlTaskTag }, options: OperationOptions = {}) =>
 <A extends { readonly provider: ProviderId; readonly failed: ReadonlyArray<unknown> }, E extends { readonly _tag: string }, R>(
   self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
   self.pipe(
     Effect.tap((served) => annotate({ dbToolkit: { provider: served.provider, fallbacks: served.failed.length } })),
     Effect.tapError(failed),
-    Effect.withSpan(GenAi.operationOf[task._tag], operationOptions(task, false, options.pin))
+    Effect.withSpan(GenAi.operationOf[task._tag], operationOptions(task._tag, false, options.pin))
   )
 
 /**
@@ -161,20 +157,56 @@ export const operation = (task: SqlTask, options: OperationOptions = {}) =>
  * @since 0.1.0
  * @category Spans
  */
-export const operationStream = (task: SqlTask, options: OperationOptions = {}) =>
+export const operationStream = (task: { readonly _tag: SqlTaskTag }, options: OperationOptions = {}) =>
 <E extends { readonly _tag: string }, R>(self: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
   self.pipe(
     tapEach((event: StreamEvent) => event._tag === "Completed" ? annotate({ dbToolkit: { provider: event.result.meta.provider } }) : undefined),
     Stream.tapError(failed),
-    Stream.withSpan(GenAi.operationOf[task._tag], operationOptions(task, true, options.pin))
+    Stream.withSpan(GenAi.operationOf[task._tag], operationOptions(task._tag, true, options.pin))
   )
 
 // ---------------------------------------------------------------------------
 // Attempt spans
 // ---------------------------------------------------------------------------
 
-const prompt = (capture: boolean, service: AiProvider.Service, task: SqlTask) =>
-  capture ? annotate(GenAi.promptContent(task, service.promptOptions)) : Effect.void
+/**
+ * A provider's attempt spans: their name and attributes, worked out once per provider (not per
+ * call) from what the provider sends on every call.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export interface AttemptSpans {
+  readonly name: string
+  readonly run: Tracer.SpanOptions
+  readonly stream: Tracer.SpanOptions
+  readonly promptOptions: AiProvider.Service["promptOptions"]
+}
+
+/**
+ * The attempt spans of a provider.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const attemptSpans = (service: AiProvider.Service): AttemptSpans => {
+  const options = (stream: boolean) =>
+    ({
+      kind: "client",
+      captureStackTrace: false,
+      attributes: GenAi.toAttributes({
+        operation: { name: GenAi.chatOperation },
+        provider: { name: GenAi.providerName[service.provider] },
+        request: { model: service.model, temperature: service.temperature, maxTokens: service.maxTokens, stream },
+        server: GenAi.serverOf(service.endpoint),
+        dbToolkit: { provider: service.provider }
+      })
+    }) as const
+  return { name: GenAi.chatSpanName(service.model), run: options(false), stream: options(true), promptOptions: service.promptOptions }
+}
+
+const prompt = (capture: boolean, spans: AttemptSpans, request: Prepared) =>
+  capture ? annotate(GenAi.promptContent(request.promptFor(spans.promptOptions))) : Effect.void
 
 const finished = (capture: boolean, result: SqlResult) =>
   annotate({
@@ -183,25 +215,22 @@ const finished = (capture: boolean, result: SqlResult) =>
   })
 
 /**
- * One call to one provider, in its own `chat {model}` span. Hand this to the provider's guard, so
- * every retry runs (and records) a new attempt.
+ * One call to one provider, in its own `chat {model}` span: each retry is a new attempt, in a
+ * span of its own.
  *
  * @since 0.1.0
  * @category Spans
  */
-export const attempt = <T extends SqlTask>(
-  service: AiProvider.Service,
-  task: T,
-  call: Effect.Effect<ResultFor<T>, AiError> = service.run(task)
-): Effect.Effect<ResultFor<T>, AiError> =>
+export const attempt = (spans: AttemptSpans, request: Prepared) =>
+<A extends SqlResult>(call: Effect.Effect<A, AiError>): Effect.Effect<A, AiError> =>
   Effect.flatMap(FiberRef.get(captureContent), (capture) =>
     Effect.zipRight(
-      prompt(capture, service, task),
+      prompt(capture, spans, request),
       call.pipe(
         Effect.tap((result) => finished(capture, result)),
         Effect.tapError(failed)
       )
-    )).pipe(Effect.withSpan(GenAi.chatSpanName(service.model), attemptOptions(service, false)))
+    )).pipe(Effect.withSpan(spans.name, spans.run))
 
 /**
  * One streamed call to one provider, in its own `chat {model}` span that lasts as long as the
@@ -211,15 +240,12 @@ export const attempt = <T extends SqlTask>(
  * @since 0.1.0
  * @category Spans
  */
-export const attemptStream = (
-  service: AiProvider.Service,
-  task: SqlTask,
-  open: Stream.Stream<StreamEvent, AiError> = service.stream(task)
-): Stream.Stream<StreamEvent, AiError> =>
+export const attemptStream = (spans: AttemptSpans, request: Prepared) =>
+(open: Stream.Stream<StreamEvent, AiError>): Stream.Stream<StreamEvent, AiError> =>
   Stream.unwrap(
     Effect.gen(function*() {
       const capture = yield* FiberRef.get(captureContent)
-      yield* prompt(capture, service, task)
+      yield* prompt(capture, spans, request)
       const start = yield* Clock.currentTimeNanos
       let waiting = true
       return open.pipe(
@@ -233,7 +259,7 @@ export const attemptStream = (
         Stream.tapError(failed)
       )
     })
-  ).pipe(Stream.withSpan(GenAi.chatSpanName(service.model), attemptOptions(service, true)))
+  ).pipe(Stream.withSpan(spans.name, spans.stream))
 
 // ---------------------------------------------------------------------------
 // The Layer

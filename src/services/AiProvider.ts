@@ -7,8 +7,7 @@
 import { Clock, Context, Effect, Option, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
 import * as AnswerParser from "../domain/AnswerParser.js"
-import { defaultInputLimits, type InputLimits } from "../domain/Limits.js"
-import * as Prompts from "../domain/Prompts.js"
+import * as Prepared from "../domain/Prepared.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { FormatOptions } from "../domain/SchemaContext.js"
 import * as SqlTask from "../domain/SqlTask.js"
@@ -129,10 +128,10 @@ export interface Service {
   readonly explainSql: (request: SqlTask.ExplainSqlInput) => Effect.Effect<SqlTask.ExplainSqlResult, AiError.AiError>
   readonly optimizeSql: (request: SqlTask.OptimizeSqlInput) => Effect.Effect<SqlTask.OptimizeSqlResult, AiError.AiError>
   readonly fixSql: (request: SqlTask.FixSqlInput) => Effect.Effect<SqlTask.FixSqlResult, AiError.AiError>
-  /** Any task, for generic callers (as passed, or already validated). */
-  readonly run: <T extends SqlTask.SqlTaskInput>(task: T) => Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError>
+  /** Any task, for generic callers: as passed, or prepared (`Prepared.prepare`). */
+  readonly run: <I extends Prepared.Input>(task: I) => Effect.Effect<SqlTask.ResultFor<I>, AiError.AiError>
   /** Text deltas as the model writes, then one `Completed` with the parsed result. */
-  readonly stream: (task: SqlTask.SqlTaskInput) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
+  readonly stream: (task: Prepared.Input) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
   readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
@@ -154,68 +153,6 @@ export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvi
 // ---------------------------------------------------------------------------
 // Building the SQL operations on a chat model
 // ---------------------------------------------------------------------------
-
-/**
- * Checks a task that may come from JavaScript (IPC) with any shape against the request limits,
- * and normalizes it (the schema context to its canonical form, the execution plan to text, the
- * dialect from DB Toolkit's `db_type`): see `SqlTask.decodeWithin`. A field past its limit, or
- * holding a lone UTF-16 surrogate, is an `InvalidRequest` naming the field and the limit, before
- * any other work is done on it. Every provider does this before building its prompt, with
- * `defaultInputLimits` when called directly; the AiService does it first with the settings'
- * limits (`settings.limits`), and the provider then takes the validated task as it is.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const validateTask = <T extends SqlTask.SqlTaskInput>(
-  provider: ProviderId,
-  task: T,
-  limits: InputLimits = defaultInputLimits
-): Effect.Effect<SqlTask.TaskOf<T["_tag"]>, AiError.InvalidRequest> =>
-  validate(provider, task, limits) as Effect.Effect<SqlTask.TaskOf<T["_tag"]>, AiError.InvalidRequest>
-
-// Tasks this module produced by validating: a caller that validated first (the AiService, for its
-// estimate) does not pay for it twice.
-const validated = new WeakSet<SqlTask.SqlTask>()
-
-// The prompt of a validated task, built once: the AiService builds it for its estimate, the
-// provider for its call, telemetry for opt-in capture; all get the same object.
-const prompts = new WeakMap<SqlTask.SqlTask, { readonly options: FormatOptions | undefined; readonly prompt: Prompts.Prompt }>()
-
-/**
- * The prompt for a task with a provider's schema limits, built once per validated task.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const promptFor = (task: SqlTask.SqlTask, options: FormatOptions | undefined): Prompts.Prompt => {
-  const hit = prompts.get(task)
-  if (hit !== undefined && hit.options === options) return hit.prompt
-  const prompt = Prompts.forTask(task, options)
-  if (validated.has(task)) prompts.set(task, { options, prompt })
-  return prompt
-}
-
-const validate = (
-  provider: ProviderId,
-  task: SqlTask.SqlTaskInput,
-  limits: InputLimits = defaultInputLimits
-): Effect.Effect<SqlTask.SqlTask, AiError.InvalidRequest> => {
-  if (validated.has(task as SqlTask.SqlTask)) return Effect.succeed(task as SqlTask.SqlTask)
-  return SqlTask.decodeWithin(task, limits).pipe(
-    Effect.map((valid) => {
-      validated.add(valid)
-      return valid
-    }),
-    Effect.mapError((refusal) =>
-      new AiError.InvalidRequest({
-        provider,
-        message: `Invalid ${refusal.field === "_tag" || refusal.field === "" ? "SQL" : task._tag} request: ${refusal.message}`,
-        ...(refusal.field !== "" ? { field: refusal.field } : {})
-      })
-    )
-  )
-}
 
 const parse = (
   task: SqlTask.SqlTask,
@@ -300,22 +237,24 @@ const cleanModels = (chat: ChatModel) => {
  * @category Constructors
  */
 export const make = (chat: ChatModel): Service => {
-  const run = <T extends SqlTask.SqlTaskInput>(task: T): Effect.Effect<SqlTask.ResultFor<T>, AiError.AiError> =>
-    Effect.flatMap(validate(chat.provider, task), (valid) =>
+  const prepare = <I extends Prepared.Input>(task: I) => Prepared.prepare(chat.provider, task)
+
+  const run = <I extends Prepared.Input>(task: I): Effect.Effect<SqlTask.ResultFor<I>, AiError.AiError> =>
+    Effect.flatMap(prepare(task), (request) =>
       Effect.flatMap(Clock.currentTimeMillis, (start) =>
-        Effect.flatMap(chat.complete(promptFor(valid, chat.promptOptions)), (c) =>
+        Effect.flatMap(chat.complete(request.promptFor(chat.promptOptions)), (c) =>
           Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId), () =>
             Effect.map(
               Clock.currentTimeMillis,
-              (end) => parse(valid, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<T>
+              (end) => parse(request.task, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<I>
             )))))
 
-  const stream = (task: SqlTask.SqlTaskInput): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
+  const stream = (task: Prepared.Input): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
     Stream.unwrap(
-      Effect.map(Effect.zip(validate(chat.provider, task), Clock.currentTimeMillis), ([valid, start]) => {
+      Effect.map(Effect.zip(prepare(task), Clock.currentTimeMillis), ([request, start]) => {
         let text = ""
         let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined
-        const deltas = chat.completeStream(promptFor(valid, chat.promptOptions)).pipe(
+        const deltas = chat.completeStream(request.promptFor(chat.promptOptions)).pipe(
           Stream.filterMap((chunk): Option.Option<SqlTask.StreamEvent> => {
             if (chunk._tag === "Finish") {
               finish = chunk
@@ -336,7 +275,7 @@ export const make = (chat: ChatModel): Service => {
           return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId), () =>
             Effect.map(Clock.currentTimeMillis, (end): SqlTask.StreamEvent => ({
               _tag: "Completed",
-              result: parse(valid, text, meta(chat, f, end - start))
+              result: parse(request.task, text, meta(chat, f, end - start))
             })))
         })
         return Stream.concat(deltas, Stream.fromEffect(completed))

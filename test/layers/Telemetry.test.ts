@@ -11,6 +11,7 @@ import * as SemConv from "@opentelemetry/semantic-conventions/incubating"
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, Schema, type Scope, Stream } from "effect"
 import type * as AiError from "../../src/domain/AiError.js"
+import * as Prepared from "../../src/domain/Prepared.js"
 import * as GenAi from "../../src/domain/GenAi.js"
 import * as Prompts from "../../src/domain/Prompts.js"
 import * as Resilience from "../../src/domain/Resilience.js"
@@ -62,7 +63,8 @@ const traced = <A, E>(test: (spans: () => ReadonlyArray<ReadableSpan>) => Effect
 
 const PROMPT = "list the orders of the customer called Zebediah"
 const REPLY = "```sql\nSELECT id, customer_id, total FROM orders WHERE customer_id = 7;\n```"
-const generate = { _tag: "GenerateSql" as const, prompt: PROMPT, schema: shopSchema as never, dialect: "postgresql" as const }
+const prepare = (input: Prepared.Input) => Effect.runPromise(Prepared.prepare("openai", input))
+const generate = await prepare({ _tag: "GenerateSql", prompt: PROMPT, schema: shopSchema, dialect: "postgresql" })
 const openaiSpan = GenAi.chatSpanName(OpenAi.defaultModel)
 const anthropicSpan = GenAi.chatSpanName(Anthropic.defaultModel)
 const unavailable: Emulator.Step = { fault: { _tag: "Error", kind: "unavailable" } }
@@ -99,16 +101,16 @@ describe("spans of an operation", () => {
           "gen_ai.request.temperature": 0.2,
           "gen_ai.request.max_tokens": 2048,
           "gen_ai.request.stream": false,
-          "gen_ai.response.model": served.value.meta.model,
+          "gen_ai.response.model": served.value.result.meta.model,
           "gen_ai.response.finish_reasons": ["stop"],
           "gen_ai.usage.input_tokens": 321,
           "gen_ai.usage.output_tokens": 45,
           "server.address": "127.0.0.1",
           "server.port": openaiEmu.port,
           "db_toolkit.ai.provider": "openai",
-          "db_toolkit.ai.request_id": served.value.meta.requestId
+          "db_toolkit.ai.request_id": served.value.result.meta.requestId
         })
-        expect(served.value.meta.requestId).toBeDefined()
+        expect(served.value.result.meta.requestId).toBeDefined()
         expect(attempt.status.code).toBe(SpanStatusCode.OK)
         // The attempt lies within the operation.
         expect(attempt.parentSpanContext?.traceId).toBe(operation.spanContext().traceId)
@@ -223,9 +225,9 @@ describe("spans of an operation", () => {
     traced((spans) =>
       Effect.gen(function*() {
         const { chain } = yield* setup()
-        yield* chain.run({ _tag: "ExplainSql", sql: "SELECT 1", schema: undefined, dialect: "sqlite" })
-        yield* chain.run({ _tag: "OptimizeSql", sql: "SELECT * FROM orders", executionPlan: undefined, schema: undefined, dialect: "sqlite" })
-        yield* chain.run({ _tag: "FixSql", sql: "SELEC 1", errorMessage: "syntax error", schema: undefined, dialect: "sqlite" })
+        yield* chain.run(yield* Prepared.prepare("openai", { _tag: "ExplainSql", sql: "SELECT 1", dialect: "sqlite" }))
+        yield* chain.run(yield* Prepared.prepare("openai", { _tag: "OptimizeSql", sql: "SELECT * FROM orders", dialect: "sqlite" }))
+        yield* chain.run(yield* Prepared.prepare("openai", { _tag: "FixSql", sql: "SELEC 1", errorMessage: "syntax error", dialect: "sqlite" }))
         for (const name of ["explain_sql", "optimize_sql", "fix_sql"]) {
           const operation = only(spans(), name)
           expect(operation.attributes["db_toolkit.ai.operation"]).toBe(name)
@@ -521,7 +523,9 @@ describe("GenAi attributes", () => {
     )
   })
 
-  it("a task that does not decode has no prompt content (nothing is sent for it)", () => {
-    expect(GenAi.promptContent({ _tag: "GenerateSql", prompt: "  ", schema: undefined, dialect: "generic" })).toEqual({})
+  it("prompt content is the system instructions and the user message, as the conventions spell them", () => {
+    const content = GenAi.promptContent({ system: "You write SQL.", user: "list orders" })
+    expect(JSON.parse(content.systemInstructions!)).toEqual([{ type: "text", content: "You write SQL." }])
+    expect(JSON.parse(content.input!.messages!)).toEqual([{ role: "user", parts: [{ type: "text", content: "list orders" }] }])
   })
 })

@@ -13,7 +13,7 @@ import { largest, schema, stallWhile } from "../../bench/largest.js"
 import { defaultInputLimits } from "../../src/domain/Limits.js"
 import type * as SqlTask from "../../src/domain/SqlTask.js"
 import * as TokenCounter from "../../src/layers/TokenCounter.js"
-import * as AiProvider from "../../src/services/AiProvider.js"
+import * as Prepared from "../../src/domain/Prepared.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
@@ -29,8 +29,8 @@ const ATTEMPTS = 3
 
 const requestPath = (task: Readonly<Record<string, unknown>>) =>
   Effect.gen(function*() {
-    const valid = yield* AiProvider.validateTask("openai", task as unknown as SqlTask.SqlTask, defaultInputLimits)
-    const messages = AiProvider.promptFor(valid, undefined)
+    const request = yield* Prepared.prepare("openai", task as unknown as SqlTask.SqlTaskInput, defaultInputLimits)
+    const messages = request.promptFor(undefined)
     return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
   })
 

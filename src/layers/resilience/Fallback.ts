@@ -12,6 +12,7 @@ import { displayName, ProviderId } from "../../domain/ProviderId.js"
 import { type FallbackPolicy, triggerOf } from "../../domain/Resilience.js"
 import type { AiEvent } from "../../services/AiEvents.js"
 import { tapEach } from "../StreamTaps.js"
+import type * as Timeouts from "./Timeouts.js"
 
 /**
  * One failed attempt on the way.
@@ -75,31 +76,47 @@ interface Step {
   readonly error: AiError | AllProvidersFailed
 }
 
+/**
+ * The fallback policy and what a request's fallback reports to.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Options {
+  readonly policy: FallbackPolicy
+  readonly publish: (event: AiEvent) => Effect.Effect<void>
+  /** The request's own deadline: once it has passed, the chain stops there with its error. */
+  readonly deadline?: Timeouts.Deadline | undefined
+}
+
 // Decide what an error means at position i of the chain, publishing the move when there is one.
 const decide = (
-  policy: FallbackPolicy,
+  options: Options,
   candidates: ReadonlyArray<Candidate<unknown>>,
   i: number,
   error: AiError,
-  failed: ReadonlyArray<Attempt>,
-  publish: (event: AiEvent) => Effect.Effect<void>
+  failed: ReadonlyArray<Attempt>
 ): Effect.Effect<Step> => {
+  const { deadline, policy, publish } = options
   const from = candidates[i]!.provider
   const next = candidates[i + 1]
   const trigger = triggerOf(error)
   const moves = policy.enabled && next !== undefined && trigger !== undefined && policy.triggers.includes(trigger)
-  if (moves) {
-    return Effect.flatMap(Clock.currentTimeMillis, (at) =>
-      Effect.zipRight(
+  return Effect.flatMap(Clock.currentTimeMillis, (at): Effect.Effect<Step> => {
+    // Past the request's deadline nothing more is tried: the request itself timed out.
+    if (deadline !== undefined && at >= deadline.at) return Effect.succeed({ move: false, error: deadline.error() })
+    if (moves) {
+      return Effect.zipRight(
         publish({ _tag: "FallbackTaken", from, to: next.provider, error, at }),
         Effect.as(
           Effect.logWarning(`AI fallback: ${displayName[from]} failed (${error._tag}); trying ${displayName[next.provider]}`),
           { move: true, error }
         )
-      ))
-  }
-  // A chain that moved at least once reports the whole trail; a lone failure is itself.
-  return Effect.succeed({ move: false, error: failed.length > 1 ? allFailed(failed) : error })
+      )
+    }
+    // A chain that moved at least once reports the whole trail; a lone failure is itself.
+    return Effect.succeed({ move: false, error: failed.length > 1 ? allFailed(failed) : error })
+  })
 }
 
 /**
@@ -110,8 +127,7 @@ const decide = (
  */
 export const run = <A>(
   candidates: ReadonlyArray<Candidate<Effect.Effect<A, AiError>>>,
-  policy: FallbackPolicy,
-  publish: (event: AiEvent) => Effect.Effect<void>
+  options: Options
 ): Effect.Effect<Served<A>, AiError | AllProvidersFailed> => {
   const loop = (i: number, failed: ReadonlyArray<Attempt>): Effect.Effect<Served<A>, AiError | AllProvidersFailed> => {
     const candidate = candidates[i]
@@ -120,7 +136,7 @@ export const run = <A>(
       onSuccess: (value) => Effect.succeed({ value, provider: candidate.provider, failed }),
       onFailure: (error) => {
         const trail = [...failed, { provider: candidate.provider, error }]
-        return Effect.flatMap(decide(policy, candidates, i, error, trail, publish), (step) =>
+        return Effect.flatMap(decide(options, candidates, i, error, trail), (step) =>
           step.move ? loop(i + 1, trail) : Effect.fail(step.error))
       }
     })
@@ -137,8 +153,7 @@ export const run = <A>(
  */
 export const stream = <A>(
   candidates: ReadonlyArray<Candidate<Stream.Stream<A, AiError>>>,
-  policy: FallbackPolicy,
-  publish: (event: AiEvent) => Effect.Effect<void>,
+  options: Options,
   isText: (a: A) => boolean
 ): Stream.Stream<A, AiError | AllProvidersFailed> => {
   const loop = (i: number, failed: ReadonlyArray<Attempt>): Stream.Stream<A, AiError | AllProvidersFailed> => {
@@ -154,7 +169,7 @@ export const stream = <A>(
           if (emitted) return Stream.fail(error)
           const trail = [...failed, { provider: candidate.provider, error }]
           return Stream.unwrap(
-            Effect.map(decide(policy, candidates, i, error, trail, publish), (step) =>
+            Effect.map(decide(options, candidates, i, error, trail), (step) =>
               step.move ? loop(i + 1, trail) : Stream.fail(step.error))
           )
         })

@@ -41,6 +41,8 @@ export interface RateLimitState {
 export interface RateLimiter {
   /** Waits for a slot (or fails at once when the queue is full); the slot is held until the scope closes. */
   readonly acquire: Effect.Effect<void, AiError.RateLimited, Scope.Scope>
+  /** Runs an effect in a slot ({@link acquire}), released when the effect ends. */
+  readonly withSlot: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | AiError.RateLimited, R>
   /** Charges the tokens an answer used against the tokens-per-minute budget. */
   readonly charge: (tokens: number) => Effect.Effect<void>
   readonly state: Effect.Effect<RateLimitState>
@@ -166,5 +168,8 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
           return publish
         })
 
-    return { acquire, charge, state: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.succeed(snapshot(now))), changes: ref.changes }
+    const withSlot = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.RateLimited, R> =>
+      noLimits ? self : Effect.scoped(Effect.zipRight(acquire, self))
+
+    return { acquire, withSlot, charge, state: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.succeed(snapshot(now))), changes: ref.changes }
   })

@@ -10,6 +10,7 @@ import { Duration, Effect, Random, Stream } from "effect"
 import type * as AiError from "../../domain/AiError.js"
 import { CIRCUIT_OPEN, QUEUE_FULL, type RetryPolicy } from "../../domain/Resilience.js"
 import { tapEach } from "../StreamTaps.js"
+import * as Timeouts from "./Timeouts.js"
 
 /**
  * The wait before retry number `retry` (0-based) after `error`, or undefined when the error must
@@ -35,18 +36,19 @@ export const delayFor = (
 }
 
 /**
- * Retries an effect by the policy.
+ * Retries an effect by the policy. With a deadline, a wait that would pass it ends at the
+ * deadline, in its error.
  *
  * @since 0.1.0
  * @category Combinators
  */
-export const retry = (policy: typeof RetryPolicy.Type) =>
+export const retry = (policy: typeof RetryPolicy.Type, deadline?: Timeouts.Deadline) =>
 <A, R>(self: Effect.Effect<A, AiError.AiError, R>): Effect.Effect<A, AiError.AiError, R> => {
   const loop = (n: number): Effect.Effect<A, AiError.AiError, R> =>
     Effect.catchAll(self, (error) =>
       Effect.flatMap(Random.next, (random) => {
         const ms = delayFor(policy, error, n, random)
-        return ms === undefined ? Effect.fail(error) : Effect.zipRight(Effect.sleep(ms), loop(n + 1))
+        return ms === undefined ? Effect.fail(error) : Effect.zipRight(Timeouts.sleepBy(ms, deadline), loop(n + 1))
       }))
   return loop(0)
 }

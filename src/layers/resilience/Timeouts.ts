@@ -5,11 +5,17 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 
-type Phase = "request" | "first-token" | "idle" | "deadline"
+/**
+ * What a time limit bounds.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type Phase = "request" | "first-token" | "idle" | "deadline"
 
 const what: Record<Phase, string> = {
   request: "no answer",
@@ -33,24 +39,81 @@ export const timeoutError = (provider: ProviderId, phase: Phase, ms: number): Ai
   })
 
 /**
- * Fails with a `Timeout` of the given phase when the effect takes longer than `ms`.
+ * A moment on the Effect clock by which something must have ended, and the error it then ends
+ * in (built only when it is needed). The limits that nest (a request's, a provider's, an
+ * attempt's) are folded into the earliest one, so an attempt runs under one timer, not three.
  *
  * @since 0.1.0
- * @category Combinators
+ * @category Models
  */
-export const within = (provider: ProviderId, phase: "request" | "deadline", ms: number) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> =>
-  Effect.timeoutFail(self, { duration: ms, onTimeout: () => timeoutError(provider, phase, ms) })
+export interface Deadline {
+  readonly at: number
+  readonly error: () => AiError.Timeout
+}
 
 /**
- * Fails a stream with a `deadline` `Timeout` when it has not ended after `ms`.
+ * The deadline `ms` after `now` for a phase of a provider's work.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const deadline = (provider: ProviderId, phase: Phase, ms: number, now: number): Deadline => ({
+  at: now + ms,
+  error: () => timeoutError(provider, phase, ms)
+})
+
+/**
+ * The earlier of two deadlines (the first when they fall together).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const earliest = (a: Deadline, b: Deadline | undefined): Deadline => (b === undefined || a.at <= b.at ? a : b)
+
+/**
+ * Fails with a `Timeout` of the given phase when the effect takes longer than `ms`, or with the
+ * error of `outer` when that deadline comes first.
  *
  * @since 0.1.0
  * @category Combinators
  */
-export const streamWithin = (provider: ProviderId, ms: number) =>
+export const within = (provider: ProviderId, phase: "request" | "deadline", ms: number, outer?: Deadline) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => by(earliest(deadline(provider, phase, ms, now), outer), now)(self))
+
+/**
+ * Fails with the deadline's error when the effect has not ended by then; `now` is the clock's
+ * current time.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const by = (limit: Deadline, now: number) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> =>
+  Effect.timeoutFail(self, { duration: Math.max(0, limit.at - now), onTimeout: limit.error })
+
+/**
+ * Waits `ms`, or until the deadline and then fails with its error.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const sleepBy = (ms: number, limit: Deadline | undefined): Effect.Effect<void, AiError.Timeout> =>
+  limit === undefined ? Effect.sleep(ms) : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now + ms < limit.at ? Effect.sleep(ms) : Effect.zipRight(Effect.sleep(Math.max(0, limit.at - now)), Effect.fail(limit.error())))
+
+/**
+ * Fails a stream with the deadline's error when it has not ended by then.
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const streamBy = (limit: Deadline) =>
 <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | AiError.Timeout, R> =>
-  Stream.interruptWhen(self, Effect.zipRight(Effect.sleep(ms), Effect.fail(timeoutError(provider, "deadline", ms))))
+  Stream.interruptWhen(
+    self,
+    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.zipRight(Effect.sleep(Math.max(0, limit.at - now)), Effect.fail(limit.error())))
+  )
 
 /**
  * Limits a stream's wait for its first text element (`firstTokenMs`) and every later gap between

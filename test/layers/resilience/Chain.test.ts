@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Clock, Effect, Fiber, Layer, Logger, LogLevel, Schema, type Scope, Stream, TestClock } from "effect"
 import type * as AiError from "../../../src/domain/AiError.js"
+import * as Prepared from "../../../src/domain/Prepared.js"
 import * as Resilience from "../../../src/domain/Resilience.js"
 import * as Chain from "../../../src/layers/resilience/Chain.js"
 import * as Fallback from "../../../src/layers/resilience/Fallback.js"
@@ -46,7 +47,7 @@ const setup = (s: Setup = {}) =>
 const provide = <A, E>(effect: Effect.Effect<A, E, Scope.Scope | AiEvents.AiEvents | import("@effect/platform").HttpClient.HttpClient>) =>
   Effect.scoped(effect).pipe(Effect.provide(Layer.merge(HttpLive, AiEvents.layer)), Logger.withMinimumLogLevel(LogLevel.Error))
 
-const generate = { _tag: "GenerateSql" as const, prompt: "list orders", schema: shopSchema as never, dialect: "postgresql" as const }
+const generate = await Effect.runPromise(Prepared.prepare("openai", { _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" }))
 const realWait = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
 
 /**
@@ -77,7 +78,7 @@ describe("the guarded chain over loopback", () => {
       const { anthropicEmu, chain, events } = yield* setup({ primary: { defaults: { fault: { _tag: "Error", kind: "unavailable" } } } })
       const served = yield* chain.run(generate)
       expect(served.provider).toBe("anthropic")
-      expect(served.value.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
+      expect(served.value.result.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
       expect(served.failed.map((a) => [a.provider, a.error._tag, a.error.status])).toEqual([["openai", "ProviderUnavailable", 503]])
       expect(anthropicEmu.chatRequests()).toHaveLength(1)
       yield* until(() => events.length > 0)
@@ -185,12 +186,12 @@ describe("the guarded chain over loopback", () => {
       expect(error.message).toContain("OpenAI (ProviderUnavailable)")
     })))
 
-  it.live("the user's bad request is not moved to another provider", () =>
+  it.live("a request the provider calls bad is not moved to another provider", () =>
     provide(Effect.gen(function*() {
-      const { anthropicEmu, chain, openaiEmu } = yield* setup()
-      const error = expectFailure<AiError.AiError>(yield* Effect.exit(chain.run({ ...generate, prompt: "" })))
+      const { anthropicEmu, chain, openaiEmu } = yield* setup({ primary: { defaults: { fault: { _tag: "Error", kind: "bad-request" } } } })
+      const error = expectFailure<AiError.AiError>(yield* Effect.exit(chain.run(generate)))
       expect(error._tag).toBe("InvalidRequest")
-      expect(openaiEmu.requests).toHaveLength(0)
+      expect(openaiEmu.chatRequests()).toHaveLength(1)
       expect(anthropicEmu.requests).toHaveLength(0)
     })))
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Clock, Duration, Effect, Exit, Fiber, Ref, Schema, Stream, TestClock } from "effect"
+import { Chunk, Clock, Duration, Effect, Exit, Fiber, Option, Ref, Schema, Stream, TestClock } from "effect"
 import * as AiError from "../../../src/domain/AiError.js"
 import * as Resilience from "../../../src/domain/Resilience.js"
 import * as CircuitBreaker from "../../../src/layers/resilience/CircuitBreaker.js"
-import * as Guard from "../../../src/layers/resilience/Guard.js"
+import * as Prepared from "../../../src/domain/Prepared.js"
+import * as Chain from "../../../src/layers/resilience/Chain.js"
+import * as AiEvents from "../../../src/services/AiEvents.js"
+import * as AiProvider from "../../../src/services/AiProvider.js"
 import * as RateLimit from "../../../src/layers/resilience/RateLimit.js"
 import * as Retry from "../../../src/layers/resilience/Retry.js"
 import * as Timeouts from "../../../src/layers/resilience/Timeouts.js"
@@ -21,6 +24,47 @@ const flaky = (errors: ReadonlyArray<AiError.AiError>, log: Array<number>) => {
     return e ? Effect.fail(e) : Effect.succeed("ok")
   })
 }
+
+const usage = { inputTokens: 1, outputTokens: 1 }
+
+/**
+ * A one-provider chain whose chat model answers with `call` (its text) and streams `open`: the
+ * guard's steps as the chain composes them around every attempt.
+ */
+const guarded = (
+  p: Resilience.ResiliencePolicy,
+  call: Effect.Effect<string, AiError.AiError>,
+  open: Stream.Stream<string, AiError.AiError> = Stream.empty
+) =>
+  Chain.make({
+    members: [{
+      service: AiProvider.make({
+        provider: "openai",
+        model: "m",
+        complete: () => Effect.map(call, (text) => ({ text, model: "m", usage, finishReason: "stop" as const })),
+        completeStream: () =>
+          Stream.concat(
+            Stream.map(open, (text): AiProvider.ChatChunk => ({ _tag: "Delta", text })),
+            Stream.make<Array<AiProvider.ChatChunk>>({ _tag: "Finish", model: "m", usage, finishReason: "stop" })
+          ),
+        validateConfig: Effect.void,
+        testConnection: Effect.die("not used"),
+        listModels: Effect.succeed([])
+      }),
+      policy: p
+    }],
+    fallback: Schema.decodeSync(Resilience.FallbackPolicy)({ order: ["openai"] }),
+    health: Schema.decodeSync(Resilience.HealthPolicy)({ enabled: false })
+  }).pipe(Effect.provide(AiEvents.layer))
+
+const explain = await Effect.runPromise(Prepared.prepare("openai", { _tag: "ExplainSql", sql: "SELECT 1", dialect: "postgresql" }))
+
+/** Runs the request through the chain: the answer's text. */
+const runOn = (chain: Chain.Chain) => Effect.map(chain.run(explain), (served) => served.value.result.raw)
+
+/** Streams the request through the chain: its text deltas. */
+const streamOn = (chain: Chain.Chain) =>
+  Stream.filterMap(chain.stream(explain), (e) => (e._tag === "TextDelta" ? Option.some(e.text) : Option.none()))
 
 describe("Retry.delayFor", () => {
   const p = policy({ retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 300, jitter: false, maxRetryAfterMs: 5000 } }).retry
@@ -47,23 +91,23 @@ describe("Retry.delayFor", () => {
   })
 })
 
-describe("Guard on TestClock", () => {
-  it.effect("retries with exponential gaps, then succeeds", () =>
+describe("a provider's tries on TestClock", () => {
+  it.scoped("retries with exponential gaps, then succeeds", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ retry: { maxRetries: 3, baseDelayMs: 500, jitter: false } }))
+      const policy_ = policy({ retry: { maxRetries: 3, baseDelayMs: 500, jitter: false } })
       const log: Array<number> = []
-      const fiber = yield* Effect.fork(guard.run(flaky([down, down, down], log)))
+      const fiber = yield* Effect.fork(runOn(yield* guarded(policy_, flaky([down, down, down], log))))
       yield* TestClock.adjust("10 seconds")
       expect(yield* Fiber.join(fiber)).toBe("ok")
       expect(log).toEqual([0, 500, 1500, 3500])
     }))
 
-  it.effect("waits exactly the provider's Retry-After", () =>
+  it.scoped("waits exactly the provider's Retry-After", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({}))
+      const policy_ = policy({})
       const log: Array<number> = []
       const limited = new AiError.RateLimited({ provider: "openai", message: "429", retryAfter: Duration.seconds(2) })
-      const fiber = yield* Effect.fork(guard.run(flaky([limited], log)))
+      const fiber = yield* Effect.fork(runOn(yield* guarded(policy_, flaky([limited], log))))
       yield* TestClock.adjust("1999 millis")
       expect(log).toEqual([0])
       yield* TestClock.adjust("1 millis")
@@ -71,40 +115,40 @@ describe("Guard on TestClock", () => {
       expect(log).toEqual([0, 2000])
     }))
 
-  it.effect("a too-long Retry-After is not waited for: the error surfaces at once for fallback", () =>
+  it.scoped("a too-long Retry-After is not waited for: the error surfaces at once for fallback", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ retry: { maxRetryAfterMs: 10_000 } }))
+      const policy_ = policy({ retry: { maxRetryAfterMs: 10_000 } })
       const log: Array<number> = []
       const limited = new AiError.RateLimited({ provider: "openai", message: "429", retryAfter: Duration.minutes(5) })
-      const error = yield* Effect.flip(guard.run(flaky([limited], log)))
+      const error = yield* Effect.flip(runOn(yield* guarded(policy_, flaky([limited], log))))
       expect(error._tag).toBe("RateLimited")
       expect(log).toEqual([0])
     }))
 
-  it.effect("does not retry an authentication failure", () =>
+  it.scoped("does not retry an authentication failure", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({}))
+      const policy_ = policy({})
       const log: Array<number> = []
-      expect((yield* Effect.flip(guard.run(flaky([badKey], log))))._tag).toBe("AuthenticationError")
+      expect((yield* Effect.flip(runOn(yield* guarded(policy_, flaky([badKey], log)))))._tag).toBe("AuthenticationError")
       expect(log).toHaveLength(1)
     }))
 
-  it.effect("the per-attempt timeout ends a slow attempt with Timeout, and a retry follows", () =>
+  it.scoped("the per-attempt timeout ends a slow attempt with Timeout, and a retry follows", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ timeout: { attemptMs: 1000 }, retry: { maxRetries: 1, baseDelayMs: 100, jitter: false } }))
+      const policy_ = policy({ timeout: { attemptMs: 1000 }, retry: { maxRetries: 1, baseDelayMs: 100, jitter: false } })
       const started = yield* Ref.make<Array<number>>([])
       const slowThenFast = Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(Ref.getAndUpdate(started, (s) => [...s, now]), (s) => (s.length === 0 ? Effect.as(Effect.sleep("1 hour"), "late") : Effect.succeed("fast"))))
-      const fiber = yield* Effect.fork(guard.run(slowThenFast))
+      const fiber = yield* Effect.fork(runOn(yield* guarded(policy_, slowThenFast)))
       yield* TestClock.adjust("1100 millis")
       expect(yield* Fiber.join(fiber)).toBe("fast")
       expect(yield* Ref.get(started)).toEqual([0, 1100])
     }))
 
-  it.effect("the overall deadline ends retries", () =>
+  it.scoped("the overall deadline ends retries", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ timeout: { deadlineMs: 2000 }, retry: { maxRetries: 10, baseDelayMs: 1000, jitter: false }, circuit: { consecutiveFailures: 100 } }))
-      const fiber = yield* Effect.fork(Effect.flip(guard.run(Effect.fail(down))))
+      const policy_ = policy({ timeout: { deadlineMs: 2000 }, retry: { maxRetries: 10, baseDelayMs: 1000, jitter: false }, circuit: { consecutiveFailures: 100 } })
+      const fiber = yield* Effect.fork(Effect.flip(runOn(yield* guarded(policy_, Effect.fail(down)))))
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("Timeout")
@@ -286,28 +330,41 @@ describe("stream time limits on TestClock", () => {
       if (Exit.isFailure(exit)) expect(JSON.stringify(exit.cause)).toContain("idle")
     }))
 
-  it.effect("a guarded stream is not retried once it emitted text", () =>
+  it.scoped("a guarded stream is not retried once it emitted text", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ retry: { maxRetries: 3, baseDelayMs: 10, jitter: false } }))
       let opened = 0
       const open = Stream.suspend(() => {
         opened++
         return Stream.concat(Stream.make("text"), Stream.fail(down))
       })
-      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(guard.stream(open, { isText: () => true }))))
+      const chain = yield* guarded(policy({ retry: { maxRetries: 3, baseDelayMs: 10, jitter: false } }), Effect.succeed("unused"), open)
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(streamOn(chain))))
       yield* TestClock.adjust("1 second")
       expect((yield* Fiber.join(fiber))._tag).toBe("ProviderUnavailable")
       expect(opened).toBe(1)
     }))
 
-  it.effect("a guarded stream that fails before text is retried", () =>
+  it.scoped("a guarded stream that fails before text is retried", () =>
     Effect.gen(function*() {
-      const guard = yield* Guard.make("openai", policy({ retry: { maxRetries: 3, baseDelayMs: 10, jitter: false } }))
       let opened = 0
       const open = Stream.suspend(() => (++opened < 3 ? Stream.fail(down) : Stream.make("a", "b")))
-      const fiber = yield* Effect.fork(Stream.runCollect(guard.stream(open, { isText: () => true })))
+      const chain = yield* guarded(policy({ retry: { maxRetries: 3, baseDelayMs: 10, jitter: false } }), Effect.succeed("unused"), open)
+      const fiber = yield* Effect.fork(Stream.runCollect(streamOn(chain)))
       yield* TestClock.adjust("1 second")
       expect(Chunk.toArray(yield* Fiber.join(fiber))).toEqual(["a", "b"])
       expect(opened).toBe(3)
+    }))
+
+  it.scoped("a stream's deadline ends its retries", () =>
+    Effect.gen(function*() {
+      const chain = yield* guarded(
+        policy({ timeout: { deadlineMs: 2000 }, retry: { maxRetries: 10, baseDelayMs: 1000, jitter: false }, circuit: { consecutiveFailures: 100 } }),
+        Effect.succeed("unused"),
+        Stream.fail(down)
+      )
+      const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(streamOn(chain))))
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag === "Timeout" && error.phase).toBe("deadline")
     }))
 })
