@@ -373,11 +373,11 @@ const main = async () => {
               promptMismatches: after.promptMismatches - before.promptMismatches,
               traces
             })
-            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} ${describe(result)}`)
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(18)} ${describe(result)}`)
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error)
             runs.push({ round, client, mode, error: message })
-            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} FAILED: ${message}`)
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(18)} FAILED: ${message}`)
           }
         }
       }
