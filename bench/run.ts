@@ -3,8 +3,9 @@
  *
  * Starts the OpenAI emulator in its own process, then runs every client in its own process
  * against it, mode by mode, in interleaved rounds (the client order rotates each round), and
- * prints medians across rounds, ratios against `undici`, `fetch` and `openai`, and the issue's
- * targets with PASS or MISS. Raw results go to bench/results/latest.json. See bench/README.md.
+ * prints medians across rounds, ratios against `undici`, `fetch`, `openai` and `provider`, and the
+ * issue's targets (ratios within the run) with PASS or MISS. Raw results go to
+ * bench/results/latest.json. See bench/README.md.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -17,19 +18,22 @@ import * as Prompts from "../src/domain/Prompts.js"
 import * as SqlTask from "../src/domain/SqlTask.js"
 import { splitDeltas } from "../src/testing/Emulator.js"
 import { type Fixture, type Mode, parseArgs, RESULT_MARKER, type Result } from "./harness.js"
+import type { TraceStats } from "./server.js"
 import type { StallResult } from "./stall.js"
 import { median, percentile } from "./stats.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const root = Path.resolve(here, "..")
-// Rows of the table: a client file and its arguments. `aiservice-untraced` is the same stack with no
-// tracer installed, so the table shows what OpenTelemetry spans cost.
+// Rows of the table: a client file and its arguments. `provider` is the OpenAI provider Layer alone;
+// `aiservice-untraced` is the full stack with no tracer installed, so the table shows what
+// exporting OpenTelemetry spans costs.
 const CLIENTS: Record<string, { readonly file: string; readonly args: ReadonlyArray<string> }> = {
   undici: { file: "undici", args: [] },
   fetch: { file: "fetch", args: [] },
   "effect-http": { file: "effect-http", args: [] },
   openai: { file: "openai", args: [] },
   "ai-sdk": { file: "ai-sdk", args: [] },
+  provider: { file: "provider", args: [] },
   aiservice: { file: "aiservice", args: [] },
   "aiservice-untraced": { file: "aiservice", args: ["--tracing", "none"] }
 }
@@ -59,9 +63,8 @@ const sizes = {
   // Runs of each largest input for the event-loop stall figure (0 leaves it out).
   stallReps: int("stall-reps", quick ? 1 : 3)
 }
-// A quick run leaves out the untraced row (one client fewer, same smoke coverage).
-const clients = args.clients?.split(",").map((c) => c.trim()).filter((c) => c !== "") ??
-  Object.keys(CLIENTS).filter((c) => !quick || c !== "aiservice-untraced")
+// Every client by default, `--quick` too: every target reads a ratio of two clients of the same run.
+const clients = args.clients?.split(",").map((c) => c.trim()).filter((c) => c !== "") ?? Object.keys(CLIENTS)
 for (const c of clients) if (CLIENTS[c] === undefined) throw new Error(`unknown client ${c}; known: ${Object.keys(CLIENTS).join(", ")}`)
 const modes = (args.modes?.split(",") ?? ["startup", "seq", "conc", "stream"]) as Array<Mode>
 const profile = args.profile?.split(",") ?? []
@@ -170,10 +173,12 @@ interface ServerStats {
   readonly memory: NodeJS.MemoryUsage
   readonly chats: number
   readonly promptMismatches: number
+  /** What the span sink received so far. */
+  readonly traces: TraceStats
 }
 
 const startServer = () =>
-  new Promise<{ readonly port: number; readonly stats: () => Promise<ServerStats> }>((resolve, reject) => {
+  new Promise<{ readonly port: number; readonly sinkPort: number; readonly stats: () => Promise<ServerStats> }>((resolve, reject) => {
     const child = spawn(process.execPath, [Path.join(buildDir, "bench", "server.js"), "--fixture", fixturePath], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit", "ipc"]
@@ -185,11 +190,12 @@ const startServer = () =>
       out += d.toString()
       const nl = out.indexOf("\n")
       if (nl === -1) return
-      const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
+      const { port, sinkPort } = JSON.parse(out.slice(0, nl)) as { port: number; sinkPort: number }
       child.stdout!.removeAllListeners("data")
       child.stdout!.resume()
       resolve({
         port,
+        sinkPort,
         stats: () =>
           new Promise((done) => {
             child.once("message", (m) => done(m as ServerStats))
@@ -227,13 +233,22 @@ const runChild = <A>(label: string, args: ReadonlyArray<string>, timeoutMs: numb
     })
   })
 
-const runClient = (name: string, mode: Mode, port: number, extra: ReadonlyArray<string> = [], nodeFlags: ReadonlyArray<string> = []) => {
+// `sinkPort`: the span sink's port, handed to the `aiservice` clients (`--otlp`); the traced one
+// exports there, the untraced one ignores it.
+const runClient = (
+  name: string,
+  mode: Mode,
+  ports: { readonly port: number; readonly sinkPort: number },
+  extra: ReadonlyArray<string> = [],
+  nodeFlags: ReadonlyArray<string> = []
+) => {
   const client = CLIENTS[name]!
   return runChild<Result>(`${name} --mode ${mode}`, [
     "--expose-gc",
     ...nodeFlags,
     Path.join(buildDir, "bench", "clients", `${client.file}.js`),
-    ...["--mode", mode, "--port", String(port), "--fixture", fixturePath, "--db", dbPath],
+    ...["--mode", mode, "--port", String(ports.port), "--fixture", fixturePath, "--db", dbPath],
+    ...(client.file === "aiservice" ? ["--otlp", `http://127.0.0.1:${ports.sinkPort}`] : []),
     ...client.args,
     ...extra
   ], 300_000)
@@ -274,9 +289,11 @@ interface Run {
   readonly mode: Mode
   readonly result?: Result | undefined
   readonly error?: string | undefined
-  /** The emulator's CPU per request (µs) during this run. */
+  /** The emulator's CPU per request (µs) during this run (receiving span exports included). */
   readonly serverCpuPerRequestUs?: number | undefined
   readonly promptMismatches?: number | undefined
+  /** What the span sink received during this run (the process's last export, on close, included). */
+  readonly traces?: TraceStats | undefined
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`)
@@ -286,7 +303,8 @@ const main = async () => {
   const loadBefore = Os.loadavg()
   const t = performance.now()
   log(`compiled ${build()} files to ${Path.relative(root, buildDir)} in ${fmt(performance.now() - t)} ms`)
-  const { port, stats } = await startServer()
+  const { port, sinkPort, stats } = await startServer()
+  const ports = { port, sinkPort }
 
   // What goes over the wire, for the record.
   const body = (stream: boolean) =>
@@ -305,7 +323,7 @@ const main = async () => {
   const stackClient = clients.find((c) => CLIENTS[c]!.file === "aiservice")
   if (stackClient !== undefined) {
     log("aiservice: storing the provider configuration")
-    await runClient(stackClient, "setup", port)
+    await runClient(stackClient, "setup", ports)
   }
 
   const runs: Array<Run> = []
@@ -330,23 +348,36 @@ const main = async () => {
             : []
           const before = await stats()
           try {
-            const result = await runClient(client, mode, port, extra, flags)
+            const result = await runClient(client, mode, ports, extra, flags)
             const after = await stats()
             const requests = result.n + result.warmup
             const serverCpu = after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system
+            const traces: TraceStats = {
+              exports: after.traces.exports - before.traces.exports,
+              bytes: after.traces.bytes - before.traces.bytes,
+              spans: after.traces.spans - before.traces.spans,
+              sqlSpans: after.traces.sqlSpans - before.traces.sqlSpans,
+              undecoded: after.traces.undecoded - before.traces.undecoded,
+              names: Object.fromEntries(
+                Object.entries(after.traces.names)
+                  .map(([name, n]) => [name, n - (before.traces.names[name] ?? 0)] as const)
+                  .filter(([, n]) => n > 0)
+              )
+            }
             runs.push({
               round,
               client,
               mode,
               result,
               serverCpuPerRequestUs: requests > 0 ? serverCpu / requests : undefined,
-              promptMismatches: after.promptMismatches - before.promptMismatches
+              promptMismatches: after.promptMismatches - before.promptMismatches,
+              traces
             })
-            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} ${describe(result)}`)
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(18)} ${describe(result)}`)
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error)
             runs.push({ round, client, mode, error: message })
-            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(11)} FAILED: ${message}`)
+            log(`[${done}/${total}] round ${round} ${mode.padEnd(7)} ${client.padEnd(18)} FAILED: ${message}`)
           }
         }
       }
@@ -390,7 +421,7 @@ const main = async () => {
 }
 
 const describe = (r: Result): string => {
-  if (r.startup) return `import->ready ${fmt(r.startup.importToReadyMs)} ms, first answer ${fmt(r.startup.importToFirstAnswerMs)} ms`
+  if (r.startup) return `import->ready ${fmt(r.startup.importToReadyMs)} ms, process->first answer ${fmt(r.startup.processToFirstAnswerMs)} ms`
   if (r.mode === "conc") return `${fmt((r.n / r.wallMs) * 1000)} req/s, CPU ${fmt(r.cpuPerRequestUs)} µs/req`
   if (r.mode === "stream") return `first delta p50 ${fmt(percentile(r.firstDeltaUs ?? [], 50))} µs, total p50 ${fmt(percentile(r.latenciesUs, 50))} µs`
   if (r.mode === "seq") return `p50 ${fmt(percentile(r.latenciesUs, 50))} µs, p99 ${fmt(percentile(r.latenciesUs, 99))} µs, CPU ${fmt(r.cpuPerRequestUs)} µs/req`
@@ -417,9 +448,18 @@ interface ClientSummary {
   readonly importToReadyMs: number
   readonly processToReadyMs: number
   readonly firstAnswerMs: number
+  readonly processToFirstAnswerMs: number
   readonly serverCpuUs: number
+  /** OTLP exports the span sink received during this client's concurrent runs, per request, and their spans. */
   readonly spansPerRequest: number
   readonly sqlSpansPerRequest: number
+  readonly exportBytesPerRequest: number
+  readonly exportsPerRun: number
+  /** Spans per request by name, at 64 in flight. */
+  readonly spanNamesPerRequest: Readonly<Record<string, number>>
+  /** Every export from this client's processes, all modes. */
+  readonly exports: number
+  readonly undecodedExports: number
   readonly failures: number
   readonly promptMismatches: number
 }
@@ -432,7 +472,10 @@ const summarize = (runs: ReadonlyArray<Run>): Record<string, ClientSummary> => {
     const conc = of("conc")
     const stream = of("stream")
     const startup = of("startup")
-    const concRuns = runs.filter((r) => r.client === client && r.mode === "conc" && r.result)
+    const all = runs.filter((r) => r.client === client)
+    const concRuns = all.filter((r) => r.mode === "conc" && r.result)
+    const perRequest = (pick: (t: TraceStats) => number) =>
+      median(concRuns.map((r) => (r.traces ? pick(r.traces) / (r.result!.n + r.result!.warmup) : Number.NaN)))
     out[client] = {
       seqP50Us: median(seq.map((r) => percentile(r.latenciesUs, 50))),
       seqP99Us: median(seq.map((r) => percentile(r.latenciesUs, 99))),
@@ -449,11 +492,19 @@ const summarize = (runs: ReadonlyArray<Run>): Record<string, ClientSummary> => {
       importToReadyMs: median(startup.map((r) => r.startup!.importToReadyMs)),
       processToReadyMs: median(startup.map((r) => r.startup!.processToReadyMs)),
       firstAnswerMs: median(startup.map((r) => r.startup!.importToFirstAnswerMs)),
+      processToFirstAnswerMs: median(startup.map((r) => r.startup!.processToFirstAnswerMs)),
       serverCpuUs: median(concRuns.map((r) => r.serverCpuPerRequestUs ?? Number.NaN)),
-      spansPerRequest: median(conc.map((r) => (r.extra?.spans ?? Number.NaN) / (r.n + r.warmup))),
-      sqlSpansPerRequest: median(conc.map((r) => (r.extra?.sqlSpans ?? Number.NaN) / (r.n + r.warmup))),
-      failures: runs.filter((r) => r.client === client && r.error !== undefined).length,
-      promptMismatches: runs.filter((r) => r.client === client).reduce((n, r) => n + (r.promptMismatches ?? 0), 0)
+      spansPerRequest: perRequest((t) => t.spans),
+      sqlSpansPerRequest: perRequest((t) => t.sqlSpans),
+      exportBytesPerRequest: perRequest((t) => t.bytes),
+      exportsPerRun: median(concRuns.map((r) => r.traces?.exports ?? Number.NaN)),
+      spanNamesPerRequest: Object.fromEntries(
+        [...new Set(concRuns.flatMap((r) => Object.keys(r.traces?.names ?? {})))].map((name) => [name, perRequest((t) => t.names[name] ?? 0)])
+      ),
+      exports: all.reduce((n, r) => n + (r.traces?.exports ?? 0), 0),
+      undecodedExports: all.reduce((n, r) => n + (r.traces?.undecoded ?? 0), 0),
+      failures: all.filter((r) => r.error !== undefined).length,
+      promptMismatches: all.reduce((n, r) => n + (r.promptMismatches ?? 0), 0)
     }
   }
   return out
@@ -466,39 +517,51 @@ interface Target {
   readonly pass: boolean | undefined
 }
 
+// The issue's targets (issue 11): every one a ratio of two clients measured in the same run, but
+// the provider's heap at ready. A target whose clients did not run (or failed) reads n/a.
 const targets = (s: Record<string, ClientSummary>): Array<Target> => {
-  const ai = s.aiservice
-  const check = (ok: boolean) => (Number.isNaN(ok as unknown as number) ? undefined : ok)
-  const known = (...vs: Array<number | undefined>) => vs.every((v) => v !== undefined && Number.isFinite(v))
-  const openai = s.openai
-  const fetchS = s.fetch
-  return [
-    {
-      name: "aiservice client CPU per request, 64 in flight",
-      measured: ai ? `${fmt(ai.concCpuUs)} µs` : "-",
-      target: "<= 200 µs",
-      pass: ai && known(ai.concCpuUs) ? check(ai.concCpuUs <= 200) : undefined
-    },
-    {
-      name: "aiservice throughput at 64 in flight vs openai SDK",
-      measured: ai && openai ? `${fmt(ai.rps)} vs ${fmt(openai.rps)} req/s = ${fmtRatio(ai.rps / openai.rps)}` : "-",
-      target: ">= 2.00x",
-      pass: ai && openai && known(ai.rps, openai.rps) ? ai.rps >= 2 * openai.rps : undefined
-    },
-    {
-      name: "aiservice stream time to first delta vs fetch",
-      measured: ai && fetchS ? `${fmt(ai.firstDeltaUs)} vs ${fmt(fetchS.firstDeltaUs)} µs = ${fmtRatio(ai.firstDeltaUs / fetchS.firstDeltaUs)}` : "-",
-      target: "<= 1.20x",
-      pass: ai && fetchS && known(ai.firstDeltaUs, fetchS.firstDeltaUs) ? ai.firstDeltaUs <= 1.2 * fetchS.firstDeltaUs : undefined
-    },
-    {
-      name: "aiservice import to ready",
-      measured: ai ? `${fmt(ai.importToReadyMs)} ms` : "-",
-      target: "< 300 ms",
-      pass: ai && known(ai.importToReadyMs) ? ai.importToReadyMs < 300 : undefined
+  const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v)
+  const ratio = (
+    name: string,
+    client: string,
+    baseline: string,
+    pick: (c: ClientSummary) => number,
+    unit: string,
+    wanted: "at most" | "at least",
+    bound: number
+  ): Target => {
+    const a = s[client] ? pick(s[client]) : undefined
+    const b = s[baseline] ? pick(s[baseline]) : undefined
+    const ok = known(a) && known(b) && b > 0
+    return {
+      name,
+      measured: ok ? `${fmt(a)} vs ${fmt(b)} ${unit} = ${fmtRatio(a / b)}` : "-",
+      target: `${wanted === "at most" ? "<=" : ">="} ${bound.toFixed(2)}x ${baseline}`,
+      pass: ok ? (wanted === "at most" ? a <= bound * b : a >= bound * b) : undefined
     }
+  }
+  const heap = s.provider?.heapAtReadyMB
+  return [
+    ratio("aiservice client CPU per request, 64 in flight", "aiservice", "openai", (c) => c.concCpuUs, "µs", "at most", 1),
+    ratio("provider client CPU per request, 64 in flight", "provider", "openai", (c) => c.concCpuUs, "µs", "at most", 0.6),
+    ratio("aiservice throughput, 64 in flight", "aiservice", "openai", (c) => c.rps, "req/s", "at least", 1.5),
+    ratio("aiservice stream: time to first delta", "aiservice", "fetch", (c) => c.firstDeltaUs, "µs", "at most", 1.5),
+    ratio("aiservice stream: total time", "aiservice", "fetch", (c) => c.streamTotalUs, "µs", "at most", 2),
+    ratio("aiservice stream: time to first delta", "aiservice", "provider", (c) => c.firstDeltaUs, "µs", "at most", 1.2),
+    ratio("aiservice stream: total time", "aiservice", "provider", (c) => c.streamTotalUs, "µs", "at most", 1.2),
+    ratio("provider start: process start to first answer", "provider", "openai", (c) => c.processToFirstAnswerMs, "ms", "at most", 2),
+    ratio("aiservice start: process start to first answer", "aiservice", "openai", (c) => c.processToFirstAnswerMs, "ms", "at most", 3),
+    {
+      name: "provider heap after GC at ready",
+      measured: known(heap) ? `${fmt(heap, 1)} MB` : "-",
+      target: "< 25 MB",
+      pass: known(heap) ? heap < 25 : undefined
+    },
+    ratio("tracing cost: CPU per request, 64 in flight", "aiservice", "aiservice-untraced", (c) => c.concCpuUs, "µs", "at most", 1.15)
   ]
 }
+
+const BASELINES = ["undici", "fetch", "openai", "provider"] as const
 
 const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): string => {
   const names = Object.keys(s)
@@ -508,7 +571,7 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
   out.push(`Sizes per process: ${fmt(sizes.seq)} sequential, ${fmt(sizes.conc)} at ${sizes.concurrency} in flight, ${fmt(sizes.streams)} streams, ${sizes.startups} startup(s) per round; ${fmt(sizes.warmup)} warm-up requests (${sizes.streamWarmup} streams) first.`)
   out.push("")
   out.push(table(
-    ["client", "seq p50 µs", "seq p99 µs", "req/s @64", "CPU µs/req @64", "CPU µs/req seq", "1st delta µs", "stream µs", "heap MB", "RSS MB", "heap@ready MB", "import→ready ms", "→1st answer ms"],
+    ["client", "seq p50 µs", "seq p99 µs", "req/s @64", "CPU µs/req @64", "CPU µs/req seq", "1st delta µs", "stream µs", "heap MB", "RSS MB", "heap@ready MB", "import→ready ms", "start→1st answer ms"],
     names.map((n) => {
       const c = s[n]!
       return [
@@ -524,40 +587,49 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
         fmt(c.rssMB),
         fmt(c.heapAtReadyMB, 1),
         fmt(c.importToReadyMs),
-        fmt(c.firstAnswerMs)
+        fmt(c.processToFirstAnswerMs)
       ]
     })
   ))
   out.push("")
-  out.push("Ratios (client ÷ baseline), each cell `vs undici / vs fetch / vs openai`; for req/s higher is better, for every other column lower is better.")
+  const baselines = BASELINES.filter((b) => s[b] !== undefined)
+  out.push(`Ratios (client ÷ baseline), each cell \`${baselines.map((b) => `vs ${b}`).join(" / ")}\`; for req/s higher is better, for every other column lower is better.`)
   out.push("")
-  const ratio = (n: string, pick: (c: ClientSummary) => number) =>
-    ["undici", "fetch", "openai"].map((b) => (s[b] ? fmtRatio(pick(s[n]!) / pick(s[b]!)) : "-")).join(" / ")
+  const ratio = (n: string, pick: (c: ClientSummary) => number) => baselines.map((b) => fmtRatio(pick(s[n]!) / pick(s[b]!))).join(" / ")
   out.push(table(
-    ["client", "seq p50", "req/s @64", "CPU/req @64", "1st delta", "stream total"],
+    ["client", "seq p50", "req/s @64", "CPU/req @64", "1st delta", "stream total", "start→1st answer"],
     names.map((n) => [
       n,
       ratio(n, (c) => c.seqP50Us),
       ratio(n, (c) => c.rps),
       ratio(n, (c) => c.concCpuUs),
       ratio(n, (c) => c.firstDeltaUs),
-      ratio(n, (c) => c.streamTotalUs)
+      ratio(n, (c) => c.streamTotalUs),
+      ratio(n, (c) => c.processToFirstAnswerMs)
     ])
   ))
   out.push("")
   const ts = targets(s)
-  out.push("Targets (aiservice = AiStack with settings, registry, rate limiter, breaker, retry policy, metrics writer and OTel spans on)")
+  out.push("Targets, each a ratio of two clients of this run (aiservice = AiStack with settings, registry, rate limiter, breaker, retry policy, metrics writer and spans exported over OTLP; provider = the OpenAI provider Layer alone)")
   out.push("")
   out.push(table(["target", "measured", "wanted", "result"], ts.map((t) => [t.name, t.measured, t.target, t.pass === undefined ? "n/a" : t.pass ? "PASS" : "MISS"])))
   out.push("")
   const notes: Array<string> = []
   const server = names.map((n) => `${n} ${fmt(s[n]!.serverCpuUs)}`).join(", ")
-  notes.push(`Emulator CPU per request at 64 in flight (µs): ${server}. A client whose req/s × that figure nears 1,000,000 µs/s is limited by the server, not by itself.`)
-  if (s["aiservice-untraced"]) notes.push("aiservice-untraced is the same stack with no tracer installed (and no OpenTelemetry SDK loaded): the difference to aiservice is what spans cost.")
-  if (s.aiservice && Number.isFinite(s.aiservice.spansPerRequest)) {
-    const ai = s.aiservice
-    notes.push(`aiservice exported ${ai.spansPerRequest.toFixed(2)} spans per request at 64 in flight: ${(ai.spansPerRequest - ai.sqlSpansPerRequest).toFixed(2)} operation and attempt spans, ${ai.sqlSpansPerRequest.toFixed(2)} SQL spans of the metrics writer (fewer as its batches grow).`)
+  notes.push(`Emulator CPU per request at 64 in flight (µs): ${server}. A client whose req/s × that figure nears 1,000,000 µs/s is limited by the server, not by itself. For aiservice it includes receiving its span exports.`)
+  if (s["aiservice-untraced"]) notes.push("aiservice-untraced is the same stack with no tracer installed (and no exporter loaded): the difference to aiservice is what spans cost, export included.")
+  const ai = s.aiservice
+  if (ai) {
+    notes.push(Number.isFinite(ai.spansPerRequest) && ai.spansPerRequest > 0
+      ? `aiservice exported ${ai.spansPerRequest.toFixed(2)} spans per request at 64 in flight (OTLP/HTTP protobuf, ${fmt(ai.exportsPerRun)} exports per run, ${fmt(ai.exportBytesPerRequest)} bytes per request), ${ai.sqlSpansPerRequest.toFixed(2)} of them SQL spans of the metrics writer (fewer as its batches grow). By name: ${
+        Object.entries(ai.spanNamesPerRequest).sort((a, b) => b[1] - a[1]).map(([name, n]) => `${name} ${n.toFixed(2)}`).join(", ")
+      }.`
+      : "WARNING: aiservice exported no spans at 64 in flight; its tracing figures measure nothing.")
   }
+  const stray = names.filter((n) => n !== "aiservice" && s[n]!.exports > 0)
+  if (stray.length > 0) notes.push(`WARNING: ${stray.join(", ")} sent span exports, though only aiservice traces.`)
+  const undecoded = names.filter((n) => s[n]!.undecodedExports > 0)
+  if (undecoded.length > 0) notes.push(`WARNING: the span sink could not decode ${undecoded.map((n) => `${s[n]!.undecodedExports} export(s) of ${n}`).join(", ")}; span counts are low.`)
   const mismatched = names.filter((n) => s[n]!.promptMismatches > 0)
   notes.push(mismatched.length === 0
     ? "Every chat request every client sent carried the same model, system and user prompt."

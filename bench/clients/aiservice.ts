@@ -1,10 +1,13 @@
 /**
  * The full stack: `AiStack.layer` on a SQLite file (settings, encrypted key, provider registry,
  * budget check, metrics writer), the OpenAI provider configured at the emulator behind its rate
- * limiter (on, never limiting), circuit breaker, retry policy and time limits, and OpenTelemetry
- * spans exported through a SimpleSpanProcessor to an exporter that drops them (so creating and
- * ending every span is paid for). One ManagedRuntime; each call is `runtime.runPromise(service.run(task))`.
+ * limiter (on, never limiting), circuit breaker, retry policy and time limits, and the library's
+ * own `Telemetry.layer()` beneath it, exporting every span over OTLP/HTTP (protobuf, the default)
+ * to the bench's span sink (`--otlp http://127.0.0.1:PORT`, set as `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * as an app sets it), every 250 ms or every 1,000 spans. One ManagedRuntime; each call is
+ * `runtime.runPromise(service.run(task))`.
  *
+ * `--tracing none` (the `aiservice-untraced` row) installs no tracer and loads no exporter.
  * `--mode setup` stores the provider configuration in the database first (run once per bench).
  */
 import { main } from "../harness.js"
@@ -14,37 +17,31 @@ const t0 = performance.now()
 await main("aiservice", t0, async ({ args, baseUrl, fixture }) => {
   const databasePath = args.db
   if (databasePath === undefined) throw new Error("--db is required")
-  const [{ Effect, Layer, ManagedRuntime, Stream }, AiStack, { AiService }, { Settings }, NodeHttpClient] = await Promise.all([
+  const traced = args.tracing !== "none"
+  if (traced) {
+    if (args.otlp === undefined) throw new Error("--otlp (the span sink's URL) is required unless --tracing none")
+    // What an app's environment says; the Telemetry Layer reads it when it is built.
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = args.otlp
+    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = "http/protobuf"
+  }
+  const [{ Effect, Layer, ManagedRuntime, Stream }, AiStack, { AiService }, { Settings }, NodeHttpClient, Telemetry] = await Promise.all([
     import("effect"),
     import("../../src/layers/AiStack.js"),
     import("../../src/services/AiService.js"),
     import("../../src/services/Settings.js"),
-    import("@effect/platform-node/NodeHttpClient")
+    import("@effect/platform-node/NodeHttpClient"),
+    traced ? import("../../src/layers/Telemetry.js") : undefined
   ])
   type SqlTask = import("../../src/domain/SqlTask.js").SqlTask
-  type SpanExporter = import("@opentelemetry/sdk-trace-base").SpanExporter
 
-  const counts = { spans: 0, sqlSpans: 0 }
-  const exporter: SpanExporter = {
-    export: (spans, done) => {
-      counts.spans += spans.length
-      for (const s of spans) if (s.name.startsWith("sql.")) counts.sqlSpans++
-      done({ code: 0 })
-    },
-    shutdown: () => Promise.resolve(),
-    forceFlush: () => Promise.resolve()
-  }
-  // `--tracing none` (the `aiservice-untraced` row) installs no tracer and loads no OpenTelemetry
-  // SDK, to show what spans cost.
-  const tracing = args.tracing === "none" ? Layer.empty : await Promise.all([
-    import("@effect/opentelemetry/NodeSdk"),
-    import("@opentelemetry/sdk-trace-base")
-  ]).then(([NodeSdk, { SimpleSpanProcessor }]) =>
-    NodeSdk.layer(() => ({ resource: { serviceName: "dbtk-ai-bench" }, spanProcessor: new SimpleSpanProcessor(exporter) }))
-  )
-  const stack = AiStack.layer({ databasePath }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  const http = NodeHttpClient.layerUndici
+  const tracing = Telemetry === undefined
+    ? Layer.empty
+    : Telemetry.layer({ serviceName: "dbtk-ai-bench", exportInterval: "250 millis" }).pipe(Layer.provide(http))
+  const stack = AiStack.layer({ databasePath }).pipe(Layer.provide(http))
   // Tracing underneath the stack, as an app installs it at its root: the stack's own fibers (the
-  // metrics writer, health checks) are traced too.
+  // metrics writer, health checks) are traced too. One undici dispatcher serves both (the Layer
+  // is memoized).
   const runtime = ManagedRuntime.make(stack.pipe(Layer.provideMerge(tracing)))
 
   if (args.mode === "setup") {
@@ -67,7 +64,6 @@ await main("aiservice", t0, async ({ args, baseUrl, fixture }) => {
       runtime.runPromise(Stream.runForEach(service.stream(task), (event) =>
         event._tag === "TextDelta" ? Effect.sync(() => onDelta(event.text)) : Effect.void
       )),
-    extra: () => ({ ...counts }),
     close: () => runtime.dispose()
   }
 })
