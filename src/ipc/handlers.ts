@@ -23,7 +23,7 @@
 import type { ManagedRuntime } from "effect"
 import type * as AiStack from "../layers/AiStack.js"
 import * as Legacy from "./legacy.js"
-import { followEvents, listener } from "./listeners.js"
+import { followEvents, listeners } from "./listeners.js"
 import { analyzeTable, explainQuery, fixQuery, generateQuery, optimizeQuery, suggestCompletion } from "./queryChannels.js"
 import * as Requests from "./requests.js"
 import { type HandlerContext, local, remote, type Route } from "./route.js"
@@ -176,7 +176,7 @@ export const registerAiHandlers = (
     dialectOf: (target) => Requests.dialectOf(target, options.dbTypeOf),
     recentEvents: events.recent
   }
-  const listenerOf = listener(runtime, events, context)
+  const listenerOf = listeners(runtime, events, context)
   // Registered in DB Toolkit's order: its eleven channels, then the settings panel's.
   for (const channel of channels) ipcMain.handle(channel, listenerOf(channel, routes[channel]))
   return {

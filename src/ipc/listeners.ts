@@ -86,13 +86,8 @@ export const followEvents = (
   }
 }
 
-/**
- * What `ipcMain.handle` is given for one channel.
- *
- * @since 0.1.0
- * @category Models
- */
-export type Listener = (event: unknown, ...args: Array<unknown>) => Promise<Legacy.Response>
+// What `ipcMain.handle` is given for one channel.
+type Listener = (event: unknown, ...args: Array<unknown>) => Promise<Legacy.Response>
 
 type Body<R> = (args: Requests.Args) => Effect.Effect<Legacy.Response, Legacy.Failure, R>
 
@@ -114,14 +109,14 @@ const remoteListener = (
   channel: string,
   body: Body<AiStack.Services>
 ): Listener =>
-(_event, ...args) => {
-  const program = answer(channel, Effect.zipRight(Effect.zipRight(checkArgs(args), Deferred.await(subscribed)), Effect.suspend(() => body(args))))
-  // runPromise rejects only when the runtime itself cannot run (it failed to start, or was
-  // disposed); that too is answered, never thrown at the renderer.
-  return Promise.resolve()
-    .then(() => runtime.runPromise(program))
-    .catch((error: unknown) => Legacy.unavailable(channel, error))
-}
+  (_event, ...args) => {
+    const program = answer(channel, Effect.zipRight(Effect.zipRight(checkArgs(args), Deferred.await(subscribed)), Effect.suspend(() => body(args))))
+    // runPromise rejects only when the runtime itself cannot run (it failed to start, or was
+    // disposed); that too is answered, never thrown at the renderer.
+    return Promise.resolve()
+      .then(() => runtime.runPromise(program))
+      .catch((error: unknown) => Legacy.unavailable(channel, error))
+  }
 
 const localListener = (channel: string, body: Body<never>): Listener => (_event, ...args) =>
   Promise.resolve()
@@ -129,18 +124,18 @@ const localListener = (channel: string, body: Body<never>): Listener => (_event,
     .catch((error: unknown) => Legacy.fromDefect(channel, error))
 
 /**
- * The listener of one channel: its route's handler given `context`, on `runtime` once `events`
- * are followed for a remote route, on its own for a local one.
+ * The listeners of one registration: a channel's is its route's handler, given `context`, run on
+ * `runtime` once `events` are followed (a remote route) or on its own (a local one).
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const listener = (
+export const listeners = (
   runtime: ManagedRuntime.ManagedRuntime<AiStack.Services, unknown>,
   events: Events,
   context: HandlerContext
 ) =>
-(channel: string, route: Route): Listener =>
-  route._tag === "Local"
-    ? localListener(channel, (args) => route.handler(args, context))
-    : remoteListener(runtime, events.subscribed, channel, (args) => route.handler(args, context))
+  (channel: string, route: Route): Listener =>
+    route._tag === "Local"
+      ? localListener(channel, (args) => route.handler(args, context))
+      : remoteListener(runtime, events.subscribed, channel, (args) => route.handler(args, context))
