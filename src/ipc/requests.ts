@@ -3,11 +3,13 @@
  * called in more than one way over the app's history (positional arguments, an object with
  * snake_case keys, camelCase keys in `ai:analyze-table`), so each reader accepts all of them and
  * returns one plain shape. Nothing here fails: missing fields are `undefined`, and the handlers
- * decide what a missing field means.
+ * decide what a missing field means (with `invalid`, `isBlank` and `namedTable`). `dialectOf`
+ * settles where a request runs.
  *
  * @since 0.1.0
  */
 import { Effect, Either, Schema } from "effect"
+import * as Dialect from "../domain/Dialect.js"
 import * as Limits from "../domain/Limits.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import type { ProviderId } from "../domain/ProviderId.js"
@@ -33,6 +35,22 @@ export class InvalidIpcInput extends Schema.TaggedError<InvalidIpcInput>("@db-to
 export type Args = ReadonlyArray<unknown>
 
 type Obj = Readonly<Record<string, unknown>>
+
+/**
+ * An `InvalidIpcInput` naming `field`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const invalid = (field: string, message: string): InvalidIpcInput => new InvalidIpcInput({ field, message })
+
+/**
+ * Whether a text argument is missing or only white space.
+ *
+ * @since 0.1.0
+ * @category Guards
+ */
+export const isBlank = (s: string | undefined): s is undefined => s === undefined || s.trim() === ""
 
 /**
  * Whether a value is a plain object (the object argument style), not an array or a primitive.
@@ -74,6 +92,35 @@ export interface Target {
 }
 
 const targetOf = (o: Obj): Target => ({ connectionId: text(pick(o, CONNECTION)), dbType: text(pick(o, DB_TYPE)) })
+
+const DEFAULT_DB_TYPE = "postgres"
+
+// How long the app's connection lookup may take before the request goes on as PostgreSQL.
+const DB_TYPE_LOOKUP_MS = 5_000
+
+/**
+ * The dialect a request is written for: its database type, else its connection's as `lookup`
+ * (the app's connection manager) names it, else PostgreSQL, as DB Toolkit did.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const dialectOf = (
+  target: Target,
+  lookup: ((connectionId: string) => string | undefined | PromiseLike<string | undefined>) | undefined
+): Effect.Effect<Dialect.Dialect> => {
+  if (!isBlank(target.dbType)) return Effect.succeed(Dialect.fromDbType(target.dbType))
+  if (target.connectionId === undefined || lookup === undefined) return Effect.succeed(Dialect.fromDbType(DEFAULT_DB_TYPE))
+  const id = target.connectionId
+  // The app's lookup is outside code: a failure, a hang or a non-string answer is treated like an
+  // unknown connection, as DB Toolkit did.
+  return Effect.tryPromise(() => Promise.resolve(lookup(id))).pipe(
+    Effect.timeout(DB_TYPE_LOOKUP_MS),
+    Effect.map((dbType: unknown) => (typeof dbType === "string" && dbType.trim() !== "" && dbType.length <= 100 ? dbType : DEFAULT_DB_TYPE)),
+    Effect.orElseSucceed(() => DEFAULT_DB_TYPE),
+    Effect.map(Dialect.fromDbType)
+  )
+}
 
 /**
  * `ai:generate-query` / `ai:generate-sql`: `{natural_language, connection_id, schema_context}`
@@ -231,6 +278,20 @@ export const tableOf = (
     onSuccess: (ctx): SchemaContext.Table => ctx.tables[0] ?? { name, columns: [] }
   })
 }
+
+/**
+ * The table a request names, as `tableOf` reads it, or an `InvalidIpcInput` when it names none.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const namedTable = (
+  name: string | undefined,
+  columns: unknown,
+  limits?: Limits.InputLimits
+): Effect.Effect<SchemaContext.Table, InvalidIpcInput> =>
+  Effect.flatMap(tableOf(name, columns, limits), (table) =>
+    table === undefined ? Effect.fail(invalid("table_name", "Please provide a table name")) : Effect.succeed(table))
 
 /**
  * A schema context from any shape DB Toolkit sends, read in slices within `limits`, or an

@@ -1,0 +1,182 @@
+/**
+ * DB Toolkit's AI channels: generate, explain, optimize and fix a query and analyze a table, each
+ * answered by the `AiService` in DB Toolkit's response shape; and `ai:suggest-completion`, a
+ * fixed list that needs no provider. `sqlTaskOf` reads the same four requests for the cost
+ * estimate.
+ *
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import type * as Limits from "../domain/Limits.js"
+import * as SchemaContext from "../domain/SchemaContext.js"
+import * as SqlTask from "../domain/SqlTask.js"
+import * as Untrusted from "../domain/Untrusted.js"
+import { AiService } from "../services/AiService.js"
+import { ProviderRegistry } from "../services/ProviderRegistry.js"
+import { Settings } from "../services/Settings.js"
+import * as Heuristics from "./heuristics.js"
+import * as Legacy from "./legacy.js"
+import * as Requests from "./requests.js"
+import type { Handler, HandlerContext, LocalHandler } from "./route.js"
+
+const PROMPT_MISSING = "Please provide a query description"
+
+// An empty context is left out, so the prompt says "No schema available" as DB Toolkit's did.
+const schemaField = (input: unknown, limits: Limits.InputLimits) =>
+  Effect.map(Requests.schemaOf(input, "schema_context", limits), (schema) => (SchemaContext.isEmpty(schema) ? {} : { schema }))
+
+// The request limits the user set (the settings are in memory).
+const limitsNow = Effect.map(Effect.flatMap(Settings, (s) => s.snapshot), (snapshot) => snapshot.settings.limits)
+
+// ---------------------------------------------------------------------------
+// The four requests, read from either argument style; shared by the channels and the cost
+// estimate, which takes the same payloads.
+// ---------------------------------------------------------------------------
+
+const generateRequest = (args: Requests.Args, context: HandlerContext) =>
+  Effect.gen(function*() {
+    const req = Requests.generate(args)
+    if (Requests.isBlank(req.prompt)) return yield* Requests.invalid("natural_language", PROMPT_MISSING)
+    return { prompt: req.prompt, dialect: yield* context.dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
+  })
+
+const sqlRequest = (
+  operation: string,
+  req: Requests.Target & { readonly query: string | undefined; readonly schema: unknown },
+  context: HandlerContext
+) =>
+  Effect.gen(function*() {
+    if (Requests.isBlank(req.query)) return yield* Requests.invalid("query", `Please provide a query to ${operation}`)
+    return { sql: req.query, dialect: yield* context.dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
+  })
+
+const explainRequest = (args: Requests.Args, context: HandlerContext) => sqlRequest("explain", Requests.explain(args), context)
+
+const optimizeRequest = (args: Requests.Args, context: HandlerContext) =>
+  Effect.gen(function*() {
+    const req = Requests.optimize(args)
+    const base = yield* sqlRequest("optimize", req, context)
+    // DB Toolkit stringified the driver's plan; text is passed as it is.
+    const plan = typeof req.plan === "string" ? req.plan : req.plan === undefined ? undefined : Untrusted.stringify(req.plan, 2)
+    return plan === undefined ? base : { ...base, executionPlan: plan }
+  })
+
+const fixRequest = (args: Requests.Args, context: HandlerContext) =>
+  Effect.gen(function*() {
+    const req = Requests.fix(args)
+    const base = yield* sqlRequest("fix", req, context)
+    if (Requests.isBlank(req.errorMessage)) return yield* Requests.invalid("error_message", "Please provide the error message of the query")
+    return { ...base, errorMessage: req.errorMessage }
+  })
+
+/**
+ * The task of a cost estimate's `operation` (`generate`, `explain`, `optimize` or `fix`), read
+ * from `payload` as that operation's channel reads it.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export const sqlTaskOf = (
+  operation: unknown,
+  payload: Readonly<Record<string, unknown>>,
+  context: HandlerContext
+): Effect.Effect<SqlTask.SqlTask, Requests.InvalidIpcInput, Settings> => {
+  switch (operation) {
+    case "generate":
+      return Effect.map(generateRequest([payload], context), SqlTask.generate)
+    case "explain":
+      return Effect.map(explainRequest([payload], context), SqlTask.explain)
+    case "optimize":
+      return Effect.map(optimizeRequest([payload], context), SqlTask.optimize)
+    case "fix":
+      return Effect.map(fixRequest([payload], context), SqlTask.fix)
+    default:
+      return Effect.fail(Requests.invalid("operation", "Invalid operation: expected generate, explain, optimize or fix"))
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The channels
+// ---------------------------------------------------------------------------
+
+/**
+ * `ai:generate-query` and `ai:generate-sql`: SQL for a description, in `channel`'s response shape.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const generateQuery = (channel: Legacy.Channel): Handler => (args, context) =>
+  Effect.gen(function*() {
+    // DB Toolkit checks for a provider before it checks the prompt, and answers an empty
+    // prompt with its bare error shape.
+    if (Requests.isBlank(Requests.generate(args).prompt)) {
+      const available = yield* Effect.flatMap(ProviderRegistry, (r) => r.available)
+      return Legacy.failure(channel, available.length === 0 ? Legacy.notConfiguredMessage(channel) : PROMPT_MISSING)
+    }
+    const request = yield* generateRequest(args, context)
+    return Legacy.generated(channel, yield* Effect.flatMap(AiService, (ai) => ai.generateSql(request)))
+  })
+
+/**
+ * `ai:explain-query`: a query explained.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const explainQuery: Handler = (args, context) =>
+  Effect.gen(function*() {
+    const request = yield* explainRequest(args, context)
+    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.explainSql(request)), request.sql)
+  })
+
+/**
+ * `ai:optimize-query`: a query optimized, given its plan when there is one.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const optimizeQuery: Handler = (args, context) =>
+  Effect.flatMap(
+    optimizeRequest(args, context),
+    (request) => Effect.map(Effect.flatMap(AiService, (ai) => ai.optimizeSql(request)), Legacy.optimized)
+  )
+
+/**
+ * `ai:fix-query`: a query fixed, given the database's error.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const fixQuery: Handler = (args, context) =>
+  Effect.gen(function*() {
+    const request = yield* fixRequest(args, context)
+    return Legacy.fixed(yield* Effect.flatMap(AiService, (ai) => ai.fixSql(request)), request.errorMessage)
+  })
+
+/**
+ * `ai:suggest-completion`: the fixed list of completions DB Toolkit answered with.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const suggestCompletion: LocalHandler = () => Effect.succeed(Legacy.completion())
+
+/**
+ * `ai:analyze-table`: a table described. DB Toolkit had a model summarize the table's columns;
+ * here the model explains the table's `CREATE TABLE` statement: explaining a table's DDL is
+ * describing the table, so the one explain operation (its prompt, parser, fallback and metrics)
+ * serves it. Every failure is answered with the table's name.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const analyzeTable: Handler = (args, context) => {
+  const req = Requests.table(args)
+  const tableName = req.tableName ?? ""
+  return Effect.gen(function*() {
+    const table = yield* Requests.namedTable(req.tableName, req.columns, yield* limitsNow)
+    const dialect = yield* context.dialectOf(req)
+    const answer = yield* Effect.flatMap(AiService, (ai) => ai.explainSql({ sql: Heuristics.createTableDdl(table, dialect), dialect }))
+    return Legacy.tableAnalysis(table, dialect, answer)
+  }).pipe(Effect.catchAll((e) => Effect.succeed(Legacy.fromError("ai:analyze-table", e, { table_name: tableName }))))
+}
