@@ -188,14 +188,15 @@ export class ContentFiltered extends Schema.TaggedError<ContentFiltered>("@db-to
 
 /**
  * The request itself is wrong: an empty prompt, a parameter the model rejects. `field` names it
- * when known.
+ * when known, and `reason` says what is wrong with it when the library refused it (the message
+ * without the field's name: "is 100,001 characters; the limit is ...").
  *
  * @since 0.1.0
  * @category Errors
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>("@db-toolkit/ai/InvalidRequest")(
   "InvalidRequest",
-  { ...fields, field: Schema.optional(Schema.String) }
+  { ...fields, field: Schema.optional(Schema.String), reason: Schema.optional(Schema.String) }
 ) {
   get retryable(): boolean {
     return false

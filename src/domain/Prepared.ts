@@ -89,7 +89,8 @@ export const prepare = <I extends Input>(
       new AiError.InvalidRequest({
         provider,
         message: `Invalid ${refusal.field === "_tag" || refusal.field === "" ? "SQL" : input._tag} request: ${refusal.message}`,
-        ...(refusal.field !== "" ? { field: refusal.field } : {})
+        ...(refusal.field !== "" ? { field: refusal.field } : {}),
+        reason: refusal.message.startsWith(`${refusal.field} `) ? refusal.message.slice(refusal.field.length + 1) : refusal.message
       }),
     onSuccess: (task) => new Prepared(task) as PreparedOf<I>
   })

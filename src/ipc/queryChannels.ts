@@ -7,11 +7,10 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type * as Limits from "../domain/Limits.js"
-import * as SchemaContext from "../domain/SchemaContext.js"
+import type * as AiError from "../domain/AiError.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import * as Untrusted from "../domain/Untrusted.js"
-import { AiService } from "../services/AiService.js"
+import { AiService, type RequestOptions } from "../services/AiService.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"
 import * as Heuristics from "./heuristics.js"
@@ -21,12 +20,26 @@ import type { Handler, HandlerContext, LocalHandler } from "./route.js"
 
 const PROMPT_MISSING = "Please provide a query description"
 
-// An empty context is left out, so the prompt says "No schema available" as DB Toolkit's did.
-const schemaField = (input: unknown, limits: Limits.InputLimits) =>
-  Effect.map(Requests.schemaOf(input, "schema_context", limits), (schema) => (SchemaContext.isEmpty(schema) ? {} : { schema }))
+// The schema context as DB Toolkit sent it: the service reads it once, when it prepares the request.
+const schemaField = (input: unknown) => (input === undefined ? {} : { schema: input as SqlTask.SchemaInput })
 
 // The request limits the user set (the settings are in memory).
 const limitsNow = Effect.map(Effect.flatMap(Settings, (s) => s.snapshot), (snapshot) => snapshot.settings.limits)
+
+/**
+ * A request read and validated once, by the service that will run it; a schema it refuses is
+ * named as DB Toolkit names the argument.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export const prepared = <I extends SqlTask.SqlTaskInput>(input: I, options?: RequestOptions) =>
+  Effect.flatMap(AiService, (ai) => ai.prepare(input, options)).pipe(
+    Effect.catchTag("InvalidRequest", (e): Effect.Effect<never, AiError.InvalidRequest | Requests.InvalidIpcInput> =>
+      e.field === "schema"
+        ? Effect.fail(Requests.invalid("schema_context", `Invalid schema_context: ${e.reason ?? e.message}`))
+        : Effect.fail(e))
+  )
 
 // ---------------------------------------------------------------------------
 // The four requests, read from either argument style; shared by the channels and the cost
@@ -37,7 +50,7 @@ const generateRequest = (args: Requests.Args, context: HandlerContext) =>
   Effect.gen(function*() {
     const req = Requests.generate(args)
     if (Requests.isBlank(req.prompt)) return yield* Requests.invalid("natural_language", PROMPT_MISSING)
-    return { prompt: req.prompt, dialect: yield* context.dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
+    return SqlTask.input("GenerateSql", { prompt: req.prompt, dialect: yield* context.dialectOf(req), ...schemaField(req.schema) })
   })
 
 const sqlRequest = (
@@ -47,10 +60,11 @@ const sqlRequest = (
 ) =>
   Effect.gen(function*() {
     if (Requests.isBlank(req.query)) return yield* Requests.invalid("query", `Please provide a query to ${operation}`)
-    return { sql: req.query, dialect: yield* context.dialectOf(req), ...(yield* schemaField(req.schema, yield* limitsNow)) }
+    return { sql: req.query, dialect: yield* context.dialectOf(req), ...schemaField(req.schema) }
   })
 
-const explainRequest = (args: Requests.Args, context: HandlerContext) => sqlRequest("explain", Requests.explain(args), context)
+const explainRequest = (args: Requests.Args, context: HandlerContext) =>
+  Effect.map(sqlRequest("explain", Requests.explain(args), context), (request) => SqlTask.input("ExplainSql", request))
 
 const optimizeRequest = (args: Requests.Args, context: HandlerContext) =>
   Effect.gen(function*() {
@@ -58,7 +72,7 @@ const optimizeRequest = (args: Requests.Args, context: HandlerContext) =>
     const base = yield* sqlRequest("optimize", req, context)
     // DB Toolkit stringified the driver's plan; text is passed as it is.
     const plan = typeof req.plan === "string" ? req.plan : req.plan === undefined ? undefined : Untrusted.stringify(req.plan, 2)
-    return plan === undefined ? base : { ...base, executionPlan: plan }
+    return SqlTask.input("OptimizeSql", plan === undefined ? base : { ...base, executionPlan: plan })
   })
 
 const fixRequest = (args: Requests.Args, context: HandlerContext) =>
@@ -66,12 +80,12 @@ const fixRequest = (args: Requests.Args, context: HandlerContext) =>
     const req = Requests.fix(args)
     const base = yield* sqlRequest("fix", req, context)
     if (Requests.isBlank(req.errorMessage)) return yield* Requests.invalid("error_message", "Please provide the error message of the query")
-    return { ...base, errorMessage: req.errorMessage }
+    return SqlTask.input("FixSql", { ...base, errorMessage: req.errorMessage })
   })
 
 /**
- * The task of a cost estimate's `operation` (`generate`, `explain`, `optimize` or `fix`), read
- * from `payload` as that operation's channel reads it.
+ * The request of a cost estimate's `operation` (`generate`, `explain`, `optimize` or `fix`),
+ * read from `payload` as that operation's channel reads it.
  *
  * @since 0.1.0
  * @category Requests
@@ -80,16 +94,16 @@ export const sqlTaskOf = (
   operation: unknown,
   payload: Readonly<Record<string, unknown>>,
   context: HandlerContext
-): Effect.Effect<SqlTask.SqlTask, Requests.InvalidIpcInput, Settings> => {
+): Effect.Effect<SqlTask.SqlTaskInput, Requests.InvalidIpcInput> => {
   switch (operation) {
     case "generate":
-      return Effect.map(generateRequest([payload], context), SqlTask.generate)
+      return generateRequest([payload], context)
     case "explain":
-      return Effect.map(explainRequest([payload], context), SqlTask.explain)
+      return explainRequest([payload], context)
     case "optimize":
-      return Effect.map(optimizeRequest([payload], context), SqlTask.optimize)
+      return optimizeRequest([payload], context)
     case "fix":
-      return Effect.map(fixRequest([payload], context), SqlTask.fix)
+      return fixRequest([payload], context)
     default:
       return Effect.fail(Requests.invalid("operation", "Invalid operation: expected generate, explain, optimize or fix"))
   }
@@ -113,8 +127,8 @@ export const generateQuery = (channel: Legacy.Channel): Handler => (args, contex
       const available = yield* Effect.flatMap(ProviderRegistry, (r) => r.available)
       return Legacy.failure(channel, available.length === 0 ? Legacy.notConfiguredMessage(channel) : PROMPT_MISSING)
     }
-    const request = yield* generateRequest(args, context)
-    return Legacy.generated(channel, yield* Effect.flatMap(AiService, (ai) => ai.generateSql(request)))
+    const request = yield* prepared(yield* generateRequest(args, context))
+    return Legacy.generated(channel, yield* Effect.flatMap(AiService, (ai) => ai.run(request)))
   })
 
 /**
@@ -125,8 +139,8 @@ export const generateQuery = (channel: Legacy.Channel): Handler => (args, contex
  */
 export const explainQuery: Handler = (args, context) =>
   Effect.gen(function*() {
-    const request = yield* explainRequest(args, context)
-    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.explainSql(request)), request.sql)
+    const request = yield* prepared(yield* explainRequest(args, context))
+    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.run(request)), request.task.sql)
   })
 
 /**
@@ -137,8 +151,8 @@ export const explainQuery: Handler = (args, context) =>
  */
 export const optimizeQuery: Handler = (args, context) =>
   Effect.flatMap(
-    optimizeRequest(args, context),
-    (request) => Effect.map(Effect.flatMap(AiService, (ai) => ai.optimizeSql(request)), Legacy.optimized)
+    Effect.flatMap(optimizeRequest(args, context), (input) => prepared(input)),
+    (request) => Effect.map(Effect.flatMap(AiService, (ai) => ai.run(request)), Legacy.optimized)
   )
 
 /**
@@ -149,8 +163,8 @@ export const optimizeQuery: Handler = (args, context) =>
  */
 export const fixQuery: Handler = (args, context) =>
   Effect.gen(function*() {
-    const request = yield* fixRequest(args, context)
-    return Legacy.fixed(yield* Effect.flatMap(AiService, (ai) => ai.fixSql(request)), request.errorMessage)
+    const request = yield* prepared(yield* fixRequest(args, context))
+    return Legacy.fixed(yield* Effect.flatMap(AiService, (ai) => ai.run(request)), request.task.errorMessage)
   })
 
 /**

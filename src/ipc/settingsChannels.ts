@@ -14,7 +14,7 @@ import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"
 import * as Legacy from "./legacy.js"
-import { sqlTaskOf } from "./queryChannels.js"
+import { prepared, sqlTaskOf } from "./queryChannels.js"
 import * as Requests from "./requests.js"
 import type { Handler } from "./route.js"
 
@@ -189,10 +189,10 @@ export const costEstimate: Handler = (args, context) =>
   Effect.gen(function*() {
     const payload = Requests.isObject(args[0]) ? args[0] : {}
     const operation = payload["operation"]
-    const task = yield* sqlTaskOf(operation, payload, context)
     const pinned = ProviderIdModule.is(payload["provider"]) ? payload["provider"] : undefined
+    const request = yield* prepared(yield* sqlTaskOf(operation, payload, context), { pin: pinned })
     const ai = yield* AiService
-    const estimate = yield* ai.estimate(task, { pin: pinned })
+    const estimate = yield* ai.estimate(request, { pin: pinned })
     const provider = pinned ?? (yield* ai.status).activeProvider
     return {
       success: true,

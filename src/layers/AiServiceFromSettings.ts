@@ -268,6 +268,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       fixSql: (request, options) => run(SqlTask.input("FixSql", request), options),
       run,
       stream,
+      prepare: (input, options = {}) =>
+        Effect.flatMap(ready(options.pin), ({ service, snapshot }) => Prepared.prepare(service.provider, input, snapshot.settings.limits)),
       estimate: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
           Effect.flatMap(Prepared.prepare(service.provider, input, snapshot.settings.limits), (request) =>

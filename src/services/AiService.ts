@@ -13,6 +13,7 @@ import type { BudgetExceeded, BudgetStatus } from "../domain/Budget.js"
 import type * as Cost from "../domain/Cost.js"
 import type * as Pricing from "../domain/Pricing.js"
 import type { ProviderId } from "../domain/ProviderId.js"
+import type * as Prepared from "../domain/Prepared.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 // Types only: the shapes of the resilience machinery a status screen shows.
 import type { Limitations } from "../layers/providers/Catalog.js"
@@ -116,11 +117,21 @@ export interface Service {
   readonly explainSql: (request: SqlTask.ExplainSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ExplainSqlResult>, AiServiceError>
   readonly optimizeSql: (request: SqlTask.OptimizeSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.OptimizeSqlResult>, AiServiceError>
   readonly fixSql: (request: SqlTask.FixSqlInput, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.FixSqlResult>, AiServiceError>
-  readonly run: <T extends SqlTask.SqlTaskInput>(task: T, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ResultFor<T>>, AiServiceError>
+  /** Any task, as passed or prepared ({@link Service.prepare}). */
+  readonly run: <I extends Prepared.Input>(task: I, options?: RequestOptions) => Effect.Effect<Answer<SqlTask.ResultFor<I>>, AiServiceError>
   /** Text as it arrives, then the parsed result. */
-  readonly stream: (task: SqlTask.SqlTaskInput, options?: RequestOptions) => Stream.Stream<SqlTask.StreamEvent, AiServiceError>
+  readonly stream: (task: Prepared.Input, options?: RequestOptions) => Stream.Stream<SqlTask.StreamEvent, AiServiceError>
+  /**
+   * Reads, validates and normalizes a request once, against the settings' request limits, for
+   * a caller that reads it before it runs it (the IPC handlers: their own wording for a bad
+   * field); `run` and `stream` take the prepared request as it is.
+   */
+  readonly prepare: <I extends Prepared.Input>(
+    task: I,
+    options?: RequestOptions
+  ) => Effect.Effect<Prepared.PreparedOf<I>, AiNotConfigured | AiError.InvalidRequest>
   /** What a request would cost, before it is sent. */
-  readonly estimate: (task: SqlTask.SqlTaskInput, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
+  readonly estimate: (task: Prepared.Input, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
   readonly status: Effect.Effect<Status>
   /** Fallbacks, providers down, disabled or recovered, budgets near their limit. */
   readonly events: Stream.Stream<AiEvent>

@@ -9,6 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Prepared from "../../src/domain/Prepared.js"
 import * as Handlers from "../../src/ipc/handlers.js"
 import * as AiStack from "../../src/layers/AiStack.js"
 import * as Crypto from "../../src/layers/Crypto.js"
@@ -613,8 +614,9 @@ describe("handlers never reject", () => {
             explainSql: () => Effect.die("explain is broken"),
             optimizeSql: () => Effect.die(new Error("broken")),
             fixSql: () => Effect.die(new Error("broken")),
-            run: () => Effect.die(new Error("broken")),
+            run: (task) => Effect.die(task._tag === "GenerateSql" ? new Error("generateSql is broken") : "explain is broken"),
             stream: () => Stream.die(new Error("broken")),
+            prepare: (task) => Prepared.prepare("openai", task),
             estimate: () => Effect.die(new Error("broken")),
             status: Effect.die(new Error("status is broken")),
             events: Stream.empty
