@@ -315,16 +315,57 @@ const perMillion = (usage: Usage, input: number, output: number): number =>
   (usage.inputTokens * input + usage.outputTokens * output) / 1_000_000
 
 // genai-prices throws on usage it cannot price; a price we cannot work out is unknown.
-const fromGenaiPrices = (providerId: string, model: string, usage: Usage, at: Date | undefined): number | undefined => {
+const calc = (providerId: string, id: string, usage: Usage, at: Date | undefined) => {
   const tokens = { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }
   const options = at === undefined ? { providerId } : { providerId, timestamp: at }
-  const id = normalizeModel(model)
   try {
-    const found = calcPrice(tokens, id, options) ?? (withoutDate(id) === id ? null : calcPrice(tokens, withoutDate(id), options))
-    return found === null ? undefined : found.total_price
+    return calcPrice(tokens, id, options) ?? (withoutDate(id) === id ? null : calcPrice(tokens, withoutDate(id), options))
   } catch {
-    return undefined
+    return null
   }
+}
+
+// A model's rates in dollars per million tokens, when genai-prices gives it one plain price per
+// unit: no tiers, no per-request fee, no price that depends on the date or the time of day. Units
+// the usage here never has (cached tokens, audio, web searches) cost nothing.
+interface Rates {
+  readonly input: number
+  readonly output: number
+}
+type Lookup = Rates | "unknown" | "other"
+
+const plainRates = (found: ReturnType<typeof calc>): Lookup => {
+  if (found === null) return "unknown"
+  const prices = found.model.prices
+  if (Array.isArray(prices)) return "other"
+  for (const [key, value] of Object.entries(prices)) {
+    if (value !== undefined && (typeof value !== "number" || !(key.endsWith("_mtok") || key.endsWith("_kcount")))) return "other"
+  }
+  const { input_mtok: input = 0, output_mtok: output = 0 } = prices as Record<string, number | undefined>
+  return { input, output }
+}
+
+// Looking a model up matches its name against every model of the provider: done once per provider
+// and model name (a bounded table), and repeated per call only for prices that vary.
+const MAX_LOOKUPS = 512
+const lookups = new Map<string, Lookup>()
+const lookup = (providerId: string, id: string): Lookup => {
+  const key = `${providerId}\u0000${id}`
+  let found = lookups.get(key)
+  if (found === undefined) {
+    found = plainRates(calc(providerId, id, { inputTokens: 0, outputTokens: 0 }, undefined))
+    if (lookups.size >= MAX_LOOKUPS) lookups.clear()
+    lookups.set(key, found)
+  }
+  return found
+}
+
+const fromGenaiPrices = (providerId: string, model: string, usage: Usage, at: Date | undefined): number | undefined => {
+  const id = normalizeModel(model)
+  const rates = lookup(providerId, id)
+  if (rates === "unknown") return undefined
+  if (rates !== "other") return perMillion(usage, rates.input, rates.output)
+  return calc(providerId, id, usage, at)?.total_price
 }
 
 /**

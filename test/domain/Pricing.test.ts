@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { calcPrice } from "@pydantic/genai-prices"
+import { calcPrice, findProvider } from "@pydantic/genai-prices"
 import { Either, Schema } from "effect"
 import * as Pricing from "../../src/domain/Pricing.js"
 import type { ProviderId } from "../../src/domain/ProviderId.js"
@@ -244,5 +244,30 @@ describe("PriceOverride decoding", () => {
     expect(Schema.decodeUnknownSync(Pricing.PriceOverrideInvalid)(json)).toEqual(error)
     const unknown = JSON.parse(JSON.stringify(Schema.encodeSync(Pricing.Cost)(Pricing.unknown)))
     expect(Schema.decodeUnknownSync(Pricing.Cost)(unknown)).toEqual({ usd: undefined, source: "unknown" })
+  })
+})
+
+describe("Pricing.price looks a model's rates up once and prices exactly as genai-prices does", () => {
+  const usage = { inputTokens: 123_457, outputTokens: 6_789 }
+  const cases = (["openai", "anthropic", "gemini", "azure-openai"] as const).flatMap((provider) => {
+    const data = findProvider({ providerId: Pricing.genaiPricesProvider[provider]! })
+    return (data?.models ?? []).map((m) => [provider, m.id] as const)
+  })
+
+  it("every model of the four priced providers, at a fixed time", () => {
+    expect(cases.length).toBeGreaterThan(100)
+    const at = new Date("2026-06-01T12:00:00Z")
+    for (const [provider, model] of cases) {
+      const expected = calcPrice({ input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }, model, {
+        providerId: Pricing.genaiPricesProvider[provider]!,
+        timestamp: at
+      })
+      // Twice: the first call looks the model up, the second uses what it found.
+      for (let i = 0; i < 2; i++) {
+        const cost = Pricing.price(provider, model, usage, [], at)
+        if (expected === null) expect(cost.usd, `${provider} ${model}`).toBeUndefined()
+        else expect(cost.usd, `${provider} ${model}`).toBeCloseTo(expected.total_price, 12)
+      }
+    }
   })
 })

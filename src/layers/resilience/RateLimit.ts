@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Scope, type Stream, SubscriptionRef } from "effect"
+import { Clock, Deferred, Effect, Exit, type Fiber, type Scope, type Stream, SubscriptionRef } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 import { QUEUE_FULL, type RateLimitPolicy } from "../../domain/Resilience.js"
@@ -72,12 +72,13 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
     const now0 = yield* Clock.currentTimeMillis
     const requests: Bucket = { level: rpm ?? 0, at: now0 }
     const tokens: Bucket = { level: tpm ?? 0, at: now0 }
-    // One caller at a time takes the head of the queue; the semaphores are FIFO.
-    const gate = yield* Effect.makeSemaphore(1)
-    const slots = policy.maxConcurrent === undefined ? undefined : yield* Effect.makeSemaphore(policy.maxConcurrent)
-    let queued = 0
+    const maxConcurrent = policy.maxConcurrent
+    // Callers waiting for a slot, first come first served; each is let in by completing its Deferred.
+    const queue: Array<{ readonly turn: Deferred.Deferred<void>; readonly since: number }> = []
     let inFlight = 0
     let lastWaitMs = 0
+    // The fiber that sleeps until the bucket lets the head of the queue in, when one is needed.
+    let timer: Fiber.RuntimeFiber<void> | undefined
     const snapshot = (now: number): RateLimitState => {
       if (rpm !== undefined) refill(requests, rpm, rpm, now)
       if (tpm !== undefined) refill(tokens, tpm, tpm, now)
@@ -86,9 +87,9 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
         availableRequests: rpm === undefined ? undefined : Math.floor(requests.level),
         tokensPerMinute: tpm,
         availableTokens: tpm === undefined ? undefined : Math.floor(tokens.level),
-        maxConcurrent: policy.maxConcurrent,
+        maxConcurrent,
         inFlight,
-        queued,
+        queued: queue.length,
         lastWaitMs
       }
     }
@@ -108,56 +109,78 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
       }
       return ms
     }
+    const slotFree = () => maxConcurrent === undefined || inFlight < maxConcurrent
+    const start = (since: number, now: number) => {
+      if (rpm !== undefined) requests.level -= 1
+      inFlight++
+      lastWaitMs = now - since
+    }
 
-    const takeTurn: Effect.Effect<void> = gate.withPermits(1)(
-      Effect.gen(function*() {
-        for (;;) {
-          const ms = waitFor(yield* Clock.currentTimeMillis)
-          if (ms === 0) break
-          yield* Effect.sleep(ms)
-        }
-        if (rpm !== undefined) requests.level -= 1
-      })
-    )
+    // Lets in as many waiting callers as the limits allow, in order; when the bucket (not a slot)
+    // holds the head back, a timer lets it in when the bucket has refilled.
+    const pump: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const before = queue.length
+      while (queue.length > 0 && slotFree() && waitFor(now) === 0) {
+        const head = queue.shift()!
+        start(head.since, now)
+        Deferred.unsafeDone(head.turn, Exit.void)
+      }
+      const ms = queue.length > 0 && slotFree() && timer === undefined ? waitFor(now) : 0
+      const sleep = ms > 0
+        ? Effect.asVoid(Effect.tap(
+          Effect.forkDaemon(Effect.zipRight(Effect.sleep(ms), Effect.suspend(() => {
+            timer = undefined
+            return pump
+          }))),
+          (fiber) => void (timer = fiber)
+        ))
+        : Effect.void
+      // State is published when a queue forms or drains; a request that passes straight through
+      // changes nothing a UI shows (its in-flight count is in `state`).
+      return queue.length === before ? sleep : Effect.zipRight(sleep, publish)
+    })
+
+    const release = Effect.suspend(() => {
+      inFlight--
+      return queue.length > 0 ? pump : Effect.void
+    })
 
     const full = () =>
       new AiError.RateLimited({
         provider,
         code: QUEUE_FULL,
-        message: `${displayName[provider]}: ${queued} requests are already waiting for this provider's rate limit; this one was not sent`
+        message: `${displayName[provider]}: ${queue.length} requests are already waiting for this provider's rate limit; this one was not sent`
       })
 
-    const noLimits = rpm === undefined && tpm === undefined && slots === undefined
+    // Takes a slot, waiting in the queue when the limits say so; runs uninterruptibly except for
+    // the wait (`restore`). A caller interrupted after it was let in gives its slot back.
+    const take = (restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<void, AiError.RateLimited> => {
+        if (queue.length === 0 && slotFree() && waitFor(now) === 0) {
+          start(now, now)
+          return Effect.void
+        }
+        if (queue.length >= policy.maxQueue) return Effect.fail(full())
+        return Effect.flatMap(Deferred.make<void>(), (turn) => {
+          const waiter = { turn, since: now }
+          queue.push(waiter)
+          return Effect.zipRight(publish, Effect.zipRight(pump, restore(Deferred.await(turn)))).pipe(
+            Effect.onInterrupt(() =>
+              Effect.suspend(() => {
+                const i = queue.indexOf(waiter)
+                if (i === -1) return release
+                queue.splice(i, 1)
+                return publish
+              })
+            )
+          )
+        })
+      })
+
+    const noLimits = rpm === undefined && tpm === undefined && maxConcurrent === undefined
     const acquire: Effect.Effect<void, AiError.RateLimited, Scope.Scope> = noLimits
       ? Effect.void
-      : Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const start = yield* Clock.currentTimeMillis
-          const mustWait = queued > 0 || waitFor(start) > 0 || (slots !== undefined && inFlight >= policy.maxConcurrent!)
-          if (mustWait && queued >= policy.maxQueue) return yield* Effect.fail(full())
-          // Each step that holds something registers its release before the next (interruptible) wait.
-          const scope = yield* Effect.scope
-          let waiting = true
-          queued++
-          yield* Scope.addFinalizer(scope, Effect.sync(() => {
-            if (waiting) queued--
-          }))
-          // State is published when a queue forms or drains; a request that passes straight through
-          // changes nothing a UI shows (its in-flight count is in `state`).
-          if (mustWait) yield* publish
-          if (slots !== undefined) {
-            yield* restore(slots.take(1))
-            yield* Scope.addFinalizer(scope, slots.release(1))
-          }
-          yield* restore(takeTurn)
-          waiting = false
-          queued--
-          inFlight++
-          lastWaitMs = (yield* Clock.currentTimeMillis) - start
-          yield* Scope.addFinalizer(scope, Effect.sync(() => void inFlight--))
-          if (mustWait) yield* publish
-        })
-      )
+      : Effect.uninterruptibleMask((restore) => Effect.zipRight(take(restore), Effect.addFinalizer(() => release)))
 
     const charge = (n: number) =>
       tpm === undefined || n <= 0
@@ -169,7 +192,7 @@ export const make = (provider: ProviderId, policy: typeof RateLimitPolicy.Type):
         })
 
     const withSlot = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.RateLimited, R> =>
-      noLimits ? self : Effect.scoped(Effect.zipRight(acquire, self))
+      noLimits ? self : Effect.uninterruptibleMask((restore) => Effect.zipRight(take(restore), Effect.ensuring(restore(self), release)))
 
     return { acquire, withSlot, charge, state: Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.succeed(snapshot(now))), changes: ref.changes }
   })

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option, Stream } from "effect"
+import { Clock, Context, DefaultServices, Duration, Effect, Fiber, Option, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 
@@ -81,16 +81,62 @@ export const within = (provider: ProviderId, phase: "request" | "deadline", ms: 
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => by(earliest(deadline(provider, phase, ms, now), outer), now)(self))
 
+// The clock every runtime has unless a test swaps it (TestClock): its time is the process's own,
+// so a plain timer can stand for it.
+const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
+
+// The longest wait a Node timer keeps (a longer one fires at once).
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /**
  * Fails with the deadline's error when the effect has not ended by then; `now` is the clock's
  * current time.
+ *
+ * On the live clock the effect runs in one child fiber watched by a plain timer: half the cost of
+ * `Effect.timeoutFail`, which races two fibers (one of them a sleep) and merges the winner's
+ * fiber state back. What the effect sets in its fiber (FiberRefs) stays there; the time limits
+ * here wrap a provider call, which sets nothing its caller reads. Any other clock (TestClock)
+ * gets `Effect.timeoutFail`, so time-based tests stay on the clock they drive.
  *
  * @since 0.1.0
  * @category Combinators
  */
 export const by = (limit: Deadline, now: number) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> =>
-  Effect.timeoutFail(self, { duration: Math.max(0, limit.at - now), onTimeout: limit.error })
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> => {
+  const ms = Math.max(0, limit.at - now)
+  return Effect.clockWith((clock) =>
+    clock === liveClock && ms <= MAX_TIMER_MS
+      ? watched(self, ms, limit.error)
+      : Effect.timeoutFail(self, { duration: ms, onTimeout: limit.error })
+  )
+}
+
+const watched = <A, E, R>(self: Effect.Effect<A, E, R>, ms: number, onTimeout: () => AiError.Timeout) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.forkDaemon(restore(self)), (fiber) =>
+      restore(Effect.async<A, E | AiError.Timeout>((resume) => {
+        let settled = false
+        const timer = setTimeout(() => {
+          if (settled) return
+          settled = true
+          // Interrupting the call closes its connection; the Timeout follows once it has.
+          resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
+        }, ms)
+        fiber.addObserver((exit) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resume(exit)
+        })
+        // The caller was interrupted: so is the call.
+        return Effect.suspend(() => {
+          settled = true
+          clearTimeout(timer)
+          return Fiber.interrupt(fiber)
+        })
+      }))
+    )
+  )
 
 /**
  * Waits `ms`, or until the deadline and then fails with its error.

@@ -368,3 +368,40 @@ describe("stream time limits on TestClock", () => {
       expect(error._tag === "Timeout" && error.phase).toBe("deadline")
     }))
 })
+
+describe("time limits on the live clock (a plain timer watches the call)", () => {
+  it.live("a slow call ends in Timeout at the limit, and the call is interrupted", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const slow = Effect.as(Effect.sleep("10 seconds"), "late").pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      const start = Date.now()
+      const error = yield* Effect.flip(Timeouts.within("openai", "request", 50)(slow))
+      expect(error._tag === "Timeout" && error.phase).toBe("request")
+      expect(Date.now() - start).toBeLessThan(5_000)
+      expect(interrupted).toBe(true)
+    }))
+
+  it.live("a call within the limit gives its value or its own error", () =>
+    Effect.gen(function*() {
+      expect(yield* Timeouts.within("openai", "request", 5_000)(Effect.succeed("fast"))).toBe("fast")
+      expect((yield* Effect.flip(Timeouts.within("openai", "request", 5_000)(Effect.fail(down))))._tag).toBe("ProviderUnavailable")
+    }))
+
+  it.live("the earlier of two deadlines decides, with its own error", () =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const outer = Timeouts.deadline("openai", "deadline", 30, now)
+      const error = yield* Effect.flip(Timeouts.within("openai", "request", 10_000, outer)(Effect.sleep("10 seconds")))
+      expect(error._tag === "Timeout" && error.phase).toBe("deadline")
+    }))
+
+  it.live("interrupting the caller interrupts the call", () =>
+    Effect.gen(function*() {
+      let interrupted = false
+      const slow = Effect.sleep("10 seconds").pipe(Effect.onInterrupt(() => Effect.sync(() => void (interrupted = true))))
+      const fiber = yield* Effect.fork(Timeouts.within("openai", "request", 10_000)(slow))
+      yield* Effect.sleep("20 millis")
+      yield* Fiber.interrupt(fiber)
+      expect(interrupted).toBe(true)
+    }))
+})
