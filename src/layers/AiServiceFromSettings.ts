@@ -199,16 +199,21 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           cost,
           estimate
         }
-        yield* Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
+        yield* Effect.whenLogLevel(Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
           operation: request._tag,
           provider: served.provider,
           model: result.meta.model,
           latencyMs: answer.latencyMs,
           fallback: answer.fallback
-        }))
+        })), "Debug")
         return answer
       }).pipe(
-        Effect.tapError((error) => Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: input._tag, outcome: error._tag }))),
+        Effect.tapError((error) =>
+          Effect.whenLogLevel(
+            Effect.logDebug("AI request failed").pipe(Effect.annotateLogs({ operation: input._tag, outcome: error._tag })),
+            "Debug"
+          )
+        ),
         tracked
       )
 

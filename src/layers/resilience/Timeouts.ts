@@ -103,18 +103,19 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  */
 export const by = (limit: Deadline, now: number) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> => {
-  const ms = Math.max(0, limit.at - now)
-  return Effect.clockWith((clock) =>
-    clock === liveClock && ms <= MAX_TIMER_MS
-      ? watched(self, ms, limit.error)
-      : Effect.timeoutFail(self, { duration: ms, onTimeout: limit.error })
-  )
+  return timeLimit(self, Math.max(0, limit.at - now), limit.error)
 }
 
-const watched = <A, E, R>(self: Effect.Effect<A, E, R>, ms: number, onTimeout: () => AiError.Timeout) =>
+// Fails with `onTimeout()` when `self` takes longer than `ms`: see `by`.
+const timeLimit = <A, E, R, E2>(self: Effect.Effect<A, E, R>, ms: number, onTimeout: () => E2): Effect.Effect<A, E | E2, R> =>
+  Effect.clockWith((clock) =>
+    clock === liveClock && ms <= MAX_TIMER_MS ? watched(self, ms, onTimeout) : Effect.timeoutFail(self, { duration: ms, onTimeout })
+  )
+
+const watched = <A, E, R, E2>(self: Effect.Effect<A, E, R>, ms: number, onTimeout: () => E2) =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Effect.forkDaemon(restore(self)), (fiber) =>
-      restore(Effect.async<A, E | AiError.Timeout>((resume) => {
+      restore(Effect.async<A, E | E2>((resume) => {
         let settled = false
         const timer = setTimeout(() => {
           if (settled) return
@@ -179,8 +180,7 @@ export const streamPacing = <A>(
       const next = Effect.suspend(() => {
         const phase = started ? "idle" : "first-token"
         const ms = started ? options.idleMs : options.firstTokenMs
-        return pull.pipe(
-          Effect.timeoutFail({ duration: ms, onTimeout: () => Option.some<E | AiError.Timeout>(timeoutError(provider, phase, ms)) }),
+        return timeLimit(pull, ms, () => Option.some<E | AiError.Timeout>(timeoutError(provider, phase, ms))).pipe(
           Effect.tap((chunk) =>
             Effect.sync(() => {
               if (!started) for (const a of chunk) if (options.isText(a)) started = true
