@@ -17,17 +17,19 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Headers from "@effect/platform/Headers"
 import {
-  Clock,
+  Cause,
   Config,
   ConfigError,
   type Duration,
   Effect,
   Either,
+  Exit,
   FiberRef,
   Layer,
   Option,
   Record,
   Redacted,
+  type Scope,
   Stream,
   type Tracer
 } from "effect"
@@ -233,33 +235,51 @@ export const attempt = (spans: AttemptSpans, request: Prepared) =>
     )).pipe(Effect.withSpan(spans.name, spans.run))
 
 /**
- * One streamed call to one provider, in its own `chat {model}` span that lasts as long as the
- * stream. It records the time to the first text (`gen_ai.response.time_to_first_chunk`, seconds),
- * then usage and finish reason when the answer is complete.
+ * The span of one streamed call to one provider, as the attempt sees it.
  *
  * @since 0.1.0
  * @category Spans
  */
-export const attemptStream = (spans: AttemptSpans, request: Prepared) =>
-(open: Stream.Stream<StreamEvent, AiError>): Stream.Stream<StreamEvent, AiError> =>
-  Stream.unwrap(
-    Effect.gen(function*() {
-      const capture = yield* FiberRef.get(captureContent)
-      yield* prompt(capture, spans, request)
-      const start = yield* Clock.currentTimeNanos
-      let waiting = true
-      return open.pipe(
-        tapEach((event: StreamEvent) => {
-          if (event._tag === "Completed") return finished(capture, event.result)
-          if (!waiting) return
-          waiting = false
-          return Effect.flatMap(Clock.currentTimeNanos, (now) =>
-            annotate({ response: { timeToFirstChunk: Number(now - start) / 1e9 } }))
-        }),
-        Stream.tapError(failed)
+export interface StreamSpan {
+  /** Records the time from the start to the first text (`gen_ai.response.time_to_first_chunk`). */
+  readonly firstText: (afterMs: number) => void
+  /** Records the complete answer: usage, finish reason, and the answer itself when captured. */
+  readonly completed: (result: SqlResult) => void
+}
+
+/**
+ * Opens the `chat {model}` span of one streamed call in the current scope; it ends when the
+ * scope closes, marked failed (with `error.type`, the `AiError` tag) when the scope's exit is a
+ * failure. The stream's events are reported to it as they pass, with no stream stage of its own.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const streamSpan = (spans: AttemptSpans, request: Prepared): Effect.Effect<StreamSpan, never, Scope.Scope> =>
+  Effect.flatMap(FiberRef.get(captureContent), (capture) =>
+    Effect.flatMap(Effect.makeSpanScoped(spans.name, spans.stream), (span) => {
+      if (capture) setAttributes(span, GenAi.toAttributes(GenAi.promptContent(request.promptFor(spans.promptOptions))))
+      return Effect.as(
+        Effect.addFinalizer((exit) =>
+          Effect.sync(() => {
+            const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+            const tag = Option.isSome(failure) ? (failure.value as { readonly _tag?: unknown })._tag : undefined
+            if (typeof tag === "string") setAttributes(span, GenAi.toAttributes({ error: { type: tag } }))
+          })
+        ),
+        {
+          firstText: (afterMs) => setAttributes(span, GenAi.toAttributes({ response: { timeToFirstChunk: afterMs / 1000 } })),
+          completed: (result) =>
+            setAttributes(
+              span,
+              GenAi.toAttributes({
+                ...GenAi.responseOf(result.meta),
+                ...(capture ? GenAi.answerContent(result.raw, result.meta.finishReason) : {})
+              })
+            )
+        } satisfies StreamSpan
       )
-    })
-  ).pipe(Stream.withSpan(spans.name, spans.stream))
+    }))
 
 // ---------------------------------------------------------------------------
 // The Layer

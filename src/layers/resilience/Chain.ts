@@ -224,40 +224,43 @@ export const make = (options: {
     // One streamed attempt
     // -------------------------------------------------------------------------
 
-    // The record of a streamed attempt, with its time to first text.
-    const recordedStream = (t: Try, request: Prepared) => (events: Stream.Stream<StreamEvent, AiError.AiError>) =>
-      Stream.unwrap(Effect.map(Clock.currentTimeMillis, (startedAt) => {
-        let firstText: number | undefined
-        let result: SqlResult | undefined
-        return events.pipe(
-          tapEach((e: StreamEvent) => {
-            if (e._tag === "Completed") result = e.result
-            else if (firstText === undefined) {
-              firstText = -1 // claimed; the clock read below fills it in
-              return Effect.map(Clock.currentTimeMillis, (now) => void (firstText = now - startedAt))
-            }
-          }),
-          Stream.ensuringWith((exit) =>
-            record(t, request, startedAt, outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, result), result && price(result, startedAt), firstText))
-        )
-      }))
-
     /**
-     * One streamed attempt, in the same order as {@link attempt}: the slot is held for the
-     * stream's life, and the time to first text and the gaps between chunks are limited.
+     * One streamed attempt, in the same order as {@link attempt}: an open circuit refuses at
+     * once; a rate-limit slot is held for the stream's life; the breaker counts the outcome; the
+     * metrics record and the span see the events pass (time to first text, the answer, the
+     * tokens charged) and are closed with the stream; every wait for the next chunk is limited
+     * (first text, gaps, the deadline).
      */
-    const attemptStream = (t: Try, request: Prepared) =>
+    const attemptStream = (t: Try, request: Prepared, deadline: Timeouts.Deadline) =>
       Stream.unwrapScoped(Effect.gen(function*() {
         const { breaker, limiter, policy } = t.link.guard
         yield* breaker.check
         yield* limiter.acquire
         const done = yield* breaker.enter
         yield* Effect.addFinalizer((exit) => done(exit as Exit.Exit<unknown, AiError.AiError>))
-        return t.link.service.stream(request).pipe(
-          Timeouts.streamPacing(t.link.provider, { firstTokenMs: policy.timeout.firstTokenMs, idleMs: policy.timeout.idleMs, isText }),
-          Telemetry.attemptStream(t.link.spans, request),
-          recordedStream(t, request),
-          tapEach((e: StreamEvent) => (e._tag === "Completed" ? limiter.charge(tokensOf(e.result)) : undefined))
+        const startedAt = yield* Clock.currentTimeMillis
+        let firstText: number | undefined
+        let result: SqlResult | undefined
+        yield* Effect.addFinalizer((exit) =>
+          record(t, request, startedAt, outcomeOf(exit as Exit.Exit<unknown, AiError.AiError>, result), result && price(result, startedAt), firstText)
+        )
+        const span = yield* Telemetry.streamSpan(t.link.spans, request)
+        const paced = Timeouts.streamPacing(t.link.provider, { firstTokenMs: policy.timeout.firstTokenMs, idleMs: policy.timeout.idleMs, isText, deadline })
+        return paced(t.link.service.stream(request)).pipe(
+          tapEach((e: StreamEvent) => {
+            if (e._tag === "Completed") {
+              result = e.result
+              span.completed(e.result)
+              return limiter.charge(tokensOf(e.result))
+            }
+            if (firstText === undefined) {
+              firstText = -1 // claimed; the clock read below fills it in
+              return Effect.map(Clock.currentTimeMillis, (now) => {
+                firstText = now - startedAt
+                span.firstText(firstText)
+              })
+            }
+          })
         )
       }))
 
@@ -267,10 +270,7 @@ export const make = (options: {
         const { retry, timeout } = link.guard.policy
         const deadline = Timeouts.earliest(Timeouts.deadline(link.provider, "deadline", timeout.deadlineMs, now), outer)
         let n = 0
-        return Stream.suspend(() => attemptStream({ link, fallback, attempt: ++n }, request)).pipe(
-          Retry.retryStream(retry, isText),
-          Timeouts.streamBy(deadline)
-        )
+        return Stream.suspend(() => attemptStream({ link, fallback, attempt: ++n }, request, deadline)).pipe(Retry.retryStream(retry, isText, deadline))
       }))
 
     // -------------------------------------------------------------------------

@@ -55,12 +55,13 @@ export const retry = (policy: typeof RetryPolicy.Type, deadline?: Timeouts.Deadl
 
 /**
  * Retries a stream by the policy, but only while it has emitted no text: after that, an error
- * surfaces (a retried stream would repeat or mix text).
+ * surfaces (a retried stream would repeat or mix text). With a deadline, a wait that would pass
+ * it ends at the deadline, in its error.
  *
  * @since 0.1.0
  * @category Combinators
  */
-export const retryStream = <A>(policy: typeof RetryPolicy.Type, isText: (a: A) => boolean) =>
+export const retryStream = <A>(policy: typeof RetryPolicy.Type, isText: (a: A) => boolean, deadline?: Timeouts.Deadline) =>
 <R>(self: Stream.Stream<A, AiError.AiError, R>): Stream.Stream<A, AiError.AiError, R> => {
   const loop = (n: number): Stream.Stream<A, AiError.AiError, R> =>
     Stream.suspend(() => {
@@ -74,7 +75,9 @@ export const retryStream = <A>(policy: typeof RetryPolicy.Type, isText: (a: A) =
             ? Stream.fail(error)
             : Stream.unwrap(Effect.map(Random.next, (random) => {
               const ms = delayFor(policy, error, n, random)
-              return ms === undefined ? Stream.fail(error) : Stream.concat(Stream.drain(Stream.fromEffect(Effect.sleep(ms))), loop(n + 1))
+              return ms === undefined
+                ? Stream.fail(error)
+                : Stream.concat(Stream.drain(Stream.fromEffect(Timeouts.sleepBy(ms, deadline))), loop(n + 1))
             }))
         )
       )

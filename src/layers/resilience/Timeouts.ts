@@ -150,37 +150,33 @@ export const sleepBy = (ms: number, limit: Deadline | undefined): Effect.Effect<
     now + ms < limit.at ? Effect.sleep(ms) : Effect.zipRight(Effect.sleep(Math.max(0, limit.at - now)), Effect.fail(limit.error())))
 
 /**
- * Fails a stream with the deadline's error when it has not ended by then.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const streamBy = (limit: Deadline) =>
-<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | AiError.Timeout, R> =>
-  Stream.interruptWhen(
-    self,
-    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.zipRight(Effect.sleep(Math.max(0, limit.at - now)), Effect.fail(limit.error())))
-  )
-
-/**
- * Limits a stream's wait for its first text element (`firstTokenMs`) and every later gap between
- * elements (`idleMs`).
+ * Limits a stream's wait for its first text element (`firstTokenMs`), every later gap between
+ * elements (`idleMs`) and, with a `deadline`, every wait past that moment. Each wait for the
+ * next chunk is one time limit: the deadline needs no timer of its own. Time the consumer takes
+ * between chunks is its own and is not counted.
  *
  * @since 0.1.0
  * @category Combinators
  */
 export const streamPacing = <A>(
   provider: ProviderId,
-  options: { readonly firstTokenMs: number; readonly idleMs: number; readonly isText: (a: A) => boolean }
+  options: {
+    readonly firstTokenMs: number
+    readonly idleMs: number
+    readonly isText: (a: A) => boolean
+    readonly deadline?: Deadline | undefined
+  }
 ) =>
 <E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | AiError.Timeout, R> =>
   Stream.unwrapScoped(
     Effect.map(Stream.toPull(self), (pull) => {
       let started = false
-      const next = Effect.suspend(() => {
+      const { deadline } = options
+      const next = Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const phase = started ? "idle" : "first-token"
         const ms = started ? options.idleMs : options.firstTokenMs
-        return timeLimit(pull, ms, () => Option.some<E | AiError.Timeout>(timeoutError(provider, phase, ms))).pipe(
+        const limit = earliest({ at: now + ms, error: () => timeoutError(provider, phase, ms) }, deadline)
+        return timeLimit(pull, Math.max(0, limit.at - now), () => Option.some<E | AiError.Timeout>(limit.error())).pipe(
           Effect.tap((chunk) =>
             Effect.sync(() => {
               if (!started) for (const a of chunk) if (options.isText(a)) started = true
