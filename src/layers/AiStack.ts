@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer } from "effect"
 import type { MetricsError } from "../domain/Metrics.js"
 import { AiEvents, layer as eventsLayer } from "../services/AiEvents.js"

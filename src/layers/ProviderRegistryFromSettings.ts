@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer } from "effect"
 import { ConfigInvalid } from "../domain/AiError.js"
 import type { ProviderId } from "../domain/ProviderId.js"

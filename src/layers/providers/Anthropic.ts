@@ -18,7 +18,8 @@
  *
  * @since 0.1.0
  */
-import { HttpClientRequest, type HttpClient } from "@effect/platform"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason } from "../../domain/SqlTask.js"

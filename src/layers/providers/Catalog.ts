@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type { Effect } from "effect"
 import type { ConfigInvalid } from "../../domain/AiError.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"

@@ -18,7 +18,8 @@
  *
  * @since 0.1.0
  */
-import { type HttpClient, HttpClientRequest } from "@effect/platform"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Either, Layer, Option, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"

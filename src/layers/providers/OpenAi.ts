@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import { HttpClientRequest, type HttpClient } from "@effect/platform"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, type Redacted, Schema } from "effect"
 import type { ConfigInvalid } from "../../domain/AiError.js"
 import * as AiProvider from "../../services/AiProvider.js"

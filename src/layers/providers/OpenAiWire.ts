@@ -9,7 +9,7 @@
 import { Effect, Either, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
-import type { HttpClientRequest } from "@effect/platform"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { ChatChunk, ChatCompletion, ChatModel, ChatRequest } from "../../services/AiProvider.js"
 import * as Sse from "./Sse.js"
 import * as Wire from "./Wire.js"

@@ -7,7 +7,11 @@
  * @since 0.1.0
  * @internal
  */
-import { Headers, HttpClient, type HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Chunk, Clock, Duration, Effect, Either, type ParseResult, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
