@@ -39,9 +39,8 @@ import type { AiError } from "../domain/AiError.js"
 import * as GenAi from "../domain/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { Prepared } from "../domain/Prepared.js"
-import type { SqlResult, SqlTaskTag, StreamEvent } from "../domain/SqlTask.js"
+import type { SqlResult, SqlTaskTag } from "../domain/SqlTask.js"
 import type * as AiProvider from "../services/AiProvider.js"
-import { tapEach } from "./StreamTaps.js"
 
 // ---------------------------------------------------------------------------
 // Content capture (opt-in)
@@ -153,19 +152,40 @@ export const operation = (task: { readonly _tag: SqlTaskTag }, options: Operatio
   )
 
 /**
- * Wraps a whole streamed operation in its span; it records who served once the answer is
- * complete, or the error's tag.
+ * Wraps a whole streamed operation in its span, named after the library operation.
  *
  * @since 0.1.0
  * @category Spans
  */
 export const operationStream = (task: { readonly _tag: SqlTaskTag }, options: OperationOptions = {}) =>
-<E extends { readonly _tag: string }, R>(self: Stream.Stream<StreamEvent, E, R>): Stream.Stream<StreamEvent, E, R> =>
-  self.pipe(
-    tapEach((event: StreamEvent) => event._tag === "Completed" ? annotate({ dbToolkit: { provider: event.result.meta.provider } }) : undefined),
-    Stream.tapError(failed),
-    Stream.withSpan(GenAi.operationOf[task._tag], operationOptions(task._tag, true, options.pin))
-  )
+<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.withSpan(self, GenAi.operationOf[task._tag], operationOptions(task._tag, true, options.pin))
+
+/**
+ * Has the current operation span record, when the current scope closes, the provider that
+ * served (`served`, read then) or the error's tag: for a streamed operation, whose outcome is
+ * known only when its stream ends.
+ *
+ * @since 0.1.0
+ * @category Spans
+ */
+export const operationOutcome = (served: () => ProviderId | undefined): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+    Option.isNone(span) ? Effect.void : Effect.addFinalizer((exit) =>
+      Effect.sync(() => {
+        const provider = served()
+        if (provider !== undefined) setAttributes(span.value, GenAi.toAttributes({ dbToolkit: { provider } }))
+        const tag = failureTag(exit)
+        if (tag !== undefined) setAttributes(span.value, GenAi.toAttributes({ error: { type: tag } }))
+      })
+    ))
+
+// The tag of the error an exit failed with, if it failed with one.
+const failureTag = (exit: Exit.Exit<unknown, unknown>): string | undefined => {
+  const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+  const tag = Option.isSome(failure) ? (failure.value as { readonly _tag?: unknown } | null)?._tag : undefined
+  return typeof tag === "string" ? tag : undefined
+}
 
 // ---------------------------------------------------------------------------
 // Attempt spans
@@ -262,9 +282,8 @@ export const streamSpan = (spans: AttemptSpans, request: Prepared): Effect.Effec
       return Effect.as(
         Effect.addFinalizer((exit) =>
           Effect.sync(() => {
-            const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
-            const tag = Option.isSome(failure) ? (failure.value as { readonly _tag?: unknown })._tag : undefined
-            if (typeof tag === "string") setAttributes(span, GenAi.toAttributes({ error: { type: tag } }))
+            const tag = failureTag(exit)
+            if (tag !== undefined) setAttributes(span, GenAi.toAttributes({ error: { type: tag } }))
           })
         ),
         {

@@ -6,11 +6,12 @@
  *
  * What happens to one request, top-down: {@link Chain.run} plans the providers, `Fallback.run`
  * tries them in turn, `tries` retries one provider within its deadline, and `attempt` composes,
- * in order, what each attempt goes through.
+ * in order, what each attempt goes through. A streamed request reads the same way in one
+ * place (`stream`, then `attemptStream`).
  *
  * @since 0.1.0
  */
-import { Cause, Clock, Effect, Exit, Option, type Scope, Stream } from "effect"
+import { Cause, Clock, Effect, Exit, Option, Random, type Scope, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import type { Prepared } from "../../domain/Prepared.js"
 import * as Pricing from "../../domain/Pricing.js"
@@ -87,6 +88,13 @@ interface Link {
   readonly service: AiProvider.Service
   readonly guard: Guard.Guard
   readonly spans: Telemetry.AttemptSpans
+}
+
+// What a streamed request has let through so far: text (then nothing is retried or moved), and
+// the provider whose answer completed.
+interface Seen {
+  text: boolean
+  servedBy: ProviderId | undefined
 }
 
 // Which try this is: at which provider of the request, and which attempt there.
@@ -231,7 +239,7 @@ export const make = (options: {
      * tokens charged) and are closed with the stream; every wait for the next chunk is limited
      * (first text, gaps, the deadline).
      */
-    const attemptStream = (t: Try, request: Prepared, deadline: Timeouts.Deadline) =>
+    const attemptStream = (t: Try, request: Prepared, deadline: Timeouts.Deadline, seen: Seen) =>
       Stream.unwrapScoped(Effect.gen(function*() {
         const { breaker, limiter, policy } = t.link.guard
         yield* breaker.check
@@ -250,9 +258,11 @@ export const make = (options: {
           tapEach((e: StreamEvent) => {
             if (e._tag === "Completed") {
               result = e.result
+              seen.servedBy = t.link.provider
               span.completed(e.result)
               return limiter.charge(tokensOf(e.result))
             }
+            seen.text = true
             if (firstText === undefined) {
               firstText = -1 // claimed; the clock read below fills it in
               return Effect.map(Clock.currentTimeMillis, (now) => {
@@ -262,15 +272,6 @@ export const make = (options: {
             }
           })
         )
-      }))
-
-    // A provider's streamed tries: retried only before any text, within its deadline.
-    const triesStream = (link: Link, request: Prepared, fallback: boolean, outer: Timeouts.Deadline | undefined) =>
-      Stream.unwrap(Effect.map(Clock.currentTimeMillis, (now) => {
-        const { retry, timeout } = link.guard.policy
-        const deadline = Timeouts.earliest(Timeouts.deadline(link.provider, "deadline", timeout.deadlineMs, now), outer)
-        let n = 0
-        return Stream.suspend(() => attemptStream({ link, fallback, attempt: ++n }, request, deadline)).pipe(Retry.retryStream(retry, isText, deadline))
       }))
 
     // -------------------------------------------------------------------------
@@ -300,13 +301,37 @@ export const make = (options: {
           fallbackOf(o)
         )).pipe(Telemetry.operation(request, o))
 
-    const stream = (request: Prepared, o: RunOptions = {}) =>
-      Stream.unwrap(Effect.map(plan(o.pin), (planned) =>
-        Fallback.stream(
-          planned.map((link, i) => ({ provider: link.provider, run: triesStream(link, request, i > 0, o.deadline) })),
-          fallbackOf(o),
-          isText
-        ))).pipe(Telemetry.operationStream(request, o))
+    /**
+     * A streamed request: the providers in order, each attempt retried and each failure moved
+     * on only while no text has reached the caller (after that, a retry or another provider would
+     * repeat or mix text, so the error ends the stream); within each provider's deadline, and the
+     * request's.
+     */
+    const stream = (request: Prepared, o: RunOptions = {}): Stream.Stream<StreamEvent, AiError.AiError | Fallback.AllProvidersFailed> =>
+      Stream.unwrapScoped(Effect.gen(function*() {
+        const planned = yield* plan(o.pin)
+        const fallback = fallbackOf(o)
+        const seen: Seen = { text: false, servedBy: undefined }
+        yield* Telemetry.operationOutcome(() => seen.servedBy)
+
+        const at = (i: number, failed: ReadonlyArray<Fallback.Attempt>): Stream.Stream<StreamEvent, AiError.AiError | Fallback.AllProvidersFailed> => {
+          const link = planned[i]
+          if (link === undefined) return Stream.fail(Fallback.allFailed(failed))
+          const { retry, timeout } = link.guard.policy
+          const tryNumber = (n: number, deadline: Timeouts.Deadline): Stream.Stream<StreamEvent, AiError.AiError | Fallback.AllProvidersFailed> =>
+            Stream.catchAll(attemptStream({ link, fallback: i > 0, attempt: n }, request, deadline, seen), (error) =>
+              seen.text ? Stream.fail(error) : Stream.unwrap(Effect.flatMap(Random.next, (random) => {
+                const ms = Retry.delayFor(retry, error, n - 1, random)
+                if (ms !== undefined) return Effect.as(Timeouts.sleepBy(ms, deadline), tryNumber(n + 1, deadline))
+                const trail = [...failed, { provider: link.provider, error }]
+                return Effect.map(Fallback.decide(fallback, link.provider, planned[i + 1], error, trail), (step) =>
+                  step.move ? at(i + 1, trail) : Stream.fail(step.error))
+              })))
+          return Stream.unwrap(Effect.map(Clock.currentTimeMillis, (now) =>
+            tryNumber(1, Timeouts.earliest(Timeouts.deadline(link.provider, "deadline", timeout.deadlineMs, now), o.deadline))))
+        }
+        return at(0, [])
+      })).pipe(Telemetry.operationStream(request, o))
 
     return { run, stream, order, guards, health }
   })

@@ -1,17 +1,16 @@
 /**
  * The fallback chain: try providers in order; move on only for errors the policy names as
  * triggers; publish and log every move; report which provider served and the trail of failed
- * attempts; when every provider fails, `AllProvidersFailed` lists each attempt's error. Streams
- * move on only before their first text: after that an error surfaces and outputs never mix.
+ * attempts; when every provider fails, `AllProvidersFailed` lists each attempt's error. The
+ * chain's streams decide each move with {@link decide} too.
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Schema, Stream } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { AiError } from "../../domain/AiError.js"
 import { displayName, ProviderId } from "../../domain/ProviderId.js"
 import { type FallbackPolicy, triggerOf } from "../../domain/Resilience.js"
 import type { AiEvent } from "../../services/AiEvents.js"
-import { tapEach } from "../StreamTaps.js"
 import type * as Timeouts from "./Timeouts.js"
 
 /**
@@ -63,7 +62,13 @@ export interface Served<A> {
   readonly failed: ReadonlyArray<Attempt>
 }
 
-const allFailed = (attempts: ReadonlyArray<Attempt>): AllProvidersFailed =>
+/**
+ * The error of a chain that ran out of providers: every attempt's error, or that there was none.
+ *
+ * @since 0.1.0
+ * @category Errors
+ */
+export const allFailed = (attempts: ReadonlyArray<Attempt>): AllProvidersFailed =>
   new AllProvidersFailed({
     attempts,
     message: attempts.length === 0
@@ -71,7 +76,13 @@ const allFailed = (attempts: ReadonlyArray<Attempt>): AllProvidersFailed =>
       : `Every provider failed: ${attempts.map((a) => `${displayName[a.provider]} (${a.error._tag})`).join(", ")}`
   })
 
-interface Step {
+/**
+ * What a failure at one provider leads to: the next provider (`move`), or the request's error.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Step {
   readonly move: boolean
   readonly error: AiError | AllProvidersFailed
 }
@@ -89,17 +100,22 @@ export interface Options {
   readonly deadline?: Timeouts.Deadline | undefined
 }
 
-// Decide what an error means at position i of the chain, publishing the move when there is one.
-const decide = (
+/**
+ * Decides what a provider's error means: move on to the `next` provider (published and logged)
+ * when the policy names the error as a trigger, else fail with it (or, after a move, with the
+ * whole trail: `failed` ends with this failure).
+ *
+ * @since 0.1.0
+ * @category Combinators
+ */
+export const decide = (
   options: Options,
-  candidates: ReadonlyArray<Candidate<unknown>>,
-  i: number,
+  from: ProviderId,
+  next: { readonly provider: ProviderId } | undefined,
   error: AiError,
   failed: ReadonlyArray<Attempt>
 ): Effect.Effect<Step> => {
   const { deadline, policy, publish } = options
-  const from = candidates[i]!.provider
-  const next = candidates[i + 1]
   const trigger = triggerOf(error)
   const moves = policy.enabled && next !== undefined && trigger !== undefined && policy.triggers.includes(trigger)
   return Effect.flatMap(Clock.currentTimeMillis, (at): Effect.Effect<Step> => {
@@ -136,44 +152,9 @@ export const run = <A>(
       onSuccess: (value) => Effect.succeed({ value, provider: candidate.provider, failed }),
       onFailure: (error) => {
         const trail = [...failed, { provider: candidate.provider, error }]
-        return Effect.flatMap(decide(options, candidates, i, error, trail), (step) =>
+        return Effect.flatMap(decide(options, candidate.provider, candidates[i + 1], error, trail), (step) =>
           step.move ? loop(i + 1, trail) : Effect.fail(step.error))
       }
-    })
-  }
-  return loop(0, [])
-}
-
-/**
- * Runs a stream on the first provider that starts it. A provider is left only before it has
- * emitted text (`isText`), so the caller never sees two providers' text mixed.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const stream = <A>(
-  candidates: ReadonlyArray<Candidate<Stream.Stream<A, AiError>>>,
-  options: Options,
-  isText: (a: A) => boolean
-): Stream.Stream<A, AiError | AllProvidersFailed> => {
-  const loop = (i: number, failed: ReadonlyArray<Attempt>): Stream.Stream<A, AiError | AllProvidersFailed> => {
-    const candidate = candidates[i]
-    if (candidate === undefined) return Stream.fail(allFailed(failed))
-    return Stream.suspend(() => {
-      let emitted = false
-      return candidate.run.pipe(
-        tapEach((a: A) => {
-          if (!emitted && isText(a)) emitted = true
-        }),
-        Stream.catchAll((error): Stream.Stream<A, AiError | AllProvidersFailed> => {
-          if (emitted) return Stream.fail(error)
-          const trail = [...failed, { provider: candidate.provider, error }]
-          return Stream.unwrap(
-            Effect.map(decide(options, candidates, i, error, trail), (step) =>
-              step.move ? loop(i + 1, trail) : Stream.fail(step.error))
-          )
-        })
-      )
     })
   }
   return loop(0, [])

@@ -1,15 +1,14 @@
 /**
  * Retries as combinators: only retryable errors, exponential backoff with jitter and a cap, a
  * provider's `Retry-After` honoured when it is short enough (a longer one is not waited for, so
- * fallback can act), never into an open circuit or a full local queue, and for streams never
- * once text has been emitted. Waits use the Effect clock.
+ * fallback can act), never into an open circuit or a full local queue. Waits use the Effect
+ * clock. (The chain retries a stream only before any text, with {@link delayFor}.)
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Random, Stream } from "effect"
+import { Duration, Effect, Random } from "effect"
 import type * as AiError from "../../domain/AiError.js"
 import { CIRCUIT_OPEN, QUEUE_FULL, type RetryPolicy } from "../../domain/Resilience.js"
-import { tapEach } from "../StreamTaps.js"
 import * as Timeouts from "./Timeouts.js"
 
 /**
@@ -50,37 +49,5 @@ export const retry = (policy: typeof RetryPolicy.Type, deadline?: Timeouts.Deadl
         const ms = delayFor(policy, error, n, random)
         return ms === undefined ? Effect.fail(error) : Effect.zipRight(Timeouts.sleepBy(ms, deadline), loop(n + 1))
       }))
-  return loop(0)
-}
-
-/**
- * Retries a stream by the policy, but only while it has emitted no text: after that, an error
- * surfaces (a retried stream would repeat or mix text). With a deadline, a wait that would pass
- * it ends at the deadline, in its error.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const retryStream = <A>(policy: typeof RetryPolicy.Type, isText: (a: A) => boolean, deadline?: Timeouts.Deadline) =>
-<R>(self: Stream.Stream<A, AiError.AiError, R>): Stream.Stream<A, AiError.AiError, R> => {
-  const loop = (n: number): Stream.Stream<A, AiError.AiError, R> =>
-    Stream.suspend(() => {
-      let emitted = false
-      return self.pipe(
-        tapEach((a: A) => {
-          if (!emitted && isText(a)) emitted = true
-        }),
-        Stream.catchAll((error) =>
-          emitted
-            ? Stream.fail(error)
-            : Stream.unwrap(Effect.map(Random.next, (random) => {
-              const ms = delayFor(policy, error, n, random)
-              return ms === undefined
-                ? Stream.fail(error)
-                : Stream.concat(Stream.drain(Stream.fromEffect(Timeouts.sleepBy(ms, deadline))), loop(n + 1))
-            }))
-        )
-      )
-    })
   return loop(0)
 }
