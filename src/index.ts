@@ -39,46 +39,46 @@ export * as AiProvider from "./services/AiProvider.js"
 export * as AiEvents from "./services/AiEvents.js"
 
 /** The guarded provider chain: per-provider guards, fallback, health checks. @since 0.1.0 */
-export * as Chain from "./layers/resilience/Chain.js"
+export * as Chain from "./resilience/Chain.js"
 
 /** The fallback combinators and `AllProvidersFailed`. @since 0.1.0 */
-export * as Fallback from "./layers/resilience/Fallback.js"
+export * as Fallback from "./resilience/Fallback.js"
 
 /** A provider's guard: rate limit, circuit breaker, retry, time limits. @since 0.1.0 */
-export * as Guard from "./layers/resilience/Guard.js"
+export * as Guard from "./resilience/Guard.js"
 
 /** Background health checks. @since 0.1.0 */
-export * as Health from "./layers/resilience/Health.js"
+export * as Health from "./resilience/Health.js"
 
 /** The circuit breaker. @since 0.1.0 */
-export * as CircuitBreaker from "./layers/resilience/CircuitBreaker.js"
+export * as CircuitBreaker from "./resilience/CircuitBreaker.js"
 
 /** Client-side rate limits. @since 0.1.0 */
-export * as RateLimit from "./layers/resilience/RateLimit.js"
+export * as RateLimit from "./resilience/RateLimit.js"
 
 /** Retry combinators. @since 0.1.0 */
-export * as Retry from "./layers/resilience/Retry.js"
+export * as Retry from "./resilience/Retry.js"
 
 /** Time-limit combinators. @since 0.1.0 */
-export * as Timeouts from "./layers/resilience/Timeouts.js"
+export * as Timeouts from "./resilience/Timeouts.js"
 
 /** OpenAI. @since 0.1.0 */
-export * as OpenAi from "./layers/providers/OpenAi.js"
+export * as OpenAi from "./providers/openai/OpenAi.js"
 
 /** Cloudflare Workers AI. @since 0.1.0 */
-export * as Cloudflare from "./layers/providers/Cloudflare.js"
+export * as Cloudflare from "./providers/cloudflare/Cloudflare.js"
 
 /** Azure OpenAI. @since 0.1.0 */
-export * as AzureOpenAi from "./layers/providers/AzureOpenAi.js"
+export * as AzureOpenAi from "./providers/azure-openai/AzureOpenAi.js"
 
 /** Ollama. @since 0.1.0 */
-export * as Ollama from "./layers/providers/Ollama.js"
+export * as Ollama from "./providers/ollama/Ollama.js"
 
 /** Anthropic. @since 0.1.0 */
-export * as Anthropic from "./layers/providers/Anthropic.js"
+export * as Anthropic from "./providers/anthropic/Anthropic.js"
 
 /** Google Gemini. @since 0.1.0 */
-export * as Gemini from "./layers/providers/Gemini.js"
+export * as Gemini from "./providers/gemini/Gemini.js"
 
 /** User settings: active provider, fallback, health, telemetry opt-ins. @since 0.1.0 */
 export * as AppSettings from "./domain/Settings.js"
@@ -96,7 +96,7 @@ export * as Database from "./layers/Database.js"
 export * as KeyStore from "./services/KeyStore.js"
 
 /** AES-256-GCM for stored secrets; `generateKey` for a new master key. @since 0.1.0 */
-export * as Crypto from "./layers/Crypto.js"
+export * as Crypto from "./internal/Crypto.js"
 
 /** Master-key stores: environment, key file, functions. @since 0.1.0 */
 export * as KeyStores from "./layers/KeyStores.js"
@@ -108,16 +108,16 @@ export * as ProviderRegistry from "./services/ProviderRegistry.js"
 export * as ProviderRegistryFromSettings from "./layers/ProviderRegistryFromSettings.js"
 
 /** The provider catalogue: config validation, secret fields, limitations. @since 0.1.0 */
-export * as Catalog from "./layers/providers/Catalog.js"
+export * as Catalog from "./providers/Catalog.js"
 
 /** Migration from DB Toolkit's `.env` settings. @since 0.1.0 */
 export * as EnvMigration from "./layers/EnvMigration.js"
 
 /** Token counts before sending (exact for OpenAI-family models). @since 0.1.0 */
-export * as Tokens from "./domain/Tokens.js"
+export * as Tokens from "./internal/Tokens.js"
 
 /** The lazily loaded tokenizer and pre-send estimates. @since 0.1.0 */
-export * as TokenCounter from "./layers/TokenCounter.js"
+export * as TokenCounter from "./internal/TokenCounter.js"
 
 /** Prices (bundled genai-prices data, overrides, Cloudflare neurons). @since 0.1.0 */
 export * as Pricing from "./domain/Pricing.js"
@@ -141,7 +141,7 @@ export * as BudgetPolicy from "./domain/Budget.js"
 export * as Budget from "./services/Budget.js"
 
 /** GenAI semantic-convention attributes. @since 0.1.0 */
-export * as GenAi from "./domain/GenAi.js"
+export * as GenAi from "./internal/GenAi.js"
 
 /** OpenTelemetry spans and the OTLP export layer. @since 0.1.0 */
 export * as Telemetry from "./layers/Telemetry.js"

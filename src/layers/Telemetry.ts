@@ -34,12 +34,12 @@ import {
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import type { AiError } from "../domain/AiError.js"
-import * as GenAi from "../domain/GenAi.js"
+import * as GenAi from "../internal/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { Prepared } from "../domain/Prepared.js"
 import type { SqlResult, SqlTaskTag, StreamEvent } from "../domain/SqlTask.js"
 import type * as AiProvider from "../services/AiProvider.js"
-import { tapEach } from "./StreamTaps.js"
+import { tapEach } from "../internal/StreamTaps.js"
 
 // ---------------------------------------------------------------------------
 // Content capture (opt-in)
