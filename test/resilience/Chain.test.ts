@@ -10,6 +10,7 @@ import * as Prepared from "../../src/domain/Prepared.js"
 import * as Resilience from "../../src/domain/Resilience.js"
 import * as Chain from "../../src/resilience/Chain.js"
 import * as Fallback from "../../src/resilience/Fallback.js"
+import * as AiEventsPubSub from "../../src/layers/AiEventsPubSub.js"
 import * as AiEvents from "../../src/services/AiEvents.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { anthropic } from "../support/fixtures/anthropic.js"
@@ -45,7 +46,7 @@ const setup = (s: Setup = {}) =>
   })
 
 const provide = <A, E>(effect: Effect.Effect<A, E, Scope.Scope | AiEvents.AiEvents | import("@effect/platform").HttpClient.HttpClient>) =>
-  Effect.scoped(effect).pipe(Effect.provide(Layer.merge(HttpLive, AiEvents.layer)), Logger.withMinimumLogLevel(LogLevel.Error))
+  Effect.scoped(effect).pipe(Effect.provide(Layer.merge(HttpLive, AiEventsPubSub.layer)), Logger.withMinimumLogLevel(LogLevel.Error))
 
 const generate = await Effect.runPromise(Prepared.prepare("openai", { _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" }))
 const realWait = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))

@@ -5,7 +5,7 @@ import * as Resilience from "../../src/domain/Resilience.js"
 import * as CircuitBreaker from "../../src/resilience/CircuitBreaker.js"
 import * as Prepared from "../../src/domain/Prepared.js"
 import * as Chain from "../../src/resilience/Chain.js"
-import * as AiEvents from "../../src/services/AiEvents.js"
+import * as AiEventsPubSub from "../../src/layers/AiEventsPubSub.js"
 import * as AiProvider from "../../src/services/AiProvider.js"
 import * as RateLimit from "../../src/resilience/RateLimit.js"
 import * as Retry from "../../src/resilience/Retry.js"
@@ -55,7 +55,7 @@ const guarded = (
     }],
     fallback: Schema.decodeSync(Resilience.FallbackPolicy)({ order: ["openai"] }),
     health: Schema.decodeSync(Resilience.HealthPolicy)({ enabled: false })
-  }).pipe(Effect.provide(AiEvents.layer))
+  }).pipe(Effect.provide(AiEventsPubSub.layer))
 
 const explain = await Effect.runPromise(Prepared.prepare("openai", { _tag: "ExplainSql", sql: "SELECT 1", dialect: "postgresql" }))
 
