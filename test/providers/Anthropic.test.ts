@@ -742,10 +742,10 @@ describe("Anthropic.Config", () => {
     expect(r.left.message).not.toContain("12345")
   })
 
-  it.live("validateConfig succeeds on a built provider", () =>
+  it.live("a valid config builds the provider", () =>
     Effect.gen(function*() {
       const provider = yield* Anthropic.make({ apiKey: "sk-ant-x", apiVersion: "2026-10-21", anthropicBeta: ["b-1"] })
-      yield* provider.validateConfig
+      expect(provider.provider).toBe("anthropic")
     }).pipe(Effect.provide(HttpLive)))
 
   it.live("a layer with a bad config fails with ConfigInvalid, not a defect", () =>

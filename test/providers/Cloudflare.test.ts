@@ -661,10 +661,10 @@ describe("Cloudflare.Config", () => {
     expect(r.right.baseUrl).toBe("http://127.0.0.1:8787/client/v4")
   })
 
-  it.live("validateConfig passes for a built provider, and a layer with a bad config fails with ConfigInvalid", () =>
+  it.live("a valid config builds the provider, and a layer with a bad config fails with ConfigInvalid", () =>
     Effect.gen(function*() {
       const provider = yield* Cloudflare.make({ accountId: ACCOUNT, apiToken: "t" })
-      yield* provider.validateConfig
+      expect(provider.provider).toBe("cloudflare")
       const exit = yield* Layer.build(Cloudflare.layer({ accountId: "", apiToken: "t" })).pipe(Effect.scoped, Effect.exit)
       expect(Exit.isFailure(exit)).toBe(true)
       expect(expectFailure<AiError.AiError>(exit)._tag).toBe("ConfigInvalid")

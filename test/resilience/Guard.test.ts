@@ -47,7 +47,6 @@ const guarded = (
             Stream.map(open, (text): AiProvider.ChatChunk => ({ _tag: "Delta", text })),
             Stream.make<Array<AiProvider.ChatChunk>>({ _tag: "Finish", model: "m", usage, finishReason: "stop" })
           ),
-        validateConfig: Effect.void,
         testConnection: Effect.die("not used"),
         listModels: Effect.succeed([])
       }),

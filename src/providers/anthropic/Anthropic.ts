@@ -475,7 +475,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       endpoint: messagesUrl, temperature, maxTokens: config.maxTokens,
       complete,
       completeStream,
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
       listModels
     })

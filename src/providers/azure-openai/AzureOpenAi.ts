@@ -285,7 +285,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       model: config.deployment,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
       ...OpenAiWire.chat(wire, "azure-openai", config.deployment, chatRequest),
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
       listModels
     })

@@ -478,7 +478,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
           Effect.map(run.open(chatRequest(request, true)), (response) =>
             chunks(run, run.events(response), config.model, config.maxTokens, run.requestId(response.headers)))
         ),
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
       listModels
     })

@@ -576,7 +576,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
         Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(wire, exchange, config.model)),
       completeStream: (request) =>
         Stream.unwrap(Effect.map(wire.open(chatRequest(request, true)), (response) => chunks(wire, response, config.model))),
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection: AiProvider.connectionTest("gemini", config.model, check),
       listModels
     })

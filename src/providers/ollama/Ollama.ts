@@ -435,7 +435,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
           Effect.map(wire.open(chatRequest(request, true)), (response) =>
             chunks(wire, wire.lines(response), config.model, wire.requestId(response.headers)))
         ),
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection,
       listModels
     })

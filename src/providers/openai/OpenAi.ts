@@ -142,7 +142,6 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       model: config.model,
       endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
       ...OpenAiWire.chat(wire, "openai", config.model, chatRequest),
-      validateConfig: Effect.asVoid(decodeConfig(Schema.encodeSync(Config)(config))),
       testConnection: AiProvider.connectionTestByModelList("openai", config.model, listModels),
       listModels
     })
