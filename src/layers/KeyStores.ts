@@ -16,6 +16,14 @@ import * as Crypto from "../internal/Crypto.js"
 import * as PrivateFiles from "../internal/PrivateFiles.js"
 import { ENV_VAR, KeyStore, KeyStoreError, type LoadedKey } from "../services/KeyStore.js"
 
+/**
+ * A new random master key (32 bytes, base64), for `fromKey`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export { generateKey } from "../internal/Crypto.js"
+
 const checked = (key: Redacted.Redacted<string>, where: string) =>
   Either.match(Crypto.masterKey(key), {
     onLeft: (why) => Effect.fail(new KeyStoreError({ message: `The master key in ${where} is invalid: ${why}` })),
