@@ -126,7 +126,7 @@ export const chatOperation = "chat"
  * @since 0.1.0
  * @category Models
  */
-export type Operation = "generate_sql" | "explain_sql" | "optimize_sql" | "fix_sql"
+type Operation = "generate_sql" | "explain_sql" | "optimize_sql" | "fix_sql"
 
 /**
  * The library operation of each task.
@@ -147,7 +147,7 @@ export const operationOf: Readonly<Record<SqlTaskTag, Operation>> = {
  * @since 0.1.0
  * @category Constants
  */
-export const finishReasonName: Readonly<Record<FinishReason, string>> = {
+const finishReasonName: Readonly<Record<FinishReason, string>> = {
   stop: "stop",
   length: "length",
   "content-filter": "content_filter",

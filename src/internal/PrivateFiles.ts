@@ -26,7 +26,7 @@ export const FILE_MODE = 0o600
  * @since 0.1.0
  * @category Constants
  */
-export const DIR_MODE = 0o700
+const DIR_MODE = 0o700
 
 /**
  * Creates the folder (and its missing parents) with mode 0700. A folder that exists is left as
@@ -92,17 +92,6 @@ export const writeAtomic = (path: string, data: string | Uint8Array): void => {
     Fs.rmSync(tmp, { force: true })
     throw e
   }
-}
-
-/**
- * The file's mode bits (`0o777` part), or undefined when it does not exist.
- *
- * @since 0.1.0
- * @category Functions
- */
-export const modeOf = (path: string): number | undefined => {
-  const stat = statOrUndefined(path)
-  return stat === undefined ? undefined : stat.mode & 0o777
 }
 
 const statOrUndefined = (path: string): Fs.Stats | undefined => {

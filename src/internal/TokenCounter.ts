@@ -67,7 +67,7 @@ export const encoder = (encoding: Tokens.Encoding): Effect.Effect<Tokens.Encoder
  * @since 0.1.0
  * @category Loading
  */
-export const counterFor = (provider: ProviderId, model: string): Effect.Effect<Tokens.Counter> => {
+const counterFor = (provider: ProviderId, model: string): Effect.Effect<Tokens.Counter> => {
   const encoding = Tokens.encodingNeeded(provider, model)
   if (encoding === undefined) return Effect.succeed(Tokens.estimator)
   return Effect.map(encoder(encoding), (encode) =>

@@ -70,7 +70,7 @@ export type Encoder = (text: string) => number
  * @since 0.1.0
  * @category Models
  */
-export type Encoders = Partial<Readonly<Record<Encoding, Encoder>>>
+type Encoders = Partial<Readonly<Record<Encoding, Encoder>>>
 
 /**
  * The encoding chosen for a model, and whether the model id told us (`known`) or it is the
@@ -79,7 +79,7 @@ export type Encoders = Partial<Readonly<Record<Encoding, Encoder>>>
  * @since 0.1.0
  * @category Models
  */
-export interface EncodingChoice {
+interface EncodingChoice {
   readonly encoding: Encoding
   readonly known: boolean
 }
@@ -111,7 +111,7 @@ export const encodingFor = (model: string): EncodingChoice => {
  * @since 0.1.0
  * @category Encodings
  */
-export const hasExactCounts = (provider: ProviderId): boolean => provider === "openai" || provider === "azure-openai"
+const hasExactCounts = (provider: ProviderId): boolean => provider === "openai" || provider === "azure-openai"
 
 /**
  * The encoding a count for this provider and model needs, or undefined when it is estimated.
@@ -141,7 +141,7 @@ export const encodingNeeded = (provider: ProviderId, model: string): Encoding | 
  * @since 0.1.0
  * @category Estimates
  */
-export const charsPerToken: Readonly<Record<ProviderId, number>> = {
+const charsPerToken: Readonly<Record<ProviderId, number>> = {
   openai: 4,
   "azure-openai": 4,
   gemini: 4,
@@ -168,7 +168,7 @@ export const tokensPerNonAsciiChar = 0.8
  * @since 0.1.0
  * @category Constants
  */
-export const chatOverhead = { perMessage: 4, reply: 3 } as const
+const chatOverhead = { perMessage: 4, reply: 3 } as const
 
 /**
  * A text's character mix, as estimates read it: ASCII characters and other characters (code
@@ -274,7 +274,7 @@ const WHITESPACE = /\s/
  * @since 0.1.0
  * @category Pieces
  */
-export const estimateChunkChars = 262_144
+const estimateChunkChars = 262_144
 
 /**
  * Where the next chunk of an estimate ends, never between the halves of a surrogate pair.

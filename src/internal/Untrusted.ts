@@ -38,7 +38,7 @@ export interface Bounds {
  * @since 0.1.0
  * @category Models
  */
-export interface Problem {
+interface Problem {
   readonly path: string
   readonly reason: string
 }
@@ -52,7 +52,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * @since 0.1.0
  * @category Guards
  */
-export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
+const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
 
 /**
  * Why a string is not acceptable, or undefined when it is.
@@ -60,7 +60,7 @@ export const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
  * @since 0.1.0
  * @category Checks
  */
-export const stringProblem = (s: string, maxChars: number): string | undefined =>
+const stringProblem = (s: string, maxChars: number): string | undefined =>
   s.length > maxChars
     ? `is ${s.length.toLocaleString("en-US")} characters; the limit is ${maxChars.toLocaleString("en-US")}`
     : isWellFormed(s)

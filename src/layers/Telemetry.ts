@@ -81,7 +81,7 @@ export const withContentCapture: {
  * @since 0.1.0
  * @category Attributes
  */
-export const annotate = (annotations: GenAi.Annotations): Effect.Effect<void> =>
+const annotate = (annotations: GenAi.Annotations): Effect.Effect<void> =>
   Effect.matchEffect(Effect.currentSpan, {
     onFailure: () => Effect.void,
     onSuccess: (span) => Effect.sync(() => setAttributes(span, GenAi.toAttributes(annotations)))
@@ -271,7 +271,7 @@ export const attemptStream = (spans: AttemptSpans, request: Prepared) =>
  * @since 0.1.0
  * @category Constants
  */
-export const defaultServiceName = "db-toolkit-ai"
+const defaultServiceName = "db-toolkit-ai"
 
 /**
  * Options of {@link layer}.

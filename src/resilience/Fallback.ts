@@ -45,7 +45,7 @@ export class AllProvidersFailed extends Schema.TaggedError<AllProvidersFailed>("
  * @since 0.1.0
  * @category Models
  */
-export interface Candidate<A> {
+interface Candidate<A> {
   readonly provider: ProviderId
   readonly run: A
 }

@@ -50,7 +50,7 @@ export interface HealthMonitor {
  * @since 0.1.0
  * @category Models
  */
-export interface Checked {
+interface Checked {
   readonly provider: ProviderId
   readonly check: Effect.Effect<ConnectionTest>
 }

@@ -63,7 +63,7 @@ export const nestsDeeperThan = (text: string, maxDepth: number): boolean => {
  * @category Models
  * @internal
  */
-export type Problem = "too-large" | "too-deep" | "invalid"
+type Problem = "too-large" | "too-deep" | "invalid"
 
 /**
  * Parses JSON text within the `reply` limits: at most `reply.bodyBytes` characters (UTF-8 never

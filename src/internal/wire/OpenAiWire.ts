@@ -177,7 +177,7 @@ interface StreamState {
  * @category Streams
  * @internal
  */
-export const chunks = (
+const chunks = (
   wire: Wire.Wire,
   events: Stream.Stream<Sse.SseEvent, AiError.AiError>,
   provider: AiError.AiError["provider"],

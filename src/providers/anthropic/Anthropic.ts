@@ -71,7 +71,7 @@ export const apiVersions: ReadonlyArray<string> = ["2023-06-01", "2026-10-21"]
  * @since 0.1.0
  * @category Constants
  */
-export const samplingRemovedIn = "2026-10-21"
+const samplingRemovedIn = "2026-10-21"
 
 /**
  * How many models one `GET /models` page asks for (the API's maximum). With
@@ -80,7 +80,7 @@ export const samplingRemovedIn = "2026-10-21"
  * @since 0.1.0
  * @category Constants
  */
-export const modelPageSize = 1000
+const modelPageSize = 1000
 
 /**
  * The most `GET /models` pages one listing follows (see {@link modelPageSize}).
@@ -183,7 +183,7 @@ export const sendsTemperature = (config: Pick<Config, "apiVersion" | "model" | "
  * @since 0.1.0
  * @category Models
  */
-export const finishReason = (stopReason: string | null | undefined): FinishReason => {
+const finishReason = (stopReason: string | null | undefined): FinishReason => {
   switch (stopReason) {
     case "end_turn":
     case "stop_sequence":
@@ -297,7 +297,7 @@ const obj = (u: unknown): Record<string, unknown> =>
  * @since 0.1.0
  * @internal
  */
-export const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError => {
+const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError => {
   const envelope = obj(raw.body)
   const e = obj(envelope.error)
   const type = str(e.type)

@@ -164,7 +164,7 @@ const TokenStatus = Schema.Struct({
  * @since 0.1.0
  * @internal
  */
-export const finishReason = (reason: unknown, usage: Usage, maxTokens: number): FinishReason => {
+const finishReason = (reason: unknown, usage: Usage, maxTokens: number): FinishReason => {
   if (typeof reason === "string" && reason !== "") return reason === "model_length" ? "length" : OpenAiWire.finishReason(reason)
   return usage.outputTokens >= maxTokens ? "length" : "stop"
 }
@@ -215,7 +215,7 @@ const RATE_CODES = new Set(["971", "10429"])
  * @since 0.1.0
  * @internal
  */
-export type Route = "run" | "api"
+type Route = "run" | "api"
 
 /**
  * Classifies a Cloudflare error: the envelope's codes first, then the HTTP status.
@@ -223,7 +223,7 @@ export type Route = "run" | "api"
  * @since 0.1.0
  * @internal
  */
-export const classify = (info: Wire.ErrorInfo, model: string, route: Route): AiError.AiError => {
+const classify = (info: Wire.ErrorInfo, model: string, route: Route): AiError.AiError => {
   const entries = errorEntries(info.body)
   const codes = entries.map((e) => str(e.code)).filter((c): c is string => c !== undefined)
   const code = codes[0]
@@ -297,7 +297,7 @@ const isErrorEvent = (c: StreamEvent): boolean =>
  * @since 0.1.0
  * @internal
  */
-export const chunks = (
+const chunks = (
   wire: Wire.Wire,
   events: Stream.Stream<Sse.SseEvent, AiError.AiError>,
   model: string,

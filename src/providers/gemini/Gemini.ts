@@ -183,7 +183,7 @@ const Count = Schema.optional(Schema.Number)
  * @since 0.1.0
  * @internal
  */
-export const GenerateContentResponse = Schema.Struct({
+const GenerateContentResponse = Schema.Struct({
   candidates: Schema.optional(Schema.Array(Schema.Struct({
     content: Schema.optional(Schema.Struct({
       parts: Schema.optional(Schema.Array(Schema.Struct({ text: Schema.optional(Schema.String), thought: Schema.optional(Schema.Boolean) })))
@@ -347,7 +347,7 @@ const streamEvent = (wire: Wire.Wire, state: StreamState) => (u: unknown): Eithe
  * @since 0.1.0
  * @internal
  */
-export const chunks = (
+const chunks = (
   wire: Wire.Wire,
   response: HttpClientResponse.HttpClientResponse,
   model: string
@@ -418,7 +418,7 @@ const detail = (details: ReadonlyArray<RpcDetail>, type: string): RpcDetail | un
  * @since 0.1.0
  * @internal
  */
-export const classify = (info: Wire.ErrorInfo, model: string): AiError.AiError => {
+const classify = (info: Wire.ErrorInfo, model: string): AiError.AiError => {
   const e = rpcError(info.body)
   const said = str(e?.message)
   const status = str(e?.status)

@@ -213,7 +213,7 @@ const pullHint = (model: string, cloud: boolean): string =>
  * @since 0.1.0
  * @internal
  */
-export const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readonly cloud: boolean }): AiError.AiError => {
+const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readonly cloud: boolean }): AiError.AiError => {
   const body = info.body as { readonly error?: unknown } | undefined
   const said = typeof body === "object" && body !== null && typeof body.error === "string" && body.error !== "" ? body.error : undefined
   // Pattern tests read the start only (see Wire.excerpt).
