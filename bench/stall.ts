@@ -11,7 +11,7 @@
 import { Effect } from "effect"
 import { defaultInputLimits } from "../src/domain/Limits.js"
 import type * as SqlTask from "../src/domain/SqlTask.js"
-import * as TokenCounter from "../src/layers/TokenCounter.js"
+import * as TokenCounter from "../src/internal/TokenCounter.js"
 import * as Prepared from "../src/domain/Prepared.js"
 import { parseArgs, RESULT_MARKER } from "./harness.js"
 import { largest, stallWhile } from "./largest.js"

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Proves the published package works: build, `npm pack`, install the tarball into a scratch
-// project (dependencies from the npm cache when warm), then import both entry points and use them.
+// project (dependencies from the npm cache when warm), then import every entry point and use them:
+// the exports map names exactly the public entries, nothing under internal/ can be imported or
+// required, and a provider entry loads no SQLite, stack, IPC or test kit.
 //
 // Everything happens in a scratch folder: the package is built there (the sources compiled with
 // tsconfig.build.json into <scratch>/pkg/dist, next to copies of package.json and README.md) and
@@ -8,7 +10,7 @@
 // once, or a build while tests run, would otherwise see a half-built dist). Each step has a time
 // limit, so a stalled npm cannot hang the check.
 import { execFileSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -16,6 +18,10 @@ const root = resolve(import.meta.dirname, "..")
 const STEP_TIMEOUT_MS = 180_000
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: STEP_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 })
+
+// The public entries, in the exports map's order; nothing else (internal/ above all) is reachable.
+const PROVIDERS = ["openai", "anthropic", "azure-openai", "cloudflare", "ollama", "gemini"]
+const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./testing", "./package.json"]
 
 const scratch = mkdtempSync(join(tmpdir(), "dbtk-ai-pack-"))
 try {
@@ -26,20 +32,53 @@ try {
   const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], pkg))[0]
   const tarball = join(scratch, packed.filename)
   const files = packed.files.map((f) => f.path)
-  if (!files.includes("dist/index.js") || !files.includes("dist/index.d.ts") || !files.includes("dist/testing/index.js")) {
-    throw new Error(`the tarball lacks dist entry points: ${files.slice(0, 20).join(", ")}`)
-  }
   if (files.some((f) => f.startsWith("src/") || f.startsWith("test/"))) throw new Error("the tarball ships sources or tests")
+
+  // The exports map names exactly the public entries, each with its types, all of them in the tarball.
+  const exportsMap = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports
+  const names = Object.keys(exportsMap)
+  if (JSON.stringify(names) !== JSON.stringify(ENTRIES)) throw new Error(`the exports map names ${names.join(", ")}; expected ${ENTRIES.join(", ")}`)
+  for (const [name, target] of Object.entries(exportsMap)) {
+    if (name === "./package.json") continue
+    for (const key of ["types", "default"]) {
+      const path = target[key]?.replace(/^\.\//, "")
+      if (path === undefined || !files.includes(path)) throw new Error(`the tarball lacks ${key} of ${name}: ${path}`)
+    }
+  }
+
   const app = join(scratch, "app")
   mkdirSync(app)
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch", version: "1.0.0", private: true, type: "module" }))
   run("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], app)
   writeFileSync(
     join(app, "check.mjs"),
-    `import { OpenAi, AiProvider, SchemaContext } from "@db-toolkit/ai"
+    `import { AiStack, AiService, AiError, AllProvidersFailed, registerAiHandlers, Settings } from "@db-toolkit/ai"
+import * as Root from "@db-toolkit/ai"
+import { OpenAi, AiProvider } from "@db-toolkit/ai/providers/openai"
+import { aiChannels, registerAiHandlers as fromIpc } from "@db-toolkit/ai/ipc"
 import { OpenAiEmulator, MockAiProvider } from "@db-toolkit/ai/testing"
 import { Effect } from "effect"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { createRequire } from "node:module"
+if ("Testing" in Root) throw new Error("the main entry exports Testing")
+if (typeof AiStack.layer !== "function" || typeof AiService.AiService !== "function" || typeof Settings.Settings !== "function") throw new Error("root")
+if (typeof AiError.isAiError !== "function" || typeof AllProvidersFailed !== "function") throw new Error("errors")
+if (fromIpc !== registerAiHandlers || !aiChannels.includes("ai:generate-query")) throw new Error("ipc")
+for (const id of ${JSON.stringify(PROVIDERS)}) {
+  const entry = await import("@db-toolkit/ai/providers/" + id)
+  const names = Object.keys(entry).sort().join(",")
+  if (!names.startsWith("AiError,AiProvider,") || Object.keys(entry).length !== 3) throw new Error("providers/" + id + " exports " + names)
+}
+// Nothing under internal/ (or dist/) is reachable, with import or require.
+const require = createRequire(import.meta.url)
+const hidden = []
+for (const spec of ["@db-toolkit/ai/internal/wire/Wire.js", "@db-toolkit/ai/internal/Untrusted", "@db-toolkit/ai/dist/internal/wire/Wire.js", "@db-toolkit/ai/dist/index.js"]) {
+  const imported = await import(spec).then(() => "loaded", (e) => e.code)
+  let required
+  try { require(spec); required = "loaded" } catch (e) { required = e.code }
+  if (imported !== "ERR_PACKAGE_PATH_NOT_EXPORTED" || required !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw new Error(spec + ": import " + imported + ", require " + required)
+  hidden.push(spec)
+}
 const emu = await OpenAiEmulator.start()
 const program = Effect.gen(function* () {
   const provider = yield* AiProvider.AiProvider
@@ -49,11 +88,61 @@ const result = await Effect.runPromise(program)
 await emu.close()
 const mock = MockAiProvider.make()
 if (typeof mock.service.generateSql !== "function") throw new Error("mock")
-console.log(JSON.stringify({ sql: result.sql, schema: SchemaContext.format({ tables: [] }) }))
+console.log(JSON.stringify({ sql: result.sql, hidden }))
 `
   )
   const out = JSON.parse(run(process.execPath, ["check.mjs"], app))
   if (out.sql !== "SELECT id FROM users LIMIT 100;") throw new Error(`unexpected answer through the installed package: ${out.sql}`)
+  console.log(`pack-check: internal/ not exported (${out.hidden.length} specifiers refused to import and require)`)
+
+  // What an entry loads, in a fresh process: every module URL resolved (a resolve hook reports
+  // each one), every native addon opened and every CommonJS module cached.
+  writeFileSync(
+    join(app, "record-resolve.mjs"),
+    `let port
+export const initialize = (data) => { port = data.port }
+export const resolve = async (specifier, context, next) => {
+  const resolved = await next(specifier, context)
+  port.postMessage(resolved.url)
+  return resolved
+}
+`
+  )
+  writeFileSync(
+    join(app, "loads.mjs"),
+    `import { createRequire, register } from "node:module"
+import { MessageChannel } from "node:worker_threads"
+const { port1, port2 } = new MessageChannel()
+const urls = []
+const sentinel = "data:text/javascript,export default 'sentinel'"
+const seen = new Promise((done) => port1.on("message", (url) => { if (url === sentinel) done(); else urls.push(url) }))
+register("./record-resolve.mjs", import.meta.url, { data: { port: port2 }, transferList: [port2] })
+const natives = []
+const dlopen = process.dlopen
+process.dlopen = function (module, filename, ...rest) { natives.push(filename); return dlopen.call(this, module, filename, ...rest) }
+const entry = await import(process.argv[2])
+if (Object.keys(entry).length === 0) throw new Error("empty entry")
+await import(sentinel)
+await seen
+port1.close()
+console.log(JSON.stringify({ urls, natives, cjs: Object.keys(createRequire(import.meta.url).cache) }))
+`
+  )
+  const loads = (spec) => {
+    const { urls, natives, cjs } = JSON.parse(run(process.execPath, ["loads.mjs", spec], app))
+    return [...urls, ...natives, ...cjs]
+  }
+  const sqlite = /better-sqlite3|better_sqlite3|sql-sqlite-node/
+  // The check can see SQLite: the main entry loads it.
+  if (!loads("@db-toolkit/ai").some((u) => sqlite.test(u))) throw new Error("the load check did not see SQLite load through the main entry")
+  for (const id of PROVIDERS) {
+    const loaded = loads(`@db-toolkit/ai/providers/${id}`)
+    const ours = loaded.filter((u) => u.includes("/node_modules/@db-toolkit/ai/dist/"))
+    const stray = [...loaded.filter((u) => sqlite.test(u)), ...ours.filter((u) => /\/dist\/(layers|ipc|resilience|testing|cli)\//.test(u))]
+    if (stray.length > 0) throw new Error(`providers/${id} loads ${stray.join(", ")}`)
+    if (!ours.some((u) => u.endsWith(`/dist/providers/${id}/index.js`))) throw new Error(`providers/${id}: the load check saw no module of the package`)
+    if (id === "openai") console.log(`pack-check: providers/openai loads ${ours.length} modules of the package, no SQLite, stack, IPC or test kit`)
+  }
   console.log(`pack-check: ok (${packed.filename}, ${files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed)`)
 } finally {
   rmSync(scratch, { recursive: true, force: true })

@@ -2,89 +2,124 @@
  * `@db-toolkit/ai`: Effect 3 services for DB Toolkit's AI features (generate, explain, optimize
  * and fix SQL) on the provider the user picks, with the user's own keys.
  *
+ * What an app needs comes first: the stack and the service, the six providers, the errors, the
+ * IPC installer and the settings store; then the rest of the public API. Deep entries load less:
+ * `@db-toolkit/ai/providers/<id>` (one provider, no database), `@db-toolkit/ai/ipc` and
+ * `@db-toolkit/ai/testing` (the emulators and `MockAiProvider`, only there).
+ *
+ * Where things live: a service's `Context.Tag` and interface are alone in `services/<Name>.ts`,
+ * and every implementation of it is a Layer in `layers/` (`SettingsSql`, `AiServiceFromSettings`,
+ * ...), except the `AiProvider` implementations, one folder each in `providers/`.
+ *
  * @since 0.1.0
  */
 
-/** The error union and its members. @since 0.1.0 */
+// The stack and the service
+
+/** Everything composed in one Layer: `AiStack.layer({ databasePath })`, given an `HttpClient`. @since 0.1.0 */
+export * as AiStack from "./layers/AiStack.js"
+
+/** The one entry point: settings, budget, the fallback chain, metrics, spans (`AiService.AiService`). @since 0.1.0 */
+export * as AiService from "./services/AiService.js"
+
+// The providers
+
+/** OpenAI (Chat Completions). @since 0.1.0 */
+export * as OpenAi from "./providers/openai/OpenAi.js"
+
+/** Anthropic (Messages API). @since 0.1.0 */
+export * as Anthropic from "./providers/anthropic/Anthropic.js"
+
+/** Azure OpenAI (a deployment's Chat Completions). @since 0.1.0 */
+export * as AzureOpenAi from "./providers/azure-openai/AzureOpenAi.js"
+
+/** Cloudflare Workers AI. @since 0.1.0 */
+export * as Cloudflare from "./providers/cloudflare/Cloudflare.js"
+
+/** Ollama. @since 0.1.0 */
+export * as Ollama from "./providers/ollama/Ollama.js"
+
+/** Google Gemini. @since 0.1.0 */
+export * as Gemini from "./providers/gemini/Gemini.js"
+
+/** The contract every provider implements: the `AiProvider` tag and its operations. @since 0.1.0 */
+export * as AiProvider from "./services/AiProvider.js"
+
+// The errors: a provider fails with an `AiError`; the `AiService` adds the other three
+// (`AiService.AiServiceError` is the union).
+
+/** The provider error union and its members (`AuthenticationError`, `RateLimited`, `Timeout`, ...). @since 0.1.0 */
 export * as AiError from "./domain/AiError.js"
 
-/** Parsing model answers: SQL extraction, optimize and fix sections. @since 0.1.0 */
-export * as AnswerParser from "./domain/AnswerParser.js"
+/** Every provider in the chain failed; lists each attempt (from the resilience chain). @since 0.1.0 */
+export { AllProvidersFailed } from "./resilience/Fallback.js"
 
-/** SQL dialects. @since 0.1.0 */
-export * as Dialect from "./domain/Dialect.js"
+/** No provider is configured and enabled ("AI not configured"). @since 0.1.0 */
+export { AiNotConfigured } from "./services/AiService.js"
 
-/** The system prompt and the four task prompts. @since 0.1.0 */
-export * as Prompts from "./domain/Prompts.js"
+/** A per-request, daily or monthly budget stopped the request before it was sent. @since 0.1.0 */
+export { BudgetExceeded } from "./domain/Budget.js"
+
+// The IPC installer (also at `@db-toolkit/ai/ipc`)
+
+/** DB Toolkit's `ai:*` IPC channels on Electron's `ipcMain`, and their names and options. @since 0.1.0 */
+export {
+  aiChannels,
+  type AiChannel,
+  type AiHandlersRegistration,
+  type IpcMainLike,
+  registerAiHandlers,
+  type RegisterAiHandlersOptions
+} from "./ipc/index.js"
+
+// The settings store
+
+/** The settings store contract: snapshot, changes, providers, secrets, import and export. @since 0.1.0 */
+export * as Settings from "./services/Settings.js"
+
+/** The settings document: active provider, fallback, health, limits, budget, telemetry. @since 0.1.0 */
+export * as AppSettings from "./domain/Settings.js"
+
+// The rest of the public API
+
+/** Requests and results of the four SQL tasks, and the inputs they accept. @since 0.1.0 */
+export * as SqlTask from "./domain/SqlTask.js"
+
+/** A request read, validated and normalized once (`AiService.prepare`). @since 0.1.0 */
+export * as Prepared from "./domain/Prepared.js"
 
 /** Provider ids. @since 0.1.0 */
 export * as ProviderId from "./domain/ProviderId.js"
 
-/** Schema context and its normalizer. @since 0.1.0 */
-export * as SchemaContext from "./domain/SchemaContext.js"
-
-/** Requests and results of the four SQL tasks. @since 0.1.0 */
-export * as SqlTask from "./domain/SqlTask.js"
-
-/** Resilience settings: timeouts, retry, rate limits, circuit breaker, fallback, health. @since 0.1.0 */
+/** Resilience policies: timeouts, retry, rate limits, circuit breaker, fallback, health. @since 0.1.0 */
 export * as Resilience from "./domain/Resilience.js"
 
 /** Size limits on requests (a setting) and on provider replies. @since 0.1.0 */
 export * as Limits from "./domain/Limits.js"
 
-/** The provider contract. @since 0.1.0 */
-export * as AiProvider from "./services/AiProvider.js"
+/** The guarded provider chain without the stack: per-provider guards, fallback, health checks. @since 0.1.0 */
+export * as Chain from "./resilience/Chain.js"
 
-/** Provider events (fallbacks, providers down, disabled, recovered). @since 0.1.0 */
+/** OpenTelemetry: the OTLP export layer and content capture. @since 0.1.0 */
+export * as Telemetry from "./layers/Telemetry.js"
+
+/** Metrics records, summaries, cost and usage reports. @since 0.1.0 */
+export * as Metrics from "./domain/Metrics.js"
+
+/** The metrics repository contract. @since 0.1.0 */
+export * as MetricsRepo from "./services/MetricsRepo.js"
+
+/** The budget guard contract. @since 0.1.0 */
+export * as Budget from "./services/Budget.js"
+
+/** Provider events (fallbacks, providers down, disabled, recovered, budgets near their limit). @since 0.1.0 */
 export * as AiEvents from "./services/AiEvents.js"
 
-/** The guarded provider chain: per-provider guards, fallback, health checks. @since 0.1.0 */
-export * as Chain from "./layers/resilience/Chain.js"
+/** The provider registry contract: builds providers from the settings, rebuilds on change. @since 0.1.0 */
+export * as ProviderRegistry from "./services/ProviderRegistry.js"
 
-/** The fallback combinators and `AllProvidersFailed`. @since 0.1.0 */
-export * as Fallback from "./layers/resilience/Fallback.js"
-
-/** A provider's guard: rate limit, circuit breaker, retry, time limits. @since 0.1.0 */
-export * as Guard from "./layers/resilience/Guard.js"
-
-/** Background health checks. @since 0.1.0 */
-export * as Health from "./layers/resilience/Health.js"
-
-/** The circuit breaker. @since 0.1.0 */
-export * as CircuitBreaker from "./layers/resilience/CircuitBreaker.js"
-
-/** Client-side rate limits. @since 0.1.0 */
-export * as RateLimit from "./layers/resilience/RateLimit.js"
-
-/** Retry combinators. @since 0.1.0 */
-export * as Retry from "./layers/resilience/Retry.js"
-
-/** Time-limit combinators. @since 0.1.0 */
-export * as Timeouts from "./layers/resilience/Timeouts.js"
-
-/** OpenAI. @since 0.1.0 */
-export * as OpenAi from "./layers/providers/OpenAi.js"
-
-/** Cloudflare Workers AI. @since 0.1.0 */
-export * as Cloudflare from "./layers/providers/Cloudflare.js"
-
-/** Azure OpenAI. @since 0.1.0 */
-export * as AzureOpenAi from "./layers/providers/AzureOpenAi.js"
-
-/** Ollama. @since 0.1.0 */
-export * as Ollama from "./layers/providers/Ollama.js"
-
-/** Anthropic. @since 0.1.0 */
-export * as Anthropic from "./layers/providers/Anthropic.js"
-
-/** Google Gemini. @since 0.1.0 */
-export * as Gemini from "./layers/providers/Gemini.js"
-
-/** User settings: active provider, fallback, health, telemetry opt-ins. @since 0.1.0 */
-export * as AppSettings from "./domain/Settings.js"
-
-/** The settings store contract. @since 0.1.0 */
-export * as Settings from "./services/Settings.js"
+/** The provider registry on the settings store. @since 0.1.0 */
+export * as ProviderRegistryFromSettings from "./layers/ProviderRegistryFromSettings.js"
 
 /** The settings store on SQLite, with encrypted secrets. @since 0.1.0 */
 export * as SettingsSql from "./layers/SettingsSql.js"
@@ -92,71 +127,11 @@ export * as SettingsSql from "./layers/SettingsSql.js"
 /** The library's SQLite database. @since 0.1.0 */
 export * as Database from "./layers/Database.js"
 
-/** Master-key store contract. @since 0.1.0 */
+/** The master-key store contract. @since 0.1.0 */
 export * as KeyStore from "./services/KeyStore.js"
 
-/** AES-256-GCM for stored secrets; `generateKey` for a new master key. @since 0.1.0 */
-export * as Crypto from "./layers/Crypto.js"
-
-/** Master-key stores: environment, key file, functions. @since 0.1.0 */
+/** Master-key stores: environment, key file, functions (Electron's `safeStorage`); `generateKey`. @since 0.1.0 */
 export * as KeyStores from "./layers/KeyStores.js"
-
-/** The provider factory contract. @since 0.1.0 */
-export * as ProviderRegistry from "./services/ProviderRegistry.js"
-
-/** The provider factory on the settings store. @since 0.1.0 */
-export * as ProviderRegistryFromSettings from "./layers/ProviderRegistryFromSettings.js"
-
-/** The provider catalogue: config validation, secret fields, limitations. @since 0.1.0 */
-export * as Catalog from "./layers/providers/Catalog.js"
 
 /** Migration from DB Toolkit's `.env` settings. @since 0.1.0 */
 export * as EnvMigration from "./layers/EnvMigration.js"
-
-/** Token counts before sending (exact for OpenAI-family models). @since 0.1.0 */
-export * as Tokens from "./domain/Tokens.js"
-
-/** The lazily loaded tokenizer and pre-send estimates. @since 0.1.0 */
-export * as TokenCounter from "./layers/TokenCounter.js"
-
-/** Prices (bundled genai-prices data, overrides, Cloudflare neurons). @since 0.1.0 */
-export * as Pricing from "./domain/Pricing.js"
-
-/** Cost estimates before sending. @since 0.1.0 */
-export * as Cost from "./domain/Cost.js"
-
-/** Metrics records, reports and usage analytics. @since 0.1.0 */
-export * as Metrics from "./domain/Metrics.js"
-
-/** The metrics repository contract. @since 0.1.0 */
-export * as MetricsRepo from "./services/MetricsRepo.js"
-
-/** The metrics repository on SQLite (batched, off the request path). @since 0.1.0 */
-export * as MetricsRepoSql from "./layers/MetricsRepoSql.js"
-
-/** Budget policy, rules and `BudgetExceeded`. @since 0.1.0 */
-export * as BudgetPolicy from "./domain/Budget.js"
-
-/** The budget guard. @since 0.1.0 */
-export * as Budget from "./services/Budget.js"
-
-/** GenAI semantic-convention attributes. @since 0.1.0 */
-export * as GenAi from "./domain/GenAi.js"
-
-/** OpenTelemetry spans and the OTLP export layer. @since 0.1.0 */
-export * as Telemetry from "./layers/Telemetry.js"
-
-/** The one entry point: settings, budget, fallback chain, metrics, spans. @since 0.1.0 */
-export * as AiService from "./services/AiService.js"
-
-/** The AiService on settings, registry, metrics and budget. @since 0.1.0 */
-export * as AiServiceFromSettings from "./layers/AiServiceFromSettings.js"
-
-/** Everything composed in one Layer. @since 0.1.0 */
-export * as AiStack from "./layers/AiStack.js"
-
-/** Drop-in Electron IPC handlers for DB Toolkit's `ai:*` channels. @since 0.1.0 */
-export * as IpcHandlers from "./ipc/handlers.js"
-
-/** The test kit (also at `@db-toolkit/ai/testing`). @since 0.1.0 */
-export * as Testing from "./testing/index.js"

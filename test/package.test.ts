@@ -11,12 +11,19 @@ const run = promisify(execFile)
 const TIMEOUT_MS = 240_000
 
 describe("the published package", () => {
-  it("builds, packs, installs into a scratch project and answers through both entry points", async () => {
+  // pack-check also proves the exports map names exactly the public entries (root, one per
+  // provider, ./ipc, ./testing, ./package.json), that `import` and `require` of anything under
+  // internal/ fail with ERR_PACKAGE_PATH_NOT_EXPORTED, and that a provider entry, in a fresh
+  // process, resolves no SQLite module (better-sqlite3 is seen loading through the main entry, so
+  // the check can see it) and none of the stack, IPC or test kit.
+  it("builds, packs, installs into a scratch project and answers through its entry points; internal/ stays hidden; a provider entry loads no SQLite", async () => {
     const { stdout } = await run(process.execPath, [resolve(import.meta.dirname, "../scripts/pack-check.mjs")], {
       encoding: "utf8",
       timeout: TIMEOUT_MS - 10_000,
       maxBuffer: 16 * 1024 * 1024
     })
+    expect(stdout).toMatch(/^pack-check: internal\/ not exported \(4 specifiers/m)
+    expect(stdout).toMatch(/^pack-check: providers\/openai loads \d+ modules of the package, no SQLite/m)
     expect(stdout).toMatch(/^pack-check: ok/m)
   }, TIMEOUT_MS)
 })

@@ -13,7 +13,7 @@ const t0 = performance.now()
 await main("provider", t0, async ({ baseUrl, fixture }) => {
   const [{ Effect, Layer, ManagedRuntime, Stream }, OpenAi, { AiProvider }, NodeHttpClient] = await Promise.all([
     import("effect"),
-    import("../../src/layers/providers/OpenAi.js"),
+    import("../../src/providers/openai/OpenAi.js"),
     import("../../src/services/AiProvider.js"),
     import("@effect/platform-node/NodeHttpClient")
   ])

@@ -8,7 +8,7 @@
  */
 import { Effect, Either } from "effect"
 import * as Fs from "node:fs"
-import * as Ddl from "../domain/Ddl.js"
+import * as Ddl from "../internal/Ddl.js"
 import { type Dialect, fromDbType } from "../domain/Dialect.js"
 import * as SchemaContext from "../domain/SchemaContext.js"
 import { CliInputError } from "./ExitCode.js"

@@ -101,7 +101,7 @@ export interface Request {
  * @since 0.1.0
  * @category Functions
  */
-export const formatUsd = (usd: number): string => `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 2)}`
+const formatUsd = (usd: number): string => `$${usd.toFixed(usd > 0 && usd < 0.01 ? 4 : 2)}`
 
 const periodName = { daily: "daily", monthly: "monthly" } as const
 const periodSpan = { daily: "today", monthly: "this month" } as const

@@ -112,7 +112,7 @@ const figure = (n: number): string => n.toLocaleString("en-US")
  * @since 0.1.0
  * @category Checks
  */
-export const settingName = (key: keyof InputLimits): string => `settings.limits.${key}`
+const settingName = (key: keyof InputLimits): string => `settings.limits.${key}`
 
 /**
  * The refusal of a text of known length past its limit.
@@ -120,7 +120,7 @@ export const settingName = (key: keyof InputLimits): string => `settings.limits.
  * @since 0.1.0
  * @category Checks
  */
-export const tooLong = (field: string, chars: number, key: CharLimit, limits: InputLimits): Refusal => ({
+const tooLong = (field: string, chars: number, key: CharLimit, limits: InputLimits): Refusal => ({
   field,
   message: `${field} is ${figure(chars)} characters; the limit is ${figure(limits[key])} (${settingName(key)})`
 })
@@ -207,7 +207,7 @@ export type Work<A> = Generator<void, A, unknown>
  * @since 0.1.0
  * @category Slices
  */
-export const sliceMs = 5
+const sliceMs = 5
 
 /**
  * Lets the event loop run (timers, I/O, IPC) before going on. `Effect.yieldNow()` is not enough:

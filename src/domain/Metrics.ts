@@ -538,7 +538,7 @@ export const toCsv = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
  * @since 0.1.0
  * @category Constants
  */
-export const usageCsvHeader: ReadonlyArray<string> = [
+const usageCsvHeader: ReadonlyArray<string> = [
   "provider",
   "feature",
   "uses",

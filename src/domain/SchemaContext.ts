@@ -532,7 +532,7 @@ export interface FormatOptions {
  * @since 0.1.0
  * @category Constants
  */
-export const defaultFormatOptions: Required<FormatOptions> = { maxTables: 20, maxColumns: 10 }
+const defaultFormatOptions: Required<FormatOptions> = { maxTables: 20, maxColumns: 10 }
 
 /**
  * The most a prompt's schema ever holds, whatever the options say: formatting is synchronous, and
@@ -564,7 +564,7 @@ const formatColumn = (c: Column, fk: ForeignKey | undefined): string => {
  * @since 0.1.0
  * @category Predicates
  */
-export const isEmpty = (ctx: SchemaContext | undefined): boolean =>
+const isEmpty = (ctx: SchemaContext | undefined): boolean =>
   ctx === undefined || (ctx.tables.length === 0 && (ctx.text === undefined || ctx.text === ""))
 
 /**

@@ -104,7 +104,7 @@ export interface Registration {
  * @since 0.1.0
  * @category Channels
  */
-export const settingsChannels = [
+const settingsChannels = [
   "ai:settings:get",
   "ai:settings:update",
   "ai:providers:save",

@@ -40,7 +40,7 @@ const RESERVED = new Set([
  * @since 0.1.0
  * @category Formatting
  */
-export const quoteIdentifier = (name: string, dialect: Dialect): string => {
+const quoteIdentifier = (name: string, dialect: Dialect): string => {
   if (SIMPLE_IDENTIFIER.test(name) && !RESERVED.has(name.toUpperCase())) return name
   switch (dialect) {
     case "mysql":

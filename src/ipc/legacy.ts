@@ -13,8 +13,8 @@ import { reply } from "../domain/Limits.js"
 import { displayName } from "../domain/ProviderId.js"
 import type * as SchemaContext from "../domain/SchemaContext.js"
 import type * as SqlTask from "../domain/SqlTask.js"
-import * as Untrusted from "../domain/Untrusted.js"
-import type { Attempt } from "../layers/resilience/Fallback.js"
+import * as Untrusted from "../internal/Untrusted.js"
+import type { Attempt } from "../resilience/Fallback.js"
 import type { AiEvent } from "../services/AiEvents.js"
 import type { Answer } from "../services/AiService.js"
 import * as Heuristics from "./heuristics.js"
@@ -115,7 +115,7 @@ export const failure = (channel: string, error: string, extra: Readonly<Record<s
  * @since 0.1.0
  * @category Errors
  */
-export const aiErrorMessage = (error: AiErrorModule.AiError): string =>
+const aiErrorMessage = (error: AiErrorModule.AiError): string =>
   `${Untrusted.truncate(error.message, reply.messageChars)} (provider: ${displayName[error.provider]}${error.status !== undefined ? `, status ${error.status}` : ""})`
 
 const attemptView = (a: Attempt) => ({
@@ -152,7 +152,7 @@ export interface Failure {
  * @since 0.1.0
  * @category Errors
  */
-export const describe = (channel: string, error: Failure): { readonly message: string; readonly fields: Record<string, unknown> } => {
+const describe = (channel: string, error: Failure): { readonly message: string; readonly fields: Record<string, unknown> } => {
   const kind = { error_kind: error._tag }
   if (error._tag === "AiNotConfigured") return { message: notConfiguredMessage(channel), fields: kind }
   const e = error as Failure & Record<string, unknown>
@@ -224,7 +224,7 @@ export const unavailable = (channel: string, reason: unknown): Response => {
  * @since 0.1.0
  * @category Constructors
  */
-export const servedBy = (answer: Answer<unknown>): Record<string, unknown> => ({
+const servedBy = (answer: Answer<unknown>): Record<string, unknown> => ({
   provider: answer.provider,
   provider_name: displayName[answer.provider],
   model: answer.model,

@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type ManagedRuntime, Stream } from "effect"
-import * as Untrusted from "../domain/Untrusted.js"
+import * as Untrusted from "../internal/Untrusted.js"
 import type * as AiStack from "../layers/AiStack.js"
 import { AiEvents } from "../services/AiEvents.js"
 import * as Legacy from "./legacy.js"

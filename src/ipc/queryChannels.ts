@@ -9,7 +9,7 @@
 import { Effect } from "effect"
 import type * as AiError from "../domain/AiError.js"
 import * as SqlTask from "../domain/SqlTask.js"
-import * as Untrusted from "../domain/Untrusted.js"
+import * as Untrusted from "../internal/Untrusted.js"
 import { AiService, type RequestOptions } from "../services/AiService.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"

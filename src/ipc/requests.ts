@@ -71,7 +71,7 @@ const pick = (o: Obj, keys: ReadonlyArray<string>): unknown => {
  * @since 0.1.0
  * @category Constructors
  */
-export const text = (u: unknown): string | undefined =>
+const text = (u: unknown): string | undefined =>
   typeof u === "string" ? u : typeof u === "number" && Number.isFinite(u) ? String(u) : undefined
 
 const CONNECTION = ["connection_id", "connectionId"]

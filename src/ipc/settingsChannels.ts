@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type * as Metrics from "../domain/Metrics.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
-import { catalog } from "../layers/providers/Catalog.js"
+import { catalog } from "../providers/Catalog.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import { AiService } from "../services/AiService.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"

@@ -19,12 +19,12 @@ import { Budget } from "../services/Budget.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, type Snapshot } from "../services/Settings.js"
-import { catalog } from "./providers/Catalog.js"
-import * as Chain from "./resilience/Chain.js"
-import type * as Timeouts from "./resilience/Timeouts.js"
-import { tapEach } from "./StreamTaps.js"
-import type { ProviderStatus } from "./resilience/Health.js"
-import * as TokenCounter from "./TokenCounter.js"
+import { catalog } from "../providers/Catalog.js"
+import * as Chain from "../resilience/Chain.js"
+import type * as Timeouts from "../resilience/Timeouts.js"
+import { tapEach } from "../internal/StreamTaps.js"
+import type { ProviderStatus } from "../resilience/Health.js"
+import * as TokenCounter from "../internal/TokenCounter.js"
 
 // How long closing the service waits for requests in flight before it interrupts them.
 const SHUTDOWN_GRACE_MS = 1_000

@@ -12,14 +12,16 @@
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer } from "effect"
 import type { MetricsError } from "../domain/Metrics.js"
-import { AiEvents, layer as eventsLayer } from "../services/AiEvents.js"
+import type { AiEvents } from "../services/AiEvents.js"
 import type { AiService } from "../services/AiService.js"
-import * as Budget from "../services/Budget.js"
+import type { Budget } from "../services/Budget.js"
 import type { KeyStore, KeyStoreError } from "../services/KeyStore.js"
 import type { MetricsRepo } from "../services/MetricsRepo.js"
 import type { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, type SettingsError } from "../services/Settings.js"
+import * as AiEventsPubSub from "./AiEventsPubSub.js"
 import * as AiServiceFromSettings from "./AiServiceFromSettings.js"
+import * as BudgetFromMetrics from "./BudgetFromMetrics.js"
 import * as Database from "./Database.js"
 import * as EnvMigration from "./EnvMigration.js"
 import * as KeyStores from "./KeyStores.js"
@@ -49,7 +51,7 @@ export interface Options {
  * @since 0.1.0
  * @category Models
  */
-export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | Budget.Budget | AiEvents
+export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents
 
 /**
  * What building the stack can fail with (a database, key or settings problem).
@@ -77,8 +79,8 @@ export const layer = (options: Options = {}): Layer.Layer<Services, StackError, 
       SettingsInvalid: (e) => Effect.logWarning(`The .env settings were not imported: ${e.message}`)
     }))
   // The budget starts from the stored policy; the AiService updates it when the settings change.
-  const budget = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => Budget.layer(snap.settings.budget))))
-  const base = Layer.mergeAll(settings, MetricsRepoSql.layer(options.metrics), eventsLayer).pipe(Layer.provideMerge(db))
+  const budget = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => BudgetFromMetrics.layer(snap.settings.budget))))
+  const base = Layer.mergeAll(settings, MetricsRepoSql.layer(options.metrics), AiEventsPubSub.layer).pipe(Layer.provideMerge(db))
   const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, migrate).pipe(Layer.provideMerge(base))
   return AiServiceFromSettings.layer.pipe(Layer.provideMerge(core))
 }

@@ -17,7 +17,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { migrations, schemaVersion } from "./migrations/index.js"
-import * as PrivateFiles from "./PrivateFiles.js"
+import * as PrivateFiles from "../internal/PrivateFiles.js"
 
 /**
  * The database could not be opened as this library's.

@@ -12,7 +12,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import { Settings } from "../services/Settings.js"
-import * as PrivateFiles from "./PrivateFiles.js"
+import * as PrivateFiles from "../internal/PrivateFiles.js"
 
 /**
  * The migration could not run (an unreadable `.env` file, a failed backup, nothing to roll back).

@@ -12,9 +12,17 @@
 import { Config, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import * as Crypto from "./Crypto.js"
-import * as PrivateFiles from "./PrivateFiles.js"
+import * as Crypto from "../internal/Crypto.js"
+import * as PrivateFiles from "../internal/PrivateFiles.js"
 import { ENV_VAR, KeyStore, KeyStoreError, type LoadedKey } from "../services/KeyStore.js"
+
+/**
+ * A new random master key (32 bytes, base64), for `fromKey`.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export { generateKey } from "../internal/Crypto.js"
 
 const checked = (key: Redacted.Redacted<string>, where: string) =>
   Either.match(Crypto.masterKey(key), {

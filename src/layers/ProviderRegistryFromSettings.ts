@@ -11,7 +11,7 @@ import type { ProviderId } from "../domain/ProviderId.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import { ProviderRegistry, type Service } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"
-import { catalog } from "./providers/Catalog.js"
+import { catalog } from "../providers/Catalog.js"
 
 /**
  * Builds the registry.

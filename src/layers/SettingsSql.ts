@@ -25,9 +25,9 @@ import {
   SettingsInvalid,
   type Snapshot
 } from "../services/Settings.js"
-import * as Untrusted from "../domain/Untrusted.js"
-import * as Crypto from "./Crypto.js"
-import { catalog } from "./providers/Catalog.js"
+import * as Untrusted from "../internal/Untrusted.js"
+import * as Crypto from "../internal/Crypto.js"
+import { catalog } from "../providers/Catalog.js"
 
 const KEY_CHECK = "key_check"
 const MAX_IMPORT_CHARS = 10_000_000

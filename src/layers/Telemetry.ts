@@ -36,7 +36,7 @@ import {
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import type { AiError } from "../domain/AiError.js"
-import * as GenAi from "../domain/GenAi.js"
+import * as GenAi from "../internal/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { Prepared } from "../domain/Prepared.js"
 import type { SqlResult, SqlTaskTag } from "../domain/SqlTask.js"
@@ -82,7 +82,7 @@ export const withContentCapture: {
  * @since 0.1.0
  * @category Attributes
  */
-export const annotate = (annotations: GenAi.Annotations): Effect.Effect<void> =>
+const annotate = (annotations: GenAi.Annotations): Effect.Effect<void> =>
   Effect.matchEffect(Effect.currentSpan, {
     onFailure: () => Effect.void,
     onSuccess: (span) => Effect.sync(() => setAttributes(span, GenAi.toAttributes(annotations)))
@@ -310,7 +310,7 @@ export const streamSpan = (spans: AttemptSpans, request: Prepared): Effect.Effec
  * @since 0.1.0
  * @category Constants
  */
-export const defaultServiceName = "db-toolkit-ai"
+const defaultServiceName = "db-toolkit-ai"
 
 /**
  * Options of {@link layer}.

@@ -1,10 +1,10 @@
 /**
  * What happens to providers, as a stream a UI can follow: fallbacks taken, providers going down,
- * being disabled by health checks, recovering.
+ * being disabled by health checks, recovering. The hub itself is `AiEventsPubSub`.
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import { Context, type Effect, type Scope, type Stream } from "effect"
 import type { AiError } from "../domain/AiError.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 
@@ -54,23 +54,3 @@ export interface Service {
  * @category Context
  */
 export class AiEvents extends Context.Tag("@db-toolkit/ai/AiEvents")<AiEvents, Service>() {}
-
-/**
- * Creates a hub; slow subscribers lose the oldest events, never block publishers.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const make: Effect.Effect<Service> = Effect.map(PubSub.sliding<AiEvent>(1024), (hub) => ({
-  publish: (event) => Effect.asVoid(PubSub.publish(hub, event)),
-  subscribe: Effect.map(PubSub.subscribe(hub), (queue) => Stream.fromQueue(queue)),
-  stream: Stream.fromPubSub(hub)
-}))
-
-/**
- * The hub as a Layer.
- *
- * @since 0.1.0
- * @category Layers
- */
-export const layer: Layer.Layer<AiEvents> = Layer.effect(AiEvents, make)

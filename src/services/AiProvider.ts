@@ -97,7 +97,6 @@ export interface ChatModel {
   readonly model: string
   readonly complete: (request: ChatRequest) => Effect.Effect<ChatCompletion, AiError.AiError>
   readonly completeStream: (request: ChatRequest) => Stream.Stream<ChatChunk, AiError.AiError>
-  readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
   /** Schema size limits for this provider's prompts. */
@@ -132,7 +131,6 @@ export interface Service {
   readonly run: <I extends Prepared.Input>(task: I) => Effect.Effect<SqlTask.ResultFor<I>, AiError.AiError>
   /** Text deltas as the model writes, then one `Completed` with the parsed result. */
   readonly stream: (task: Prepared.Input) => Stream.Stream<SqlTask.StreamEvent, AiError.AiError>
-  readonly validateConfig: Effect.Effect<void, AiError.ConfigInvalid>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
   /** As the chat model says ({@link ChatModel}): for spans and estimates. */
@@ -291,7 +289,6 @@ export const make = (chat: ChatModel): Service => {
     fixSql: (request) => run(SqlTask.input("FixSql", request)),
     run,
     stream,
-    validateConfig: chat.validateConfig,
     testConnection: chat.testConnection,
     listModels: withCheckTimeout(chat.provider, "model list", Effect.map(chat.listModels, cleanModels(chat))),
     endpoint: chat.endpoint,

@@ -16,10 +16,10 @@ import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Prepared from "../domain/Prepared.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 // Types only: the shapes of the resilience machinery a status screen shows.
-import type { Limitations } from "../layers/providers/Catalog.js"
-import type { AllProvidersFailed, Attempt } from "../layers/resilience/Fallback.js"
-import type { GuardState } from "../layers/resilience/Guard.js"
-import type { ProviderStatus } from "../layers/resilience/Health.js"
+import type { Limitations } from "../providers/Catalog.js"
+import type { AllProvidersFailed, Attempt } from "../resilience/Fallback.js"
+import type { GuardState } from "../resilience/Guard.js"
+import type { ProviderStatus } from "../resilience/Health.js"
 import type { AiEvent } from "./AiEvents.js"
 
 /**

@@ -115,7 +115,6 @@ export const make = (options: MockOptions = {}): Mock => {
           : Stream.fromIterable([...deltas, { _tag: "Finish", model, usage: usage(request, text), finishReason: "stop" }])
         return Stream.concat(Stream.fromEffect(wait(step)).pipe(Stream.drain), body)
       })),
-    validateConfig: Effect.void,
     testConnection: AiProvider.connectionTestByModelList(
       provider,
       model,

@@ -1,6 +1,6 @@
 /**
  * The public test kit: wire-level emulators for the providers and a scripted mock provider.
- * Also published as `@db-toolkit/ai/testing`.
+ * Published as `@db-toolkit/ai/testing` only (the main entry does not load it).
  *
  * @since 0.1.0
  */

@@ -1,7 +1,7 @@
 /**
  * Every TypeScript block of README.md (and of docs/, when it exists) type-checks against the
- * package as an app imports it (`@db-toolkit/ai`, `@db-toolkit/ai/testing`), with the project's
- * compiler settings: an example can never rot again. Names an app provides itself (Electron's
+ * package as an app imports it (`@db-toolkit/ai` and every other entry of the exports map), with
+ * the project's compiler settings: an example can never rot again. Names an app provides itself (Electron's
  * `app` and `ipcMain`, its connection manager, a schema tree) are declared once in an ambient
  * file, as the app's own code would have them.
  */
@@ -35,10 +35,23 @@ const markdownFiles = (): Array<string> => {
   return [Path.join(root, "README.md"), ...inDocs]
 }
 
+/** The package's exports map as `paths`: `@db-toolkit/ai/providers/openai` -> `src/providers/openai/index.ts`. */
+const entries = (): Record<string, string> => {
+  const pkg = JSON.parse(Fs.readFileSync(Path.join(root, "package.json"), "utf8")) as {
+    readonly exports: Record<string, string | { readonly types: string }>
+  }
+  return Object.fromEntries(Object.entries(pkg.exports).flatMap(([name, target]) =>
+    typeof target === "string" ? [] : [[
+      Path.posix.join("@db-toolkit/ai", name),
+      target.types.replace(/^\.\/dist\//, "src/").replace(/\.d\.ts$/, ".ts")
+    ]]
+  ))
+}
+
 // What DB Toolkit's main process has in scope where the snippets run.
 const AMBIENT = `
 declare const app: { getPath(name: "userData"): string; readonly isPackaged: boolean; on(event: string, listener: () => void): void }
-declare const ipcMain: import("@db-toolkit/ai").IpcHandlers.IpcMainLike
+declare const ipcMain: import("@db-toolkit/ai/ipc").IpcMainLike
 declare const path: typeof import("node:path")
 declare const connectionManager: { getConnection(id: string): Promise<{ readonly db_type: string } | undefined> }
 /** The tree DB Toolkit's \`schema:getTree\` returns. */
@@ -72,7 +85,8 @@ describe("documentation snippets", () => {
       noUnusedLocals: false,
       noUnusedParameters: false,
       baseUrl: root,
-      paths: { "@db-toolkit/ai": ["src/index.ts"], "@db-toolkit/ai/testing": ["src/testing/index.ts"] }
+      // The exports map's entries, each to its source.
+      paths: Object.fromEntries(Object.entries(entries()).map(([name, types]) => [name, [types]]))
     })
     const problems = ts.getPreEmitDiagnostics(program)
       .filter((d) => d.file !== undefined && sources.has(Path.resolve(d.file.fileName)))

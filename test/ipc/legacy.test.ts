@@ -4,7 +4,7 @@ import * as AiError from "../../src/domain/AiError.js"
 import { BudgetExceeded } from "../../src/domain/Budget.js"
 import * as Legacy from "../../src/ipc/legacy.js"
 import * as Requests from "../../src/ipc/requests.js"
-import { AllProvidersFailed } from "../../src/layers/resilience/Fallback.js"
+import { AllProvidersFailed } from "../../src/resilience/Fallback.js"
 import { AiNotConfigured } from "../../src/services/AiService.js"
 
 describe("error shapes", () => {

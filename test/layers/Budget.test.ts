@@ -7,6 +7,7 @@ import type * as Metrics from "../../src/domain/Metrics.js"
 import * as Database from "../../src/layers/Database.js"
 import * as MetricsRepoSql from "../../src/layers/MetricsRepoSql.js"
 import { type AiEvent, AiEvents } from "../../src/services/AiEvents.js"
+import * as BudgetFromMetrics from "../../src/layers/BudgetFromMetrics.js"
 import * as Budget from "../../src/services/Budget.js"
 import { MetricsRepo } from "../../src/services/MetricsRepo.js"
 import * as MockAiProvider from "../../src/testing/MockAiProvider.js"
@@ -81,7 +82,7 @@ const run = <A, E>(
     stream: Stream.empty
   })
   const repo = MetricsRepoSql.layer().pipe(Layer.provideMerge(Database.layer({ filename })))
-  return Effect.scoped(Effect.provide(body, Budget.layer(p).pipe(Layer.provideMerge(repo), Layer.provide(hub))))
+  return Effect.scoped(Effect.provide(body, BudgetFromMetrics.layer(p).pipe(Layer.provideMerge(repo), Layer.provide(hub))))
 }
 
 describe("Budget guard on real metrics", () => {

@@ -12,14 +12,15 @@ import type { ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, Schema, type Scope, Stream } from "effect"
 import type * as AiError from "../../src/domain/AiError.js"
 import * as Prepared from "../../src/domain/Prepared.js"
-import * as GenAi from "../../src/domain/GenAi.js"
+import * as GenAi from "../../src/internal/GenAi.js"
 import * as Prompts from "../../src/domain/Prompts.js"
 import * as Resilience from "../../src/domain/Resilience.js"
-import * as Anthropic from "../../src/layers/providers/Anthropic.js"
-import * as OpenAi from "../../src/layers/providers/OpenAi.js"
-import * as Chain from "../../src/layers/resilience/Chain.js"
-import type * as Fallback from "../../src/layers/resilience/Fallback.js"
+import * as Anthropic from "../../src/providers/anthropic/Anthropic.js"
+import * as OpenAi from "../../src/providers/openai/OpenAi.js"
+import * as Chain from "../../src/resilience/Chain.js"
+import type * as Fallback from "../../src/resilience/Fallback.js"
 import * as Telemetry from "../../src/layers/Telemetry.js"
+import * as AiEventsPubSub from "../../src/layers/AiEventsPubSub.js"
 import * as AiEvents from "../../src/services/AiEvents.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { anthropic } from "../support/fixtures/anthropic.js"
@@ -56,7 +57,7 @@ type Env = Scope.Scope | AiEvents.AiEvents | HttpClient.HttpClient
 const traced = <A, E>(test: (spans: () => ReadonlyArray<ReadableSpan>) => Effect.Effect<A, E, Env>) => {
   const { exporter, layer } = inMemoryTracing()
   return Effect.scoped(test(() => exporter.getFinishedSpans())).pipe(
-    Effect.provide(Layer.mergeAll(HttpLive, AiEvents.layer, layer)),
+    Effect.provide(Layer.mergeAll(HttpLive, AiEventsPubSub.layer, layer)),
     Logger.withMinimumLogLevel(LogLevel.Error)
   )
 }
@@ -398,7 +399,7 @@ describe("Telemetry.layer", () => {
         yield* chain.run(generate)
       }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.mergeAll(Telemetry.layer(), AiEvents.layer)),
+        Effect.provide(Layer.mergeAll(Telemetry.layer(), AiEventsPubSub.layer)),
         withEnv({
           OTEL_EXPORTER_OTLP_ENDPOINT: `${otlp.url}/`,
           OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -440,7 +441,7 @@ describe("Telemetry.layer", () => {
         yield* chain.run(generate)
       }).pipe(
         Effect.scoped,
-        Effect.provide(Layer.mergeAll(Telemetry.layer(), AiEvents.layer)),
+        Effect.provide(Layer.mergeAll(Telemetry.layer(), AiEventsPubSub.layer)),
         withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: "db-toolkit-desktop" })
       )
       const posts = otlp.received.filter((r) => r.path === "/v1/traces")

@@ -1,7 +1,7 @@
 import { Layer, Logger, LogLevel } from "effect"
 import * as Path from "node:path"
 import * as AiStack from "../../src/layers/AiStack.js"
-import * as Crypto from "../../src/layers/Crypto.js"
+import * as Crypto from "../../src/internal/Crypto.js"
 import * as KeyStores from "../../src/layers/KeyStores.js"
 import { HttpLive } from "./http.js"
 

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import type { Effect, Scope } from "effect"
-import { isReasoningModel } from "../../layers/providers/OpenAiWire.js"
+import { isReasoningModel } from "../../internal/wire/OpenAiWire.js"
 import * as Emulator from "../Emulator.js"
 import * as OpenAiEmulator from "./OpenAiEmulator.js"
 

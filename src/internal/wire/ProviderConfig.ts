@@ -1,0 +1,154 @@
+/**
+ * Schema pieces every provider's `Config` is made of, and the decoder that turns a bad config
+ * into a `ConfigInvalid` naming the field.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+import { Effect, Either, ParseResult, type Redacted, Schema, SchemaAST } from "effect"
+import { ConfigInvalid } from "../../domain/AiError.js"
+import { configFieldCeiling } from "../../domain/Limits.js"
+import { displayName, type ProviderId } from "../../domain/ProviderId.js"
+import * as Untrusted from "../Untrusted.js"
+
+const NonBlank = Schema.String.pipe(Schema.filter((s) => s.trim() !== "", { message: () => "must not be empty" }))
+
+/**
+ * A key or token: a plain string in the encoded (JSON) form, `Redacted` once decoded. An
+ * already-redacted value is accepted as is, so keys never need to be unwrapped to configure.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+// Declared with the encoded type `string`: encoding always takes the first member and yields a
+// string, so a config's JSON form (what settings store) has the key as a plain string.
+export const Secret: Schema.Schema<Redacted.Redacted<string>, string> = Schema.Union(
+  Schema.Redacted(NonBlank),
+  Schema.RedactedFromSelf(NonBlank)
+).annotations({ message: () => "must be a non-empty string" }) as Schema.Schema<Redacted.Redacted<string>, string | Redacted.Redacted<string>> as Schema.Schema<Redacted.Redacted<string>, string>
+
+/**
+ * Whether a URL host is this machine (plain http is safe only there).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, "")
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h)
+}
+
+/**
+ * A provider base URL: http(s) only, no credentials, query or fragment, trailing slash dropped.
+ * Plain http is refused unless the host is loopback (or `allowPlainHttp` says any host may use it,
+ * for servers such as Ollama on a LAN that take no key).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const BaseUrl = (options: { readonly allowPlainHttp?: "loopback" | "any" } = {}): Schema.Schema<string> =>
+  Schema.transformOrFail(Schema.String, Schema.String, {
+    strict: true,
+    decode: (input, _, ast) => {
+      const fail = (message: string) => ParseResult.fail(new ParseResult.Type(ast, input, message))
+      let url: URL
+      try {
+        url = new URL(input.trim())
+      } catch {
+        return fail("must be an absolute URL such as https://host/path")
+      }
+      if (url.protocol !== "https:" && url.protocol !== "http:") return fail("must use https")
+      if (url.username !== "" || url.password !== "") return fail("must not contain credentials; set the key field instead")
+      if (url.search !== "" || url.hash !== "") return fail("must not contain a query or fragment")
+      if (url.protocol === "http:" && options.allowPlainHttp !== "any" && !isLoopbackHost(url.hostname)) {
+        return fail("must use https (plain http is allowed only for localhost)")
+      }
+      return ParseResult.succeed(url.toString().replace(/\/+$/, ""))
+    },
+    encode: ParseResult.succeed
+  })
+
+/**
+ * A sampling temperature within the provider's range.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Temperature = (max: number) =>
+  Schema.Number.pipe(Schema.between(0, max, { message: () => `must be a number from 0 to ${max}` }))
+
+/**
+ * A positive whole number of tokens.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const TokenCount = Schema.Int.pipe(
+  Schema.between(1, 10_000_000, { message: () => "must be a whole number of tokens, at least 1" })
+)
+
+/**
+ * A non-empty, trimmed name (model, deployment, account id).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Name = Schema.Trim.pipe(Schema.compose(Schema.NonEmptyString, { strict: false })).annotations({
+  message: () => "must not be empty"
+}) as unknown as Schema.Schema<string>
+
+// The ceiling for any one field, whatever the settings allow (the settings store checks its own,
+// lower, `limits.configFieldChars` before this runs).
+const BOUNDS: Untrusted.Bounds = { maxStringChars: configFieldCeiling, maxDepth: 4, maxNodes: 1_000, allowRedacted: true }
+
+/**
+ * Decodes a provider config; the first bad field becomes the error's `field`, and the message
+ * lists every bad field. Values are never echoed (a key typed into the wrong field stays out).
+ * A field the provider does not have is refused, naming the fields it has (and the closest one):
+ * an unknown field would be stored as plain configuration, and a key typed under a wrong name
+ * would end up outside the encrypted table.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) => {
+  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  const fields = SchemaAST.getPropertySignatures(schema.ast).map((p) => String(p.name))
+  const fail = (issues: ReadonlyArray<{ readonly field: string; readonly reason: string }>) => {
+    const first = issues[0] ?? { field: "(config)", reason: "is invalid" }
+    return Effect.fail(
+      new ConfigInvalid({
+        provider,
+        field: first.field,
+        reason: first.reason,
+        message: Untrusted.truncate(`Invalid ${provider} configuration: ${issues.map((i) => `${i.field} ${i.reason}`).join("; ")}`, 2_000)
+      })
+    )
+  }
+  const unknownField = (name: string) => {
+    const hint = Untrusted.closest(name, fields)
+    return `is not a ${displayName[provider]} setting${hint ? ` (did you mean ${hint}?)` : ""}; the settings are ${fields.join(", ")}`
+  }
+  return (input: unknown): Effect.Effect<A, ConfigInvalid> => {
+    const plain = Untrusted.check(input, BOUNDS)
+    if (Either.isLeft(plain)) return fail([{ field: plain.left.path || "(config)", reason: plain.left.reason }])
+    return Either.match(decodeEither(input), {
+      onRight: Effect.succeed,
+      onLeft: (error) =>
+        fail(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+          const field = issue.path.map(String).join(".") || "(config)"
+          return {
+            field,
+            reason: issue._tag === "Missing"
+              ? "is required"
+              : issue._tag === "Unexpected"
+              ? unknownField(field)
+              : sanitize(issue.message)
+          }
+        }))
+    })
+  }
+}
+
+// Schema's default messages quote the actual value ("Expected string, actual ..."): drop it.
+const sanitize = (message: string): string => message.replace(/,\s*actual[\s\S]*$/i, "").replace(/^Expected /, "must be ")

@@ -1,0 +1,158 @@
+/**
+ * OpenAI, over Chat Completions (`POST {baseUrl}/chat/completions`), with any model id.
+ *
+ * - Auth: `Authorization: Bearer <key>`, plus `OpenAI-Organization` / `OpenAI-Project` when set.
+ * - Reasoning models (o-series, GPT-5 except `*-chat*`) get `max_completion_tokens`, the
+ *   `developer` role and no temperature; other models get `max_tokens` (which every
+ *   OpenAI-compatible server understands) and the configured temperature.
+ * - Streaming: SSE with `stream_options.include_usage`, ended by `data: [DONE]`.
+ * - `testConnection` and `listModels` use `GET /models`, which costs nothing.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import { Effect, Layer, type Redacted, Schema } from "effect"
+import type { ConfigInvalid } from "../../domain/AiError.js"
+import * as AiProvider from "../../services/AiProvider.js"
+import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
+import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
+import * as Wire from "../../internal/wire/Wire.js"
+
+/**
+ * The model used when the config names none: fast, cheap and strong at SQL, and not a reasoning
+ * model (so temperature applies and answers start quickly).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultModel = "gpt-4.1-mini"
+
+/**
+ * The public API's base URL.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultBaseUrl = "https://api.openai.com/v1"
+
+/**
+ * OpenAI's configuration. Encoded (JSON) form: `{ apiKey: string, model?, baseUrl?, ... }`.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const Config = Schema.Struct({
+  /** The API key (`sk-...`). */
+  apiKey: ProviderConfig.Secret,
+  /** Any Chat Completions model id; defaults to {@link defaultModel}. */
+  model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
+  /** The API root; change it for a proxy or an OpenAI-compatible server (plain http only on loopback). */
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl(), { default: () => defaultBaseUrl }),
+  /** Sent as `OpenAI-Organization`. */
+  organization: Schema.optional(ProviderConfig.Name),
+  /** Sent as `OpenAI-Project`. */
+  project: Schema.optional(ProviderConfig.Name),
+  /** Sampling temperature, 0 to 2; not sent to reasoning models. */
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
+  /** The most tokens an answer may use. */
+  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  /** Overrides the reasoning-model detection for model ids it does not know. */
+  reasoning: Schema.optional(Schema.Boolean)
+})
+
+/**
+ * @since 0.1.0
+ * @category Configuration
+ */
+export type Config = typeof Config.Type
+
+/**
+ * What {@link make} and {@link layer} accept: the JSON form, with the key as a string or already
+ * `Redacted`.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export type ConfigInput = Omit<typeof Config.Encoded, "apiKey"> & { readonly apiKey: string | Redacted.Redacted<string> }
+
+/**
+ * Validates a configuration; a bad field is a `ConfigInvalid` naming it.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const decodeConfig: (input: ConfigInput | unknown) => Effect.Effect<Config, ConfigInvalid> = ProviderConfig.decode(
+  "openai",
+  Config
+)
+
+const ModelList = Schema.Struct({
+  data: Schema.Array(Schema.Struct({ id: Schema.String, owned_by: Schema.optional(Schema.String) }))
+})
+
+/**
+ * Builds the provider from a configuration.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, ConfigInvalid, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const config = yield* decodeConfig(input)
+    const wire = yield* Wire.make({
+      provider: "openai",
+      secrets: [config.apiKey],
+      requestIdHeaders: ["x-request-id"],
+      classify: (info) => OpenAiWire.classify(info, { model: config.model, kind: "model" })
+    })
+    const reasoning = config.reasoning ?? OpenAiWire.isReasoningModel(config.model)
+    // The key stays Redacted until a request is built (bearerToken unwraps it there).
+    const headers: Record<string, string> = { accept: "application/json" }
+    if (config.organization) headers["openai-organization"] = config.organization
+    if (config.project) headers["openai-project"] = config.project
+    const chatUrl = `${config.baseUrl}/chat/completions`
+    const bodyOptions = (stream: boolean): OpenAiWire.BodyOptions => ({
+      model: config.model,
+      reasoning,
+      temperature: config.temperature,
+      maxTokens: config.maxTokens,
+      tokenField: "max_tokens",
+      stream,
+      streamUsage: true
+    })
+    const chatRequest = (request: AiProvider.ChatRequest, stream: boolean) =>
+      HttpClientRequest.post(chatUrl, { headers }).pipe(
+        HttpClientRequest.bearerToken(config.apiKey),
+        HttpClientRequest.bodyUnsafeJson(OpenAiWire.body(request, bodyOptions(stream))),
+        stream ? HttpClientRequest.setHeader("accept", "text/event-stream") : (r) => r
+      )
+
+    const listModels = Effect.map(
+      wire.json(
+        HttpClientRequest.get(`${config.baseUrl}/models`, { headers }).pipe(HttpClientRequest.bearerToken(config.apiKey)),
+        ModelList
+      ),
+      (r): ReadonlyArray<AiProvider.ModelInfo> =>
+        r.value.data.map((m) => ({ id: m.id, ...(m.owned_by ? { ownedBy: m.owned_by } : {}) }))
+    )
+
+    return AiProvider.make({
+      clean: wire.clean,
+      provider: "openai",
+      model: config.model,
+      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
+      ...OpenAiWire.chat(wire, "openai", config.model, chatRequest),
+      testConnection: AiProvider.connectionTestByModelList("openai", config.model, listModels),
+      listModels
+    })
+  })
+
+/**
+ * The provider as a Layer; needs only an `HttpClient` (`NodeHttpClient.layerUndici` in an app).
+ *
+ * @since 0.1.0
+ * @category Layers
+ */
+export const layer = (input: ConfigInput): Layer.Layer<AiProvider.AiProvider, ConfigInvalid, HttpClient.HttpClient> =>
+  Layer.effect(AiProvider.AiProvider, make(input))
