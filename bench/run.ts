@@ -646,7 +646,7 @@ const STALL_TARGET_MS = 20
 
 const renderStalls = (stalls: ReadonlyArray<StallResult>, error: string | undefined): string => {
   const out: Array<string> = [""]
-  out.push(`Longest event-loop stall (ms) while the largest inputs the default limits accept go through the request path: validateTask, the prompt and the exact token count a budget asks for (gpt-4.1-mini, o200k_base). ${sizes.stallReps} run(s) each, one process; a 1 ms interval probes the loop.`)
+  out.push(`Longest event-loop stall (ms) while the largest inputs the default limits accept go through the request path: Prepared.prepare, the prompt and the exact token count a budget asks for (gpt-4.1-mini, o200k_base). ${sizes.stallReps} run(s) each, one process; a 1 ms interval probes the loop.`)
   out.push("")
   if (error !== undefined) {
     out.push(`FAILED: ${error}`)

@@ -24,13 +24,8 @@ const what: Record<Phase, string> = {
   deadline: "the operation did not finish"
 }
 
-/**
- * The error a limit ends in.
- *
- * @since 0.1.0
- * @category Errors
- */
-export const timeoutError = (provider: ProviderId, phase: Phase, ms: number): AiError.Timeout =>
+// The error a limit ends in.
+const timeoutError = (provider: ProviderId, phase: Phase, ms: number): AiError.Timeout =>
   new AiError.Timeout({
     provider,
     phase,
@@ -88,20 +83,15 @@ const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
 // The longest wait a Node timer keeps (a longer one fires at once).
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/**
- * Fails with the deadline's error when the effect has not ended by then; `now` is the clock's
- * current time.
- *
- * On the live clock the effect runs in one child fiber watched by a plain timer: half the cost of
- * `Effect.timeoutFail`, which races two fibers (one of them a sleep) and merges the winner's
- * fiber state back. What the effect sets in its fiber (FiberRefs) stays there; the time limits
- * here wrap a provider call, which sets nothing its caller reads. Any other clock (TestClock)
- * gets `Effect.timeoutFail`, so time-based tests stay on the clock they drive.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const by = (limit: Deadline, now: number) =>
+// Fails with the deadline's error when the effect has not ended by then; `now` is the clock's
+// current time.
+//
+// On the live clock the effect runs in one child fiber watched by a plain timer: half the cost of
+// `Effect.timeoutFail`, which races two fibers (one of them a sleep) and merges the winner's
+// fiber state back. What the effect sets in its fiber (FiberRefs) stays there; the time limits
+// here wrap a provider call, which sets nothing its caller reads. Any other clock (TestClock)
+// gets `Effect.timeoutFail`, so time-based tests stay on the clock they drive.
+const by = (limit: Deadline, now: number) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | AiError.Timeout, R> => {
   return timeLimit(self, Math.max(0, limit.at - now), limit.error)
 }

@@ -307,13 +307,8 @@ export const make = (chat: ChatModel): Service => {
  */
 export const checkTimeoutMs = 15_000
 
-/**
- * Bounds a check (connection test, model list) by {@link checkTimeoutMs}; past it, `Timeout`.
- *
- * @since 0.1.0
- * @category Constructors
- */
-export const withCheckTimeout = <A>(
+// Bounds a check (connection test, model list) by `checkTimeoutMs`; past it, `Timeout`.
+const withCheckTimeout = <A>(
   provider: ProviderId,
   what: string,
   check: Effect.Effect<A, AiError.AiError>
