@@ -45,7 +45,10 @@ export interface Options {
    */
   readonly keyStore?: Layer.Layer<KeyStore> | SafeStorageKey | undefined
   readonly metrics?: MetricsRepoSql.Options | undefined
-  /** Import DB Toolkit's `.env` settings at start (idempotent); off when undefined. */
+  /**
+   * Import DB Toolkit's `.env` settings at start (idempotent) from the file named in `envFile`
+   * (never one inside the packaged app's resources) and, only if passed, `env`; off when undefined.
+   */
   readonly migrateEnv?: EnvMigration.MigrationOptions | undefined
 }
 
