@@ -448,11 +448,12 @@ const migrate = Command.make("migrate", {
       return yield* new ExitCode.CliInputError({ message: `The .env file ${a.envFile.value} does not exist` })
     }
     const envFile = Option.getOrElse(a.envFile, () => Path.resolve(".env"))
-    const report = yield* Effect.provide(EnvMigration.fromEnv({ envFile, force: a.force }), settingsLayer(g))
+    // A shell's variables are the user's own: the CLI reads them too (the library does only when asked).
+    const report = yield* Effect.provide(EnvMigration.fromEnv({ envFile, env: process.env, force: a.force }), settingsLayer(g))
     if (g.json) return yield* printJson(report)
     yield* Output.print(...migrationLines(report))
   })).pipe(
-    Command.withDescription("Import DB Toolkit's .env settings (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN ...) after backing the database up"),
+    Command.withDescription("Import DB Toolkit's .env settings (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_API_TOKEN ..., from the file or the environment) after backing the database up"),
     Command.withSubcommands([migrateRollback])
   )
 

@@ -3,7 +3,7 @@
  * the budget guard, events and the AiService, in one Layer an app provides an `HttpClient` to.
  *
  * ```ts
- * const AiLive = AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db") })
+ * const AiLive = AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db"), keyStore: { safeStorage } })
  *   .pipe(Layer.provide(NodeHttpClient.layerUndici))
  * ```
  *
@@ -38,12 +38,39 @@ import * as SettingsSql from "./SettingsSql.js"
 export interface Options {
   /** Default `~/.db-toolkit/ai/ai.db`; an Electron app passes a file in its user-data folder. */
   readonly databasePath?: string | undefined
-  /** Default: `DBTK_AI_MASTER_KEY`, else the key file `ai.key` beside the database. */
-  readonly keyStore?: Layer.Layer<KeyStore> | undefined
+  /**
+   * Where the master key lives. `{ safeStorage }` (Electron's): encrypted with it in `ai.key.enc`
+   * beside the database ({@link KeyStores.safeStorage}); or any key-store Layer. Default:
+   * `DBTK_AI_MASTER_KEY`, else the key file `ai.key` beside the database.
+   */
+  readonly keyStore?: Layer.Layer<KeyStore> | SafeStorageKey | undefined
   readonly metrics?: MetricsRepoSql.Options | undefined
-  /** Import DB Toolkit's `.env` settings at start (idempotent); off when undefined. */
+  /**
+   * Import DB Toolkit's `.env` settings at start (idempotent) from the file named in `envFile`
+   * (never one inside the packaged app's resources) and, only if passed, `env`; off when undefined.
+   */
   readonly migrateEnv?: EnvMigration.MigrationOptions | undefined
 }
+
+/**
+ * The master key kept with Electron's `safeStorage`, in `ai.key.enc` beside the database.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SafeStorageKey {
+  /** Electron's `safeStorage` (`require("electron").safeStorage`). */
+  readonly safeStorage: KeyStores.SafeStorage
+  /** Without a keyring, keep the key unencrypted in `ai.key` (0600) with a warning instead of refusing to start. */
+  readonly allowPlainText?: boolean | undefined
+}
+
+const keyStoreOf = (option: Options["keyStore"], databasePath: string): Layer.Layer<KeyStore> =>
+  option === undefined
+    ? KeyStores.layerDefault(databasePath)
+    : "safeStorage" in option
+    ? KeyStores.safeStorage(option.safeStorage, { path: KeyStores.encryptedKeyFilePath(databasePath), allowPlainText: option.allowPlainText })
+    : option
 
 /**
  * What the stack provides.
@@ -70,7 +97,7 @@ export type StackError = Database.DatabaseError | SettingsError | KeyStoreError 
 export const layer = (options: Options = {}): Layer.Layer<Services, StackError, HttpClient.HttpClient> => {
   const path = options.databasePath ?? Database.defaultPath()
   const db = Database.layer({ filename: path })
-  const settings = SettingsSql.layer.pipe(Layer.provide(options.keyStore ?? KeyStores.layerDefault(path)))
+  const settings = SettingsSql.layer.pipe(Layer.provide(keyStoreOf(options.keyStore, path)))
   const migrate = options.migrateEnv === undefined
     ? Layer.empty
     : Layer.effectDiscard(Effect.catchTags(EnvMigration.fromEnv(options.migrateEnv), {

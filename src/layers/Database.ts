@@ -2,9 +2,10 @@
  * The library's one SQLite database (settings, secrets, metrics), opened in WAL mode with its
  * schema brought up to date by numbered migrations. A file that is not SQLite, is damaged, or
  * belongs to another program is moved aside (never overwritten) and reported; a database written
- * by a newer version of the library is refused untouched. The file, its `-wal` and `-shm` files and
- * anything moved aside are readable by their owner only (0600); a data folder the library creates
- * is 0700.
+ * by a newer version of the library is refused untouched. A SQLite driver whose native module
+ * cannot load (built for another Node.js or Electron) is reported in one line naming the fix,
+ * before any file is touched. The file, its `-wal` and `-shm` files and anything moved aside are
+ * readable by their owner only (0600); a data folder the library creates is 0700.
  *
  * @since 0.1.0
  */
@@ -17,6 +18,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { migrations, schemaVersion } from "./migrations/index.js"
+import * as NativeDriver from "../internal/NativeDriver.js"
 import * as PrivateFiles from "../internal/PrivateFiles.js"
 
 /**
@@ -26,7 +28,8 @@ import * as PrivateFiles from "../internal/PrivateFiles.js"
  * @category Errors
  */
 export class DatabaseError extends Schema.TaggedError<DatabaseError>("@db-toolkit/ai/DatabaseError")("DatabaseError", {
-  reason: Schema.Literal("Corrupt", "Foreign", "TooNew", "Io", "Migration"),
+  /** `NativeModule`: better-sqlite3's native module cannot load (the message names the rebuild command). */
+  reason: Schema.Literal("Corrupt", "Foreign", "TooNew", "Io", "Migration", "NativeModule"),
   path: Schema.String,
   message: Schema.String,
   movedTo: Schema.optional(Schema.String)
@@ -118,6 +121,18 @@ const inspect = (path: string): Effect.Effect<Inspection | "not-sqlite"> =>
     })
   ).pipe(Effect.provide(Reactivity.layer), Effect.catchAllCause(() => Effect.succeed("not-sqlite" as const)))
 
+// better-sqlite3 loads its native module on the first open: done here on a throwaway in-memory
+// database before any file is looked at, so a module built for another Node.js or Electron is one
+// clear error (and is never taken for a damaged file, which `inspect` would move aside).
+const checkDriver = (path: string): Effect.Effect<void, DatabaseError> =>
+  Effect.scoped(SqliteClient.make({ filename: ":memory:", disableWAL: true })).pipe(
+    Effect.provide(Reactivity.layer),
+    Effect.asVoid,
+    Effect.catchAllDefect((defect) =>
+      Effect.fail(new DatabaseError({ reason: "NativeModule", path, message: NativeDriver.describeLoadFailure(defect) }))
+    )
+  )
+
 const OURS = /^(ai_|effect_sql_migrations$|sqlite_)/
 
 const prepare = (path: string): Effect.Effect<void, DatabaseError> =>
@@ -185,7 +200,8 @@ const migrate = (path: string) =>
   )
 
 /**
- * The database as a Layer (`SqlClient` and `SqliteClient`), checked and migrated.
+ * The database as a Layer (`SqlClient` and `SqliteClient`), checked and migrated; `NativeModule`
+ * when the SQLite driver cannot load.
  *
  * @since 0.1.0
  * @category Layers
@@ -194,7 +210,7 @@ export const layer = (options: Options = {}): Layer.Layer<SqlClient.SqlClient | 
   const path = options.filename ?? defaultPath()
   const memory = path === ":memory:"
   const client = Layer.unwrapEffect(
-    Effect.as(memory ? Effect.void : prepare(path), SqliteClient.layer({ filename: path }).pipe(Layer.orDie))
+    Effect.as(Effect.zipRight(checkDriver(path), memory ? Effect.void : prepare(path)), SqliteClient.layer({ filename: path }).pipe(Layer.orDie))
   )
   return Layer.effectDiscard(migrate(path)).pipe(Layer.provideMerge(client))
 }

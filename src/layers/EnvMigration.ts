@@ -1,9 +1,12 @@
 /**
  * Migration from the `.env` era: DB Toolkit kept `CLOUDFLARE_ACCOUNT_ID` and
  * `CLOUDFLARE_API_TOKEN` (and, in its Python days, `CLOUDFLARE_MODEL`, `AI_TEMPERATURE`,
- * `AI_MAX_TOKENS`) in the environment or a `.env` file. This imports them into a Cloudflare
- * configuration and makes it active. It is idempotent, reports what it imported (never the
- * token), backs the database up before writing, and can be rolled back to that backup.
+ * `AI_MAX_TOKENS`) in a `.env` file. This imports them into a Cloudflare configuration and makes
+ * it active. It reads only the file the app names (and the environment only when the app passes
+ * it), never a file inside the packaged app's own resources, where DB Toolkit's release build
+ * ships a `.env` holding the maintainer's token. It is idempotent, reports which file it read and
+ * what it imported (never the token), backs the database up before writing, and can be rolled
+ * back to that backup.
  *
  * @since 0.1.0
  */
@@ -11,6 +14,7 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Redacted, Schema } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { Settings } from "../services/Settings.js"
 import * as PrivateFiles from "../internal/PrivateFiles.js"
 
@@ -36,12 +40,31 @@ export interface MigrationReport {
   readonly imported: ReadonlyArray<string>
   /** Variables found but not used, and why. */
   readonly skipped: ReadonlyArray<{ readonly variable: string; readonly reason: string }>
-  /** Where the values came from. */
+  /** Where the values came from: the file's path, and `environment` when variables were used. */
   readonly sources: ReadonlyArray<string>
+  /**
+   * The `.env` file the app named, and what became of it: `read`; `missing`; or `refused`, inside
+   * the packaged app's own resources (`process.resourcesPath`) and never read. Undefined when none
+   * was named.
+   */
+  readonly file: EnvFile | undefined
   /** The backup made before writing. */
   readonly backup: string | undefined
   /** Whether Cloudflare became the active provider. */
   readonly activated: boolean
+}
+
+/**
+ * The `.env` file a migration was given, and what became of it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface EnvFile {
+  /** The path as the app gave it. */
+  readonly path: string
+  /** `read`, `missing` (nothing there), or `refused` (inside the packaged app's resources: not read). */
+  readonly status: "read" | "missing" | "refused"
 }
 
 /**
@@ -51,9 +74,16 @@ export interface MigrationReport {
  * @category Models
  */
 export interface MigrationOptions {
-  /** Environment variables (default `process.env`); they win over the file, as dotenv does. */
+  /**
+   * Environment variables to read too (`process.env`, say); they win over the file, as dotenv
+   * does. None by default: an app's environment can hold a token it never meant to import (one
+   * that old code loaded from the shipped `.env`, or another tool's `CLOUDFLARE_API_TOKEN`).
+   */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
-  /** A `.env` file (DB Toolkit: `<resourcesPath>/.env` when packaged, the repo root in development). */
+  /**
+   * The `.env` file to import, one the user owns (DB Toolkit in development: the repo root's).
+   * A file inside the packaged app's resources (`process.resourcesPath`) is refused, not read.
+   */
   readonly envFile?: string | undefined
   /** Replace an existing Cloudflare configuration that differs (default: keep it). */
   readonly force?: boolean | undefined
@@ -83,6 +113,43 @@ export const parseEnvFile = (text: string): Record<string, string> => {
 }
 
 const META_KEY = "env_migration"
+
+// Inside Electron's resources folder (a packaged app's, or Electron's own in development) lies
+// only what the build shipped: never the user's settings.
+const insideResources = (file: string): string | undefined => {
+  const resources = (process as { readonly resourcesPath?: unknown }).resourcesPath
+  if (typeof resources !== "string" || resources === "") return undefined
+  const real = (p: string) => {
+    try {
+      return Fs.realpathSync.native(p)
+    } catch {
+      return Path.resolve(p)
+    }
+  }
+  const inside = (dir: string, p: string) => {
+    const rel = Path.relative(dir, p)
+    return rel !== "" && !rel.startsWith("..") && !Path.isAbsolute(rel)
+  }
+  return inside(Path.resolve(resources), Path.resolve(file)) || inside(real(resources), real(file)) ? resources : undefined
+}
+
+const readEnvFile = (path: string): Effect.Effect<{ readonly file: EnvFile; readonly vars: Record<string, string> }, MigrationError> =>
+  Effect.gen(function*() {
+    const resources = insideResources(path)
+    if (resources !== undefined) {
+      yield* Effect.logWarning(
+        `Not reading ${path}: it is inside the app's own resources (${resources}), where a release build's .env is the ` +
+          "maintainer's, not the user's; name a file the user owns, and remove the .env from the release build"
+      )
+      return { file: { path, status: "refused" as const }, vars: {} }
+    }
+    if (!Fs.existsSync(path)) return { file: { path, status: "missing" as const }, vars: {} }
+    const text = yield* Effect.try({
+      try: () => Fs.readFileSync(path, "utf8"),
+      catch: (e) => new MigrationError({ message: `Could not read ${path}: ${(e as Error).message}` })
+    })
+    return { file: { path, status: "read" as const }, vars: parseEnvFile(text) }
+  })
 
 const variables = {
   accountId: "CLOUDFLARE_ACCOUNT_ID",
@@ -126,16 +193,10 @@ export const fromEnv = (options: MigrationOptions = {}) =>
     const settings = yield* Settings
     const sql = yield* SqlClient.SqlClient
     const sources: Array<string> = []
-    let vars: Record<string, string | undefined> = {}
-    if (options.envFile !== undefined && Fs.existsSync(options.envFile)) {
-      const text = yield* Effect.try({
-        try: () => Fs.readFileSync(options.envFile!, "utf8"),
-        catch: (e) => new MigrationError({ message: `Could not read ${options.envFile}: ${(e as Error).message}` })
-      })
-      vars = parseEnvFile(text)
-      sources.push(options.envFile)
-    }
-    const env = options.env ?? process.env
+    const read = options.envFile === undefined ? undefined : yield* readEnvFile(options.envFile)
+    const vars: Record<string, string | undefined> = { ...read?.vars }
+    if (read?.file.status === "read") sources.push(read.file.path)
+    const env = options.env ?? {}
     if (Object.values(variables).some((v) => env[v] !== undefined && env[v] !== "")) sources.push("environment")
     for (const v of Object.values(variables)) if (env[v] !== undefined && env[v] !== "") vars[v] = env[v]
 
@@ -145,6 +206,7 @@ export const fromEnv = (options: MigrationOptions = {}) =>
       imported,
       skipped,
       sources,
+      file: read?.file,
       backup,
       activated
     })
@@ -196,7 +258,7 @@ export const fromEnv = (options: MigrationOptions = {}) =>
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`.pipe(
       Effect.mapError((e) => new MigrationError({ message: `Could not record the migration: ${e.message}` }))
     )
-    yield* Effect.logInfo(`Imported the .env Cloudflare settings (${imported.join(", ")})`)
+    yield* Effect.logInfo(`Imported the Cloudflare settings (${imported.join(", ")}) from ${sources.join(" and ")}`)
     return report("imported", imported, backup, activated)
   })
 

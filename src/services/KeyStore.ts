@@ -1,17 +1,19 @@
 /**
  * Where the master key that encrypts stored secrets comes from. The library ships an environment
- * variable store, a key-file store and an injected one (see `layers/KeyStores.ts`); an Electron
- * app can plug in `safeStorage` by keeping the key file's bytes encrypted with it:
+ * variable store, a key-file store, a store for Electron's `safeStorage` and an injected one (see
+ * `layers/KeyStores.ts`). An Electron app keeps the key encrypted with `safeStorage` beside its
+ * database:
  *
  * ```ts
- * KeyStores.fromFunctions({
- *   load: Effect.promise(() => readFile(path)).pipe(Effect.map((b) => Redacted.make(safeStorage.decryptString(b)))),
- *   save: (key) => Effect.promise(() => writeFile(path, safeStorage.encryptString(Redacted.value(key)), { mode: 0o600 }))
- * })
+ * const { app, safeStorage } = require("electron")
+ * const dbPath = path.join(app.getPath("userData"), "ai.db")
+ * // in AiStack: AiStack.layer({ databasePath: dbPath, keyStore: { safeStorage } }), or on its own:
+ * const KeyStoreLive = KeyStores.safeStorage(safeStorage, { path: KeyStores.encryptedKeyFilePath(dbPath) })
  * ```
  *
- * Such a store should fail when it has no key rather than make one: a new key cannot open the
- * secrets sealed with the lost one (or make one and say so, see {@link LoadedKey}).
+ * The first start makes the key (`created: true`); a store must never make a new key in place of
+ * one it cannot read (it fails instead): a new key cannot open the secrets sealed with the lost
+ * one. A store that makes keys says so, see {@link LoadedKey}.
  *
  * @since 0.1.0
  */

@@ -53,6 +53,14 @@ const AMBIENT = `
 declare const app: { getPath(name: "userData"): string; readonly isPackaged: boolean; on(event: string, listener: () => void): void }
 declare const ipcMain: import("@db-toolkit/ai/ipc").IpcMainLike
 declare const path: typeof import("node:path")
+/** Electron's \`safeStorage\`, as electron.d.ts declares it. */
+declare const safeStorage: {
+  isEncryptionAvailable(): boolean
+  encryptString(plainText: string): Buffer
+  decryptString(encrypted: Buffer): string
+  getSelectedStorageBackend(): "basic_text" | "gnome_libsecret" | "kwallet" | "kwallet5" | "kwallet6" | "unknown"
+  setUsePlainTextEncryption(usePlainText: boolean): void
+}
 declare const connectionManager: { getConnection(id: string): Promise<{ readonly db_type: string } | undefined> }
 /** The tree DB Toolkit's \`schema:getTree\` returns. */
 declare const schemaTree: { readonly schemas: Readonly<Record<string, unknown>> }
