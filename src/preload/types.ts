@@ -523,16 +523,16 @@ export interface FixQueryRequest extends Target {
 }
 
 /**
- * A table and its columns (`[{ name, type }]`, `[{ column_name, data_type }]`, ...); the
- * camelCase names (`connectionId`, `tableName`) are read too.
+ * A table and its columns (`[{ name, type }]`, `[{ column_name, data_type }]`, ...), with
+ * snake_case or camelCase names (DB Toolkit's table screen sends `connectionId` and `tableName`).
  *
  * @since 0.1.0
  * @category Requests
  */
-export interface TableRequest extends Target {
-  readonly table_name: string
-  readonly columns?: ReadonlyArray<unknown>
-}
+export type TableRequest =
+  & Target
+  & { readonly connectionId?: ConnectionId; readonly dbType?: string; readonly columns?: ReadonlyArray<unknown> }
+  & ({ readonly table_name: string } | { readonly tableName: string })
 
 /**
  * A schema analysis request: its tables as `{ [table]: [{ name, type, primary_key }] }` or any
@@ -636,7 +636,7 @@ export interface DbtkAi {
   /** `ai:suggest-completion` (a fixed list; the arguments are not read). */
   suggestCompletion(partialQuery?: string, cursorPosition?: number, schemaContext?: SchemaContextInput, dbType?: string): Promise<SuggestCompletionReply>
   /** `ai:analyze-table`. */
-  analyzeTable(request: TableRequest, dbType?: string): Promise<AnalyzeTableReply>
+  analyzeTable(request: TableRequest): Promise<AnalyzeTableReply>
   analyzeTable(tableName: string, columns: ReadonlyArray<unknown>, dbType?: string): Promise<AnalyzeTableReply>
   /** `ai:analyze-schema` (rule-based). */
   analyzeSchema(connectionId: ConnectionId, schemaName: string, tables: SchemaContextInput): Promise<AnalyzeSchemaReply>
@@ -688,10 +688,10 @@ export interface DbtkAi {
   }
   /**
    * Calls `callback` once for each provider event (fallbacks, providers down, disabled,
-   * recovered, budgets near their limit) that happens after the subscription starts, by asking
-   * `ai:events:recent` every `intervalMs`; returns the function that stops it. Events are
-   * delivered in order, each once, unless more happen between two polls than the main side keeps
-   * (100 by default).
+   * recovered, budgets near their limit), by asking `ai:events:recent` every `intervalMs`;
+   * returns the function that stops it. The first answer is the starting point: events from
+   * before it are not delivered. Events are delivered in order, each once, unless more happen
+   * between two polls than the main side keeps (100 by default).
    */
   onEvents(callback: (event: AiEventView) => void, options?: OnEventsOptions): () => void
 }

@@ -64,7 +64,7 @@ const methods: ReadonlyArray<readonly [path: string, channel: string, args: Read
   ["optimizeQuery", "ai:optimize-query", [{ query: "SELECT 1", execution_plan: { at: new Date(0), rows: 10n }, connection_id: "c" }]],
   ["fixQuery", "ai:fix-query", ["SELEC 1", "syntax error", "mysql", undefined]],
   ["suggestCompletion", "ai:suggest-completion", ["SEL", 3, {}, "postgresql"]],
-  ["analyzeTable", "ai:analyze-table", [{ connectionId: "c", tableName: "orders", columns: orderColumns }, "sqlite"]],
+  ["analyzeTable", "ai:analyze-table", [{ connectionId: "c", tableName: "orders", columns: orderColumns, db_type: "sqlite" }]],
   ["analyzeSchema", "ai:analyze-schema", ["conn-pg", "public", { orders: [{ name: "id", type: "int", primary_key: true }] }]],
   ["suggestIndexes", "ai:suggest-indexes", ["orders", orderColumns, ["customer_id"], "postgresql"]],
   ["analyzeRelationships", "ai:analyze-relationships", [{ orders: orderColumns }, "postgresql"]],
@@ -491,12 +491,47 @@ export const status = async () => {
 
 export const watch = () => window.dbtkAi.onEvents((e) => (e.type === "FallbackTaken" ? e.from + e.to : e.type), { intervalMs: 5_000 })
 
+// Every method in the styles the main side reads.
+export const every = (ai: typeof window.dbtkAi) => [
+  ai.generateSql("list customers", { customers: { columns: [] } }, "mysql"),
+  ai.generateSql({ natural_language: "list customers", db_type: "sqlite" }),
+  ai.explainQuery("SELECT 1", "postgresql"),
+  ai.optimizeQuery({ query: "SELECT 1", execution_plan: [{ Plan: { "Node Type": "Seq Scan" } }], connection_id: 3 }),
+  ai.optimizeQuery("SELECT 1", "Seq Scan on t", "postgresql"),
+  ai.fixQuery("SELEC 1", "syntax error", "mysql"),
+  ai.suggestCompletion("SEL", 3),
+  ai.analyzeTable({ connectionId: "c", tableName: "orders", columns: [{ name: "id", type: "int" }] }),
+  ai.analyzeTable({ connection_id: "c", table_name: "orders" }),
+  ai.analyzeTable("orders", [], "sqlite"),
+  ai.analyzeSchema("conn-pg", "public", { orders: [{ name: "id", type: "int", primary_key: true }] }),
+  ai.analyzeSchema({ connection_id: "conn-pg", schema_name: "public", tables: {} }),
+  ai.suggestIndexes("orders", [], ["customer_id"], "postgresql"),
+  ai.suggestIndexes({ table_name: "orders", columns: [], query_patterns: ["customer_id"] }),
+  ai.analyzeRelationships({ orders: [] }, "postgresql"),
+  ai.generateCommonQueries("orders", [], "mysql"),
+  ai.generateCommonQueries({ tableName: "orders", columns: [] }),
+  ai.settings.get(),
+  ai.settings.update({ activeProvider: null, health: { enabled: false }, fallback: { order: ["cloudflare", "openai"] } }),
+  ai.providers.save("openai", { apiKey: "sk-test" }, { validate: true, resilience: { retry: { maxRetries: 1 } } }),
+  ai.providers.save({ provider: "openai", config: { model: "gpt-4o" }, enabled: false }),
+  ai.providers.test("ollama"),
+  ai.providers.models("openai"),
+  ai.providers.status(),
+  ai.providers.remove("gemini"),
+  ai.metrics.summary({ provider: "openai", period: "month" }),
+  ai.metrics.summary(),
+  ai.cost.estimate({ operation: "fix", query: "SELEC 1", error_message: "syntax error" }),
+  ai.events.recent(10)
+]
+
 // @ts-expect-error there is no generic invoke
 window.dbtkAi.invoke("ai:settings:update", {})
 // @ts-expect-error the bridge is read-only
 window.dbtkAi = window.dbtkAi
 // @ts-expect-error a provider id is checked
 void window.dbtkAi.providers.models("openia")
+// @ts-expect-error a table request names its table
+void window.dbtkAi.analyzeTable({ connection_id: "c" })
 `
     )
     const program = ts.createProgram([file], {
