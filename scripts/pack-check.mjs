@@ -2,11 +2,14 @@
 // Proves the published package works: build, `npm pack`, install the tarball into a scratch
 // project (dependencies from the npm cache when warm), then import every entry point and use them:
 // the exports map names exactly the public entries, nothing under internal/ can be imported or
-// required, and a provider entry loads no SQLite, stack, IPC or test kit.
+// required, a provider entry loads no SQLite, stack, IPC or test kit, and the preload entry loads
+// nothing but itself, with `import` and with `require` (its CommonJS build), and types
+// `window.dbtkAi` for a renderer.
 //
 // Everything happens in a scratch folder: the package is built there (the sources compiled with
 // tsconfig.build.json into <scratch>/pkg/dist, next to copies of package.json and README.md) and
-// packed from there, so the working tree's dist/ is never removed or rewritten (two checks at
+// packed from there (the CommonJS build of the preload entry too, scripts/build-cjs.mjs), so the
+// working tree's dist/ is never removed or rewritten (two checks at
 // once, or a build while tests run, would otherwise see a half-built dist). Each step has a time
 // limit, so a stalled npm cannot hang the check.
 import { execFileSync } from "node:child_process"
@@ -21,14 +24,16 @@ const run = (cmd, args, cwd) =>
 
 // The public entries, in the exports map's order; nothing else (internal/ above all) is reachable.
 const PROVIDERS = ["openai", "anthropic", "azure-openai", "cloudflare", "ollama", "gemini"]
-const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./testing", "./package.json"]
+const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./preload", "./testing", "./package.json"]
 
 const scratch = mkdtempSync(join(tmpdir(), "dbtk-ai-pack-"))
 try {
   const pkg = join(scratch, "pkg")
   mkdirSync(pkg)
   for (const file of ["package.json", "README.md"]) copyFileSync(join(root, file), join(pkg, file))
-  run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], root)
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
+  run(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], root)
+  run(process.execPath, [join(root, "scripts", "build-cjs.mjs"), join(pkg, "dist")], root)
   const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], pkg))[0]
   const tarball = join(scratch, packed.filename)
   const files = packed.files.map((f) => f.path)
@@ -40,7 +45,7 @@ try {
   if (JSON.stringify(names) !== JSON.stringify(ENTRIES)) throw new Error(`the exports map names ${names.join(", ")}; expected ${ENTRIES.join(", ")}`)
   for (const [name, target] of Object.entries(exportsMap)) {
     if (name === "./package.json") continue
-    for (const key of ["types", "default"]) {
+    for (const key of ["types", "default", ...("require" in target ? ["require"] : [])]) {
       const path = target[key]?.replace(/^\.\//, "")
       if (path === undefined || !files.includes(path)) throw new Error(`the tarball lacks ${key} of ${name}: ${path}`)
     }
@@ -57,6 +62,7 @@ import * as Root from "@db-toolkit/ai"
 import { OpenAi, AiProvider } from "@db-toolkit/ai/providers/openai"
 import { aiChannels, registerAiHandlers as fromIpc } from "@db-toolkit/ai/ipc"
 import { OpenAiEmulator, MockAiProvider } from "@db-toolkit/ai/testing"
+import { exposeAi } from "@db-toolkit/ai/preload"
 import { Effect } from "effect"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { createRequire } from "node:module"
@@ -72,7 +78,7 @@ for (const id of ${JSON.stringify(PROVIDERS)}) {
 // Nothing under internal/ (or dist/) is reachable, with import or require.
 const require = createRequire(import.meta.url)
 const hidden = []
-for (const spec of ["@db-toolkit/ai/internal/wire/Wire.js", "@db-toolkit/ai/internal/Untrusted", "@db-toolkit/ai/dist/internal/wire/Wire.js", "@db-toolkit/ai/dist/index.js"]) {
+for (const spec of ["@db-toolkit/ai/internal/wire/Wire.js", "@db-toolkit/ai/internal/Untrusted", "@db-toolkit/ai/dist/internal/wire/Wire.js", "@db-toolkit/ai/dist/index.js", "@db-toolkit/ai/dist/cjs/preload/index.js"]) {
   const imported = await import(spec).then(() => "loaded", (e) => e.code)
   let required
   try { require(spec); required = "loaded" } catch (e) { required = e.code }
@@ -88,6 +94,27 @@ const result = await Effect.runPromise(program)
 await emu.close()
 const mock = MockAiProvider.make()
 if (typeof mock.service.generateSql !== "function") throw new Error("mock")
+// The preload entry, with import (ESM) and require (its CommonJS build), on a fake Electron.
+const fakeElectron = () => {
+  const sent = []
+  const exposed = {}
+  return {
+    sent,
+    exposed,
+    contextBridge: { exposeInMainWorld: (key, api) => { exposed[key] = api } },
+    ipcRenderer: { invoke: async (channel, ...args) => { sent.push(channel); return structuredClone({ success: true, args: structuredClone(args) }) } }
+  }
+}
+const required = require("@db-toolkit/ai/preload")
+if (!require.resolve("@db-toolkit/ai/preload").endsWith("/dist/cjs/preload/index.js")) throw new Error("require resolves " + require.resolve("@db-toolkit/ai/preload"))
+for (const expose of [exposeAi, required.exposeAi]) {
+  const electron = fakeElectron()
+  const ai = expose(electron.contextBridge, electron.ipcRenderer)
+  if (electron.exposed.dbtkAi !== ai || !Object.isFrozen(ai) || "invoke" in ai) throw new Error("preload: exposed")
+  const ok = await ai.fixQuery({ query: "SELEC 1", error_message: "syntax error" })
+  const refused = await ai.generateQuery({ natural_language: "x", schema_context: () => 1 })
+  if (!ok.success || refused.error_kind !== "InvalidIpcInput" || refused.sql !== "" || electron.sent.join() !== "ai:fix-query") throw new Error("preload: " + JSON.stringify([ok, refused, electron.sent]))
+}
 console.log(JSON.stringify({ sql: result.sql, hidden }))
 `
   )
@@ -143,6 +170,44 @@ console.log(JSON.stringify({ urls, natives, cjs: Object.keys(createRequire(impor
     if (!ours.some((u) => u.endsWith(`/dist/providers/${id}/index.js`))) throw new Error(`providers/${id}: the load check saw no module of the package`)
     if (id === "openai") console.log(`pack-check: providers/openai loads ${ours.length} modules of the package, no SQLite, stack, IPC or test kit`)
   }
+
+  // The preload entry loads nothing but itself and the IPC contract: with import (every URL
+  // resolved) and with require (every CommonJS module cached), in fresh processes.
+  const preloadModules = ["preload/index.js", "ipc/contract.js", "internal/PlainData.js"]
+  const imported = loads("@db-toolkit/ai/preload")
+  const expected = preloadModules.map((m) => `/node_modules/@db-toolkit/ai/dist/${m}`)
+  if (imported.length !== expected.length || !expected.every((m, i) => imported[i].endsWith(m))) throw new Error(`preload (import) loads ${imported.join(", ")}`)
+  const requiredModules = JSON.parse(run(process.execPath, ["-e", 'require("@db-toolkit/ai/preload"); console.log(JSON.stringify(Object.keys(require.cache)))'], app))
+  const expectedCjs = preloadModules.map((m) => `/node_modules/@db-toolkit/ai/dist/cjs/${m}`)
+  if (requiredModules.length !== expectedCjs.length || !expectedCjs.every((m, i) => requiredModules[i].endsWith(m))) throw new Error(`preload (require) loads ${requiredModules.join(", ")}`)
+  console.log(`pack-check: preload loads ${imported.length} modules with import and ${requiredModules.length} with require (its CommonJS build), nothing else`)
+
+  // A renderer's TypeScript (DOM, no Node, a bundler's resolution) gets window.dbtkAi from the
+  // installed package with one reference.
+  const renderer = join(app, "renderer")
+  mkdirSync(renderer)
+  writeFileSync(
+    join(renderer, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], types: [], module: "ESNext", moduleResolution: "Bundler", strict: true, noEmit: true, skipLibCheck: true },
+      files: ["app.ts"]
+    })
+  )
+  writeFileSync(
+    join(renderer, "app.ts"),
+    `/// <reference types="@db-toolkit/ai/preload" />
+export const fix = async (): Promise<string> => {
+  const r = await window.dbtkAi.fixQuery({ query: "SELEC 1", error_message: "syntax error" })
+  return r.success ? r.fixed_query : r.error
+}
+`
+  )
+  try {
+    run(process.execPath, [tsc, "-p", join(renderer, "tsconfig.json")], renderer)
+  } catch (e) {
+    throw new Error(`a renderer's TypeScript does not type window.dbtkAi: ${e.stdout ?? e.message}`)
+  }
+  console.log("pack-check: a renderer's TypeScript types window.dbtkAi from the installed package")
   console.log(`pack-check: ok (${packed.filename}, ${files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed)`)
 } finally {
   rmSync(scratch, { recursive: true, force: true })

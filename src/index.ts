@@ -4,7 +4,8 @@
  *
  * What an app needs comes first: the stack and the service, the six providers, the errors, the
  * IPC installer and the settings store; then the rest of the public API. Deep entries load less:
- * `@db-toolkit/ai/providers/<id>` (one provider, no database), `@db-toolkit/ai/ipc` and
+ * `@db-toolkit/ai/providers/<id>` (one provider, no database), `@db-toolkit/ai/ipc`,
+ * `@db-toolkit/ai/preload` (the renderer's `window.dbtkAi`, no Effect, also CommonJS) and
  * `@db-toolkit/ai/testing` (the emulators and `MockAiProvider`, only there).
  *
  * Where things live: a service's `Context.Tag` and interface are alone in `services/<Name>.ts`,

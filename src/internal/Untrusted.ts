@@ -2,145 +2,27 @@
  * Checks for values that come from outside the process (IPC from the renderer, CLI arguments,
  * imported files, stored rows): plain data only (strings, finite numbers, booleans, null, arrays
  * and plain objects), strings well-formed UTF-16 and bounded, nesting and size bounded. The walk
- * is iterative (no recursion to overflow) and, in its Effect form, yields between slices so a
- * large value never blocks the event loop for long.
+ * is `PlainData`'s (the preload bridge runs the same one); in its Effect form it yields between
+ * slices so a large value never blocks the event loop for long.
  *
  * @since 0.1.0
  */
 import { Effect, Either, Redacted } from "effect"
 import { yieldToEventLoop } from "../domain/Limits.js"
+import * as PlainData from "./PlainData.js"
 
 /**
- * Bounds for one value.
+ * Bounds for one value (`PlainData.Bounds`, and whether `Redacted` values are allowed).
  *
  * @since 0.1.0
  * @category Models
  */
-export interface Bounds {
-  /** The longest string (UTF-16 code units). */
-  readonly maxStringChars: number
-  /** The deepest nesting of arrays and objects. */
-  readonly maxDepth: number
-  /** The most values in all (every array element, object field and leaf counts one). */
-  readonly maxNodes: number
+export interface Bounds extends PlainData.Bounds {
   /** Whether `Redacted` values are allowed (secrets handed over in code, never over IPC). */
   readonly allowRedacted?: boolean | undefined
-  /**
-   * Whether BigInts and Dates are allowed as leaves (Electron's structured clone carries them, and
-   * a database driver's execution plan may hold them; {@link stringify} writes them as text).
-   */
-  readonly allowBigIntAndDate?: boolean | undefined
 }
 
-/**
- * What is wrong with a value, and where (`path` as `a.b.0.c`, empty for the value itself).
- *
- * @since 0.1.0
- * @category Models
- */
-interface Problem {
-  readonly path: string
-  readonly reason: string
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-/**
- * Whether a string is well-formed UTF-16 (no lone surrogate: such a string cannot be encoded as
- * UTF-8, so it breaks `encodeURIComponent`, JSON bodies and providers).
- *
- * @since 0.1.0
- * @category Guards
- */
-const isWellFormed = (s: string): boolean => !LONE_SURROGATE.test(s)
-
-/**
- * Why a string is not acceptable, or undefined when it is.
- *
- * @since 0.1.0
- * @category Checks
- */
-const stringProblem = (s: string, maxChars: number): string | undefined =>
-  s.length > maxChars
-    ? `is ${s.length.toLocaleString("en-US")} characters; the limit is ${maxChars.toLocaleString("en-US")}`
-    : isWellFormed(s)
-    ? undefined
-    : "contains an invalid character (a lone UTF-16 surrogate)"
-
-const isPlainObject = (u: object): boolean => {
-  const proto = Object.getPrototypeOf(u)
-  return proto === Object.prototype || proto === null
-}
-
-const kindOf = (u: unknown): string =>
-  typeof u === "object" ? (u === null ? "null" : (u.constructor?.name ?? "object")) : typeof u
-
-const join = (path: string, key: string | number) => (path === "" ? String(key) : `${path}.${key}`)
-
-const SLICE = 2_000
-
-/**
- * Walks a value, at most `budget` nodes per call of `step`; `step` returns a problem, `true` when
- * the walk is done, or `false` when there is more to walk.
- */
-const walker = (value: unknown, bounds: Bounds) => {
-  const stack: Array<readonly [unknown, string, number]> = [[value, "", 0]]
-  let nodes = 0
-  return (budget: number): Problem | boolean => {
-    try {
-      return walk(budget)
-    } catch {
-      // A getter or a proxy that throws: nothing from outside may throw into the library.
-      return { path: "", reason: "could not be read" }
-    }
-  }
-  function walk(budget: number): Problem | boolean {
-    for (let n = 0; n < budget; n++) {
-      const top = stack.pop()
-      if (top === undefined) return true
-      const [u, path, depth] = top
-      if (++nodes > bounds.maxNodes) return { path, reason: `is too large (more than ${bounds.maxNodes.toLocaleString("en-US")} values)` }
-      switch (typeof u) {
-        case "string": {
-          const problem = stringProblem(u, bounds.maxStringChars)
-          if (problem !== undefined) return { path, reason: problem }
-          continue
-        }
-        case "number":
-          if (!Number.isFinite(u)) return { path, reason: "must be a finite number" }
-          continue
-        case "boolean":
-        case "undefined":
-          continue
-        case "bigint":
-          if (bounds.allowBigIntAndDate) continue
-          return { path, reason: "must be plain data, not a bigint" }
-        case "object": {
-          if (u === null) continue
-          if (bounds.allowRedacted && Redacted.isRedacted(u)) continue
-          if (bounds.allowBigIntAndDate && u instanceof Date) continue
-          if (depth >= bounds.maxDepth) return { path, reason: `is nested too deeply (more than ${bounds.maxDepth} levels)` }
-          if (Array.isArray(u)) {
-            for (let i = u.length - 1; i >= 0; i--) stack.push([u[i], join(path, i), depth + 1])
-            continue
-          }
-          if (!isPlainObject(u)) return { path, reason: `must be plain data, not ${kindOf(u)}` }
-          const keys = Object.keys(u)
-          for (let i = keys.length - 1; i >= 0; i--) {
-            const key = keys[i]!
-            const keyProblem = stringProblem(key, bounds.maxStringChars)
-            if (keyProblem !== undefined) return { path: join(path, "(key)"), reason: keyProblem }
-            stack.push([(u as Record<string, unknown>)[key], join(path, key), depth + 1])
-          }
-          continue
-        }
-        default:
-          return { path, reason: `must be plain data, not a ${typeof u}` }
-      }
-    }
-    return false
-  }
-}
+const leafOf = (bounds: Bounds) => (bounds.allowRedacted ? Redacted.isRedacted : undefined)
 
 /**
  * Checks a small value in one go (a configuration, a settings patch).
@@ -148,13 +30,9 @@ const walker = (value: unknown, bounds: Bounds) => {
  * @since 0.1.0
  * @category Checks
  */
-export const check = (value: unknown, bounds: Bounds): Either.Either<void, Problem> => {
-  const step = walker(value, bounds)
-  for (;;) {
-    const r = step(SLICE)
-    if (r === true) return Either.void
-    if (r !== false) return Either.left(r)
-  }
+export const check = (value: unknown, bounds: Bounds): Either.Either<void, PlainData.Problem> => {
+  const problem = PlainData.check(value, bounds, leafOf(bounds))
+  return problem === undefined ? Either.void : Either.left(problem)
 }
 
 /**
@@ -163,11 +41,11 @@ export const check = (value: unknown, bounds: Bounds): Either.Either<void, Probl
  * @since 0.1.0
  * @category Checks
  */
-export const checkYielding = (value: unknown, bounds: Bounds): Effect.Effect<void, Problem> =>
+export const checkYielding = (value: unknown, bounds: Bounds): Effect.Effect<void, PlainData.Problem> =>
   Effect.suspend(() => {
-    const step = walker(value, bounds)
-    const loop: Effect.Effect<void, Problem> = Effect.suspend(() => {
-      const r = step(SLICE)
+    const step = PlainData.walker(value, bounds, leafOf(bounds))
+    const loop: Effect.Effect<void, PlainData.Problem> = Effect.suspend(() => {
+      const r = step(PlainData.SLICE)
       return r === true ? Effect.void : r === false ? Effect.zipRight(yieldToEventLoop, loop) : Effect.fail(r)
     })
     return loop
@@ -194,14 +72,7 @@ export const stringify = (value: unknown, space?: number): string | undefined =>
  * @since 0.1.0
  * @category Constructors
  */
-export const truncate = (s: string, maxChars: number): string => {
-  if (s.length <= maxChars) return s
-  let end = Math.max(0, maxChars - 1)
-  // Never cut a surrogate pair in two (that would leave a lone surrogate).
-  const last = s.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end--
-  return `${s.slice(0, end)}…`
-}
+export const truncate = PlainData.truncate
 
 const distance = (a: string, b: string): number => {
   const x = a.toLowerCase()

@@ -14,6 +14,9 @@
  * app.on("will-quit", () => { ai.dispose(); void runtime.dispose() })
  * ```
  *
+ * The channel names live in `contract.ts` (no dependency), where the preload bridge reads them
+ * too; the settings panel's channels and what each answers are listed there.
+ *
  * Every handler resolves with `{ success, error?, ... }` and never rejects: failures (no provider,
  * a provider error, a budget limit, bad input) become `success: false` with DB Toolkit's wording,
  * and so do defects and a runtime that failed to start.
@@ -22,7 +25,7 @@
  */
 import type { ManagedRuntime } from "effect"
 import type * as AiStack from "../layers/AiStack.js"
-import * as Legacy from "./legacy.js"
+import * as Contract from "./contract.js"
 import { followEvents, listeners } from "./listeners.js"
 import { analyzeTable, explainQuery, fixQuery, generateQuery, optimizeQuery, suggestCompletion } from "./queryChannels.js"
 import * as Requests from "./requests.js"
@@ -82,48 +85,12 @@ export interface Registration {
 }
 
 /**
- * The settings panel's channels.
- *
- * - `ai:settings:get` → `{ settings, providers: [{ id, display_name, enabled, config, secrets_set, problem, revision }], catalog }`
- *   (which secrets are stored, never their values);
- * - `ai:settings:update (patch)` → `{ settings }`;
- * - `ai:providers:save (id, config, { validate?, enabled?, resilience? })` → `{ provider, test }`
- *   (`resilience`: the provider's time limits, retries, rate limits and circuit breaker);
- * - `ai:providers:test (id, config?)` → `{ success: ok, ok, provider, model, latency_ms, model_available, details }`;
- * - `ai:providers:models (id)` → `{ provider, models: [{ id, display_name, context_window, owned_by }] }`;
- * - `ai:providers:status` → `{ active_provider, fallback_serving, last_served_by, providers, budget }`;
- * - `ai:providers:remove (id)` → `{ provider }`;
- * - `ai:metrics:summary ({ provider?, model?, operation?, from?, to?, period? })` → `{ summary, costs }`;
- * - `ai:cost:estimate ({ operation, ...the operation's legacy payload, provider? })` →
- *   `{ input_tokens, input_tokens_exact, max_output_tokens, min_usd, max_usd, source, provider }`;
- * - `ai:events:recent (limit?)` → `{ events }`, oldest first.
- *
- * Objects the library defines (settings, summaries, provider views) keep its camelCase field
- * names, so what `ai:settings:get` returns can be edited and sent back to `ai:settings:update`.
- *
- * @since 0.1.0
- * @category Channels
- */
-const settingsChannels = [
-  "ai:settings:get",
-  "ai:settings:update",
-  "ai:providers:save",
-  "ai:providers:test",
-  "ai:providers:models",
-  "ai:providers:status",
-  "ai:providers:remove",
-  "ai:metrics:summary",
-  "ai:cost:estimate",
-  "ai:events:recent"
-] as const
-
-/**
  * Every channel {@link registerAiHandlers} registers.
  *
  * @since 0.1.0
  * @category Channels
  */
-export const channels: ReadonlyArray<Channel> = [...Legacy.channels, ...settingsChannels]
+export const channels: ReadonlyArray<Channel> = Contract.allChannels
 
 /**
  * A channel name.
@@ -131,7 +98,7 @@ export const channels: ReadonlyArray<Channel> = [...Legacy.channels, ...settings
  * @since 0.1.0
  * @category Channels
  */
-export type Channel = Legacy.Channel | typeof settingsChannels[number]
+export type Channel = Contract.LegacyChannel | Contract.SettingsChannel
 
 // Every channel and its handler, checked complete by its type.
 const routes: { readonly [C in Channel]: Route } = {

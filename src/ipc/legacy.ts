@@ -17,6 +17,7 @@ import * as Untrusted from "../internal/Untrusted.js"
 import type { Attempt } from "../resilience/Fallback.js"
 import type { AiEvent } from "../services/AiEvents.js"
 import type { Answer } from "../services/AiService.js"
+import * as Contract from "./contract.js"
 import * as Heuristics from "./heuristics.js"
 
 /**
@@ -25,19 +26,7 @@ import * as Heuristics from "./heuristics.js"
  * @since 0.1.0
  * @category Channels
  */
-export const channels = [
-  "ai:generate-query",
-  "ai:generate-sql",
-  "ai:explain-query",
-  "ai:optimize-query",
-  "ai:fix-query",
-  "ai:suggest-completion",
-  "ai:analyze-table",
-  "ai:analyze-schema",
-  "ai:suggest-indexes",
-  "ai:analyze-relationships",
-  "ai:generate-common-queries"
-] as const
+export const channels = Contract.legacyChannels
 
 /**
  * A legacy channel name.
@@ -45,7 +34,7 @@ export const channels = [
  * @since 0.1.0
  * @category Channels
  */
-export type Channel = typeof channels[number]
+export type Channel = Contract.LegacyChannel
 
 /**
  * What every handler resolves with: `success`, an `error` message when it is false, and the
@@ -54,28 +43,7 @@ export type Channel = typeof channels[number]
  * @since 0.1.0
  * @category Models
  */
-export interface Response {
-  readonly success: boolean
-  readonly error?: string
-  readonly [field: string]: unknown
-}
-
-// The fields DB Toolkit's error responses carry, empty, so a screen reading them finds a value.
-const emptyFields: Readonly<Record<Channel, Readonly<Record<string, unknown>>>> = {
-  "ai:generate-query": { sql: "", explanation: "" },
-  "ai:generate-sql": { sql: "", explanation: "" },
-  "ai:explain-query": { explanation: "" },
-  "ai:optimize-query": { suggestions: [] },
-  "ai:fix-query": { explanation: "", fixed_query: "" },
-  "ai:suggest-completion": { suggestions: [] },
-  "ai:analyze-table": { table_name: "", summary: "", suggestions: [] },
-  "ai:analyze-schema": { summary: "", design_patterns: [], relationships: [], optimization_suggestions: [] },
-  "ai:suggest-indexes": { index_suggestions: [] },
-  "ai:analyze-relationships": { relationships: [] },
-  "ai:generate-common-queries": { queries: [] }
-}
-
-const isLegacy = (channel: string): channel is Channel => Object.prototype.hasOwnProperty.call(emptyFields, channel)
+export type Response = Contract.Response
 
 /**
  * DB Toolkit's words for "no provider": the generate channels name its `.env` keys, the others
@@ -91,18 +59,12 @@ export const notConfiguredMessage = (channel: string): string =>
 
 /**
  * A failure in the channel's error shape: `{success: false, error, ...the channel's empty fields}`
- * plus `extra`.
+ * plus `extra` (the preload bridge builds its refusals with the same function).
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const failure = (channel: string, error: string, extra: Readonly<Record<string, unknown>> = {}): Response => ({
-  success: false,
-  // Whatever built it, an answer's message stays readable and small.
-  error: Untrusted.truncate(error, reply.messageChars),
-  ...(isLegacy(channel) ? emptyFields[channel] : {}),
-  ...extra
-})
+export const failure = Contract.failure
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -208,10 +170,7 @@ export const fromDefect = (channel: string, defect: unknown): Response => {
  * @since 0.1.0
  * @category Constructors
  */
-export const unavailable = (channel: string, reason: unknown): Response => {
-  const detail = reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "unknown error"
-  return failure(channel, `The AI service is not available: ${detail}`, { error_kind: "Unavailable" })
-}
+export const unavailable = Contract.unavailable
 
 // ---------------------------------------------------------------------------
 // Served answers

@@ -10,25 +10,17 @@ import { Cause, Deferred, Effect, Exit, Fiber, FiberId, type ManagedRuntime, Str
 import * as Untrusted from "../internal/Untrusted.js"
 import type * as AiStack from "../layers/AiStack.js"
 import { AiEvents } from "../services/AiEvents.js"
+import * as Contract from "./contract.js"
 import * as Legacy from "./legacy.js"
 import * as Requests from "./requests.js"
 import type { HandlerContext, Route } from "./route.js"
 
-// What the renderer may send at all, before any channel reads it: plain data, well-formed strings,
-// bounded. The per-field limits (settings.limits) are checked where each field is used; these are
-// the ceilings no setting can lift (the largest text any limit may allow, 20 million characters).
-const IPC_BOUNDS: Untrusted.Bounds = { maxStringChars: 20_000_000, maxDepth: 64, maxNodes: 5_000_000, allowBigIntAndDate: true }
-
-// "0.natural_language" -> "natural_language"; "1" -> "argument 2".
-const argumentName = (path: string): string => {
-  const [index = "0", ...rest] = path === "" ? [] : path.split(".")
-  return rest.length > 0 ? rest.join(".") : `argument ${Number(index) + 1}`
-}
-
+// Arguments are checked against the contract's ceilings (the preload bridge checks the same, in
+// one go, before it sends them), yielding between slices.
 const checkArgs = (args: Requests.Args): Effect.Effect<void, Requests.InvalidIpcInput> =>
-  Effect.mapError(Untrusted.checkYielding(args, IPC_BOUNDS), (problem) => {
-    const field = argumentName(problem.path)
-    return Requests.invalid(field, `Invalid ${field}: ${problem.reason}`)
+  Effect.mapError(Untrusted.checkYielding(args, Contract.inputBounds), (problem) => {
+    const { field, message } = Contract.refusal(problem)
+    return Requests.invalid(field, message)
   })
 
 /**

@@ -2,8 +2,8 @@
  * Every TypeScript block of README.md (and of docs/, when it exists) type-checks against the
  * package as an app imports it (`@db-toolkit/ai` and every other entry of the exports map), with
  * the project's compiler settings: an example can never rot again. Names an app provides itself (Electron's
- * `app` and `ipcMain`, its connection manager, a schema tree) are declared once in an ambient
- * file, as the app's own code would have them.
+ * `app` and `ipcMain`, its connection manager, a schema tree, the renderer's `window`) are declared
+ * once in an ambient file, as the app's own code would have them.
  */
 import { describe, expect, it } from "vitest"
 import * as Fs from "node:fs"
@@ -65,6 +65,9 @@ declare const connectionManager: { getConnection(id: string): Promise<{ readonly
 /** The tree DB Toolkit's \`schema:getTree\` returns. */
 declare const schemaTree: { readonly schemas: Readonly<Record<string, unknown>> }
 declare namespace NodeJS { interface Process { readonly resourcesPath: string } }
+/** The renderer's window (the DOM's there; here only what the preload entry's types add to it). */
+interface Window {}
+declare const window: Window
 `
 
 describe("documentation snippets", () => {
