@@ -24,7 +24,7 @@ const run = (cmd, args, cwd) =>
 
 // The public entries, in the exports map's order; nothing else (internal/ above all) is reachable.
 const PROVIDERS = ["openai", "anthropic", "azure-openai", "cloudflare", "ollama", "gemini"]
-const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./preload", "./testing", "./package.json"]
+const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./electron", "./preload", "./testing", "./package.json"]
 
 const scratch = mkdtempSync(join(tmpdir(), "dbtk-ai-pack-"))
 try {
@@ -170,6 +170,48 @@ console.log(JSON.stringify({ urls, natives, cjs: Object.keys(createRequire(impor
     if (!ours.some((u) => u.endsWith(`/dist/providers/${id}/index.js`))) throw new Error(`providers/${id}: the load check saw no module of the package`)
     if (id === "openai") console.log(`pack-check: providers/openai loads ${ours.length} modules of the package, no SQLite, stack, IPC or test kit`)
   }
+
+  // The electron entry in a CommonJS main process, as DB Toolkit's is: `require` registers every
+  // channel at once with nothing heavy loaded (no Effect, no SQLite), then the stack starts in
+  // the background and a rule-based channel and an AI channel answer.
+  writeFileSync(
+    join(app, "main.cjs"),
+    `const t0 = performance.now()
+const { install } = require("@db-toolkit/ai/electron")
+const handlers = new Map()
+const dir = require("node:fs").mkdtempSync(require("node:path").join(require("node:os").tmpdir(), "dbtk-ai-electron-"))
+const ai = install({ handle: (c, l) => handlers.set(c, l), removeHandler: (c) => handlers.delete(c) }, { userDataDir: dir })
+const registeredMs = performance.now() - t0
+// CommonJS modules show in require.cache; ES modules (Effect) do not, so the heap tells: Effect
+// alone holds about 17 MB once loaded.
+const heavy = Object.keys(require.cache).filter((m) => /node_modules\\/(effect|@effect|better-sqlite3)\\//.test(m))
+global.gc()
+const heapMb = process.memoryUsage().heapUsed / 1048576
+;(async () => {
+  const rules = await handlers.get("ai:analyze-schema")({}, { tables: { users: { columns: [{ name: "id", type: "int" }] } } })
+  const generate = await handlers.get("ai:generate-query")({}, { natural_language: "list users" })
+  const ready = await ai.ready
+  await ai.dispose()
+  console.log(JSON.stringify({ channels: handlers.size === 0 ? ai.channels.length : -1, registeredMs, heapMb, heavy, rules: rules.success, generate: generate.error_kind, ready }))
+})()
+`
+  )
+  // The scratch install ran no install scripts, so better-sqlite3 has no native module yet: the
+  // stack says so and how to fix it (checked), then gets the one this repository built, as an
+  // app's own `electron-builder install-app-deps` step would give it.
+  const unbuilt = JSON.parse(run(process.execPath, ["--expose-gc", "main.cjs"], app))
+  if (unbuilt.ready.ok || !/electron-builder install-app-deps/.test(unbuilt.ready.error) || unbuilt.generate !== "Unavailable" || !unbuilt.rules) {
+    throw new Error(`electron (no native module): ${JSON.stringify(unbuilt)}`)
+  }
+  const nativeBuild = join(root, "node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node")
+  const target = join(app, "node_modules", "better-sqlite3", "build", "Release")
+  mkdirSync(target, { recursive: true })
+  copyFileSync(nativeBuild, join(target, "better_sqlite3.node"))
+  const electron = JSON.parse(run(process.execPath, ["--expose-gc", "main.cjs"], app))
+  if (electron.channels !== 21 || electron.heavy.length > 0 || electron.heapMb >= 10 || !electron.rules || electron.generate !== "AiNotConfigured" || !electron.ready.ok) {
+    throw new Error(`electron (require): ${JSON.stringify(electron)}`)
+  }
+  console.log(`pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
 
   // The preload entry loads nothing but itself and the IPC contract: with import (every URL
   // resolved) and with require (every CommonJS module cached), in fresh processes.

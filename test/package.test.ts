@@ -29,6 +29,7 @@ describe("the published package", () => {
     expect(stdout).toMatch(/^pack-check: providers\/openai loads \d+ modules of the package, no SQLite/m)
     expect(stdout).toMatch(/^pack-check: preload loads 3 modules with import and 3 with require \(its CommonJS build\), nothing else$/m)
     expect(stdout).toMatch(/^pack-check: a renderer's TypeScript types window\.dbtkAi from the installed package$/m)
+    expect(stdout).toMatch(/^pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded/m)
     expect(stdout).toMatch(/^pack-check: ok/m)
   }, TIMEOUT_MS)
 })
