@@ -264,6 +264,30 @@ const runStall = () =>
     true
   )
 
+/**
+ * The Electron entry in a CommonJS main process (`bench/electron-main.cjs`): from `require` to
+ * the channels registered (and the heap then), to the first rule-based answer and to the first AI
+ * answer from the emulator; the RSS after it.
+ */
+interface ElectronResult {
+  readonly registeredMs: number
+  readonly heapMb: number
+  readonly firstRuleMs: number
+  readonly firstAnswerMs: number
+  readonly rssMb: number
+}
+
+const runElectron = (port: number) =>
+  runChild<ElectronResult>(
+    "electron",
+    [
+      "--expose-gc",
+      Path.join(root, "bench", "electron-main.cjs"),
+      ...["--entry", Path.join(buildDir, "src", "electron", "index.js"), "--port", String(port), "--fixture", fixturePath, "--marker", RESULT_MARKER]
+    ],
+    120_000
+  )
+
 // ---------------------------------------------------------------------------
 // Formatting
 // ---------------------------------------------------------------------------
@@ -384,6 +408,23 @@ const main = async () => {
     }
   }
 
+  // The Electron entry: a fresh process per round, as many as the startup runs.
+  const electron: Array<ElectronResult> = []
+  let electronError: string | undefined
+  if (modes.includes("startup")) {
+    for (let i = 0; i < sizes.rounds * sizes.startups; i++) {
+      try {
+        electron.push(await runElectron(port))
+      } catch (error) {
+        electronError = error instanceof Error ? error.message : String(error)
+        log(`electron FAILED: ${electronError}`)
+        break
+      }
+    }
+    const last = electron.at(-1)
+    if (last !== undefined) log(`electron: channels registered in ${fmt(last.registeredMs, 1)} ms, first AI answer at ${fmt(last.firstAnswerMs)} ms`)
+  }
+
   let stalls: ReadonlyArray<StallResult> = []
   let stallError: string | undefined
   if (sizes.stallReps > 0) {
@@ -399,6 +440,7 @@ const main = async () => {
   const summary = summarize(runs)
   const report = render(summary, runs)
   process.stdout.write(`${report}\n`)
+  if (electron.length > 0 || electronError !== undefined) process.stdout.write(`${renderElectron(electron, electronError)}\n`)
   if (sizes.stallReps > 0) process.stdout.write(`${renderStalls(stalls, stallError)}\n`)
 
   Fs.mkdirSync(resultsDir, { recursive: true })
@@ -413,6 +455,7 @@ const main = async () => {
       wire,
       summary,
       targets: targets(summary),
+      electron,
       stalls,
       runs
     }, null, 1)
@@ -643,6 +686,31 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
 
 // The issue's target: no synchronous work on the request path longer than 20 ms.
 const STALL_TARGET_MS = 20
+
+// The issue's bounds for the Electron entry: what `require` and `install` may cost before the
+// app's first window can open.
+const ELECTRON_REGISTER_MS = 50
+const ELECTRON_HEAP_MB = 10
+
+const renderElectron = (runs: ReadonlyArray<ElectronResult>, error: string | undefined): string => {
+  const out: Array<string> = []
+  out.push(`The Electron entry in a CommonJS main process (bench/electron-main.cjs): require("@db-toolkit/ai/electron") and install() on a recording ipcMain, then a provider saved through the channels and the first answers; medians of ${runs.length} process(es).`)
+  out.push("")
+  if (error !== undefined) out.push(`- FAILED: ${error.split("\n")[0]}`)
+  if (runs.length === 0) return out.join("\n")
+  const m = (f: (r: ElectronResult) => number) => median(runs.map(f))
+  out.push(table(
+    ["figure", "measured", "wanted", "result"],
+    [
+      ["require to channels registered", `${fmt(m((r) => r.registeredMs), 1)} ms`, `< ${ELECTRON_REGISTER_MS} ms`, m((r) => r.registeredMs) < ELECTRON_REGISTER_MS ? "PASS" : "MISS"],
+      ["heap then (after GC)", `${fmt(m((r) => r.heapMb), 1)} MB`, `< ${ELECTRON_HEAP_MB} MB`, m((r) => r.heapMb) < ELECTRON_HEAP_MB ? "PASS" : "MISS"],
+      ["require to the first rule-based answer", `${fmt(m((r) => r.firstRuleMs))} ms`, "-", "-"],
+      ["require to the first AI answer served", `${fmt(m((r) => r.firstAnswerMs))} ms`, "-", "-"],
+      ["RSS after the first AI answer", `${fmt(m((r) => r.rssMb))} MB`, "-", "-"]
+    ]
+  ))
+  return out.join("\n")
+}
 
 const renderStalls = (stalls: ReadonlyArray<StallResult>, error: string | undefined): string => {
   const out: Array<string> = [""]
