@@ -213,6 +213,17 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
   }
   console.log(`pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
 
+  // The whole kit as DB Toolkit would use it (scripts/consumer/main.cjs): the main process
+  // installs the channels, the preload exposes the bridge, the renderer drives every channel
+  // through window.dbtkAi to an emulator; everything that crosses is structured-cloned.
+  copyFileSync(join(root, "scripts", "consumer", "main.cjs"), join(app, "consumer.cjs"))
+  const consumer = JSON.parse(run(process.execPath, ["consumer.cjs"], app))
+  const failed = Object.entries(consumer.answers).filter(([, a]) => !a.success)
+  if (Object.keys(consumer.answers).length !== 21 || failed.length > 0 || !/FROM customers/.test(consumer.sql) || consumer.refused !== "InvalidIpcInput" || consumer.keyOnDisk || consumer.sent < 5) {
+    throw new Error(`the CommonJS consumer: ${JSON.stringify(consumer)}`)
+  }
+  console.log(`pack-check: a CommonJS app (electron entry + preload bridge) drove all 21 channels through window.dbtkAi to an emulator (${consumer.sent} chat requests); no key on disk in clear`)
+
   // The preload entry loads nothing but itself and the IPC contract: with import (every URL
   // resolved) and with require (every CommonJS module cached), in fresh processes.
   const preloadModules = ["preload/index.js", "ipc/contract.js", "internal/PlainData.js"]

@@ -30,6 +30,7 @@ describe("the published package", () => {
     expect(stdout).toMatch(/^pack-check: preload loads 3 modules with import and 3 with require \(its CommonJS build\), nothing else$/m)
     expect(stdout).toMatch(/^pack-check: a renderer's TypeScript types window\.dbtkAi from the installed package$/m)
     expect(stdout).toMatch(/^pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded/m)
+    expect(stdout).toMatch(/^pack-check: a CommonJS app \(electron entry \+ preload bridge\) drove all 21 channels through window\.dbtkAi to an emulator/m)
     expect(stdout).toMatch(/^pack-check: ok/m)
   }, TIMEOUT_MS)
 })
