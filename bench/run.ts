@@ -96,6 +96,8 @@ const build = () => {
     Fs.writeFileSync(target, out.outputText)
     files++
   }
+  // The token counter's rank tables, beside the compiled module that reads them.
+  Fs.cpSync(Path.join(root, "src", "internal", "tables"), Path.join(buildDir, "src", "internal", "tables"), { recursive: true })
   return files
 }
 

@@ -3,14 +3,15 @@
  * bench/stall.ts` works too): the longest event-loop stall while the largest inputs the default
  * limits accept go through the request path: `Prepared.prepare` (limits, schema
  * normalization, plan text), the prompt (`promptFor`) and the exact token count a budget triggers
- * (`TokenCounter.estimateChat` for gpt-4.1-mini, the o200k_base tokenizer). Each input runs `reps`
- * times in this one process, after a warm-up that loads the tokenizer, with a full garbage
- * collection before each run when `--expose-gc` is on (building the input leaves garbage that is
- * not the library's); it prints one `BENCH_RESULT {json}` line.
+ * (`TokenCounter.estimateChat` for gpt-4.1-mini, the o200k_base tokenizer). First, loading that
+ * tokenizer's table (`Bpe.load`), `reps` times; then each input `reps` times, in this one process
+ * after a warm-up that loads the tokenizer, with a full garbage collection before each run when
+ * `--expose-gc` is on. It prints one `BENCH_RESULT {json}` line.
  */
 import { Effect } from "effect"
 import { defaultInputLimits } from "../src/domain/Limits.js"
 import type * as SqlTask from "../src/domain/SqlTask.js"
+import * as Bpe from "../src/internal/Bpe.js"
 import * as TokenCounter from "../src/internal/TokenCounter.js"
 import * as Prepared from "../src/domain/Prepared.js"
 import { parseArgs, RESULT_MARKER } from "./harness.js"
@@ -36,28 +37,41 @@ const requestPath = (task: Readonly<Record<string, unknown>>) =>
     return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
   }))
 
+type Estimate = { readonly inputTokens: number; readonly inputTokensExact: boolean }
+
+// `reps` runs of one case, each from a fresh input, with its garbage collected first (building
+// the input leaves garbage that is not the library's).
+const measure = async (name: string, reps: number, runOf: (i: number) => () => Promise<Estimate>): Promise<StallResult> => {
+  const stallsMs: Array<number> = []
+  const totalsMs: Array<number> = []
+  const gcMaxMs: Array<number> = []
+  let estimate: Estimate = { inputTokens: 0, inputTokensExact: false }
+  for (let i = 0; i < reps; i++) {
+    const run = runOf(i)
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const { stall, value } = await stallWhile(run)
+    stallsMs.push(stall.longestMs)
+    totalsMs.push(stall.totalMs)
+    gcMaxMs.push(stall.gcMaxMs)
+    estimate = value
+  }
+  process.stderr.write(`  stall: ${name}: ${stallsMs.map((s) => s.toFixed(1)).join(", ")} ms (GC pauses up to ${gcMaxMs.map((s) => s.toFixed(1)).join(", ")} ms)\n`)
+  return { name, stallsMs, totalsMs, gcMaxMs, ...estimate }
+}
+
 const main = async () => {
   const args = parseArgs(process.argv.slice(2))
   const reps = Math.max(1, Number(args.reps ?? 3))
+  const results: Array<StallResult> = [
+    await measure("loading the o200k_base table", reps, () => () =>
+      Effect.runPromise(Bpe.load("o200k_base")).then((count) => ({ inputTokens: count("SELECT 1"), inputTokensExact: true })))
+  ]
   await requestPath({ _tag: "ExplainSql", sql: "SELECT 1", dialect: "postgresql" })
-  const results: Array<StallResult> = []
   for (const input of largest(defaultInputLimits)) {
-    const stallsMs: Array<number> = []
-    const totalsMs: Array<number> = []
-    const gcMaxMs: Array<number> = []
-    let estimate: { inputTokens: number; inputTokensExact: boolean } = { inputTokens: 0, inputTokensExact: false }
-    for (let i = 0; i < reps; i++) {
+    results.push(await measure(input.name, reps, (i) => {
       const task = input.task(i)
-      // Collect the garbage of building the input now, so its collection is not counted as ours.
-      ;(globalThis as { gc?: () => void }).gc?.()
-      const { stall, value } = await stallWhile(() => requestPath(task))
-      stallsMs.push(stall.longestMs)
-      totalsMs.push(stall.totalMs)
-      gcMaxMs.push(stall.gcMaxMs)
-      estimate = value
-    }
-    results.push({ name: input.name, stallsMs, totalsMs, gcMaxMs, inputTokens: estimate.inputTokens, inputTokensExact: estimate.inputTokensExact })
-    process.stderr.write(`  stall: ${input.name}: ${stallsMs.map((s) => s.toFixed(1)).join(", ")} ms (GC pauses up to ${gcMaxMs.map((s) => s.toFixed(1)).join(", ")} ms)\n`)
+      return () => requestPath(task)
+    }))
   }
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(results)}\n`)
 }

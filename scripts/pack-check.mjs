@@ -13,7 +13,7 @@
 // once, or a build while tests run, would otherwise see a half-built dist). Each step has a time
 // limit, so a stalled npm cannot hang the check.
 import { execFileSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -26,6 +26,48 @@ const run = (cmd, args, cwd) =>
 const PROVIDERS = ["openai", "anthropic", "azure-openai", "cloudflare", "ollama", "gemini"]
 const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./electron", "./preload", "./testing", "./package.json"]
 
+// What an app must not install with the library: the CLI's and the benchmark's packages, the
+// OpenTelemetry SDK, gpt-tokenizer (the library counts with its own encoder), @effect/platform-node and the
+// cluster/rpc/workflow packages its peers would bring.
+const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|undici|tsx|esbuild|vitest)$/
+// The native packages an app gets: better-sqlite3 (the library's database), and msgpackr-extract,
+// an optional dependency of msgpackr, which @effect/platform depends on (never loaded here: the
+// library does not use MessagePack; `npm install --omit=optional` leaves it out).
+const NATIVE_ALLOWED = /^(better-sqlite3|msgpackr-extract|@msgpackr-extract\/.*)$/
+
+// Every package under node_modules (scoped and nested), its bytes on disk, and which are native
+// (they carry a binding.gyp or a prebuilt .node file).
+const installed = (nodeModules) => {
+  const packages = []
+  const natives = new Set()
+  let bytes = 0
+  const walk = (dir, owner) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name)
+      if (entry.isSymbolicLink()) continue
+      if (entry.isDirectory()) {
+        if (entry.name === "node_modules") packagesIn(path)
+        else walk(path, owner)
+      } else {
+        bytes += statSync(path).size
+        if (entry.name === "binding.gyp" || entry.name.endsWith(".node")) natives.add(owner)
+      }
+    }
+  }
+  const packagesIn = (nodeModules) => {
+    for (const entry of readdirSync(nodeModules, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue
+      const scoped = entry.name.startsWith("@")
+      for (const name of scoped ? readdirSync(join(nodeModules, entry.name)).map((n) => `${entry.name}/${n}`) : [entry.name]) {
+        packages.push(name)
+        walk(join(nodeModules, name), name)
+      }
+    }
+  }
+  packagesIn(nodeModules)
+  return { packages: packages.sort(), natives: [...natives].sort(), bytes }
+}
+
 const scratch = mkdtempSync(join(tmpdir(), "dbtk-ai-pack-"))
 try {
   const pkg = join(scratch, "pkg")
@@ -34,6 +76,7 @@ try {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
   run(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], root)
   run(process.execPath, [join(root, "scripts", "build-cjs.mjs"), join(pkg, "dist")], root)
+  run(process.execPath, [join(root, "scripts", "bundle.mjs"), join(pkg, "dist")], root)
   const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], pkg))[0]
   const tarball = join(scratch, packed.filename)
   const files = packed.files.map((f) => f.path)
@@ -55,6 +98,15 @@ try {
   mkdirSync(app)
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch", version: "1.0.0", private: true, type: "module" }))
   run("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], app)
+  const footprint = installed(join(app, "node_modules"))
+  const unwanted = footprint.packages.filter((name) => UNWANTED.test(name))
+  if (unwanted.length > 0) throw new Error(`the install brings ${unwanted.join(", ")}`)
+  const natives = footprint.natives.filter((name) => !NATIVE_ALLOWED.test(name))
+  if (natives.length > 0) throw new Error(`the install brings native packages the library does not use: ${natives.join(", ")}`)
+  console.log(
+    `pack-check: an app installs ${footprint.packages.length} packages, ${(footprint.bytes / 1e6).toFixed(1)} MB without install scripts ` +
+      `(natives: ${footprint.natives.join(", ")}); no CLI, OpenTelemetry SDK, tokenizer or Node platform package`
+  )
   writeFileSync(
     join(app, "check.mjs"),
     `import { AiStack, AiService, AiError, AllProvidersFailed, registerAiHandlers, Settings } from "@db-toolkit/ai"
@@ -64,7 +116,7 @@ import { aiChannels, registerAiHandlers as fromIpc } from "@db-toolkit/ai/ipc"
 import { OpenAiEmulator, MockAiProvider } from "@db-toolkit/ai/testing"
 import { exposeAi } from "@db-toolkit/ai/preload"
 import { Effect } from "effect"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { createRequire } from "node:module"
 if ("Testing" in Root) throw new Error("the main entry exports Testing")
 if (typeof AiStack.layer !== "function" || typeof AiService.AiService !== "function" || typeof Settings.Settings !== "function") throw new Error("root")
@@ -89,7 +141,7 @@ const emu = await OpenAiEmulator.start()
 const program = Effect.gen(function* () {
   const provider = yield* AiProvider.AiProvider
   return yield* provider.generateSql({ prompt: "list users", schema: { users: { columns: [{ name: "id", type: "int" }] } }, dialect: "sqlite" })
-}).pipe(Effect.provide(OpenAi.layer({ apiKey: "sk-x", baseUrl: emu.baseUrl })), Effect.provide(NodeHttpClient.layerUndici))
+}).pipe(Effect.provide(OpenAi.layer({ apiKey: "sk-x", baseUrl: emu.baseUrl })), Effect.provide(FetchHttpClient.layer))
 const result = await Effect.runPromise(program)
 await emu.close()
 const mock = MockAiProvider.make()
@@ -212,6 +264,23 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
     throw new Error(`electron (require): ${JSON.stringify(electron)}`)
   }
   console.log(`pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
+
+  // What the lean install keeps working without the packages it dropped: OTLP export, an exact
+  // token count (equal to gpt-tokenizer's) and the CLI (scripts/consumer/lean.mjs).
+  copyFileSync(join(root, "scripts", "consumer", "lean.mjs"), join(app, "lean.mjs"))
+  const lean = JSON.parse(run(process.execPath, ["lean.mjs"], app))
+  const { countTokens } = await import("gpt-tokenizer/encoding/o200k_base")
+  const sampleTokens = countTokens("SELECT c.email FROM customers AS c WHERE c.id > 10; -- naïve ünïcödé 🚀")
+  if (
+    !lean.estimate.inputTokensExact || lean.sampleTokens !== sampleTokens || !/FROM customers/.test(lean.sql) ||
+    lean.cliSql !== lean.sql || !lean.spans.some((name) => name.startsWith("chat "))
+  ) {
+    throw new Error(`the lean install: ${JSON.stringify(lean)}`)
+  }
+  console.log(
+    `pack-check: without the packages it dropped: OTLP export (${lean.spans.length} spans at a local collector), ` +
+      `exact counts with o200k_base (${lean.estimate.inputTokens} tokens estimated; a sample counts as gpt-tokenizer counts it), the dbtk-ai CLI (same answer)`
+  )
 
   // The whole kit as DB Toolkit would use it (scripts/consumer/main.cjs): the main process
   // installs the channels, the preload exposes the bridge, the renderer drives every channel

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Effect, Layer, Logger, LogLevel, Option, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
@@ -78,11 +78,11 @@ const settingsLayer = (g: Globals) =>
   SettingsSql.layer.pipe(Layer.provideMerge(Database.layer({ filename: dbPath(g) })), Layer.provide(KeyStores.layerDefault(dbPath(g))))
 
 const registryLayer = (g: Globals) =>
-  ProviderRegistryFromSettings.layer.pipe(Layer.provideMerge(settingsLayer(g)), Layer.provide(NodeHttpClient.layerUndici))
+  ProviderRegistryFromSettings.layer.pipe(Layer.provideMerge(settingsLayer(g)), Layer.provide(FetchHttpClient.layer))
 
 const metricsLayer = (g: Globals) => MetricsRepoSql.layer().pipe(Layer.provide(Database.layer({ filename: dbPath(g) })))
 
-const stackLayer = (g: Globals) => AiStack.layer({ databasePath: dbPath(g) }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+const stackLayer = (g: Globals) => AiStack.layer({ databasePath: dbPath(g) }).pipe(Layer.provide(FetchHttpClient.layer))
 
 const printJson = (value: unknown) => Output.print(JSON.stringify(value, null, 2))
 

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel, Option, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -114,7 +114,7 @@ export const run = (options: Options = {}) =>
       })
       const openai = yield* OpenAiEmulator.make({ apiKey: OPENAI_KEY, defaults: { latencyMs: 60, chunkDelayMs: 12 } })
       const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(FetchHttpClient.layer)
       )
       const report = yield* narrate({ json: options.json === true, dir, cloudflare, openai }).pipe(Effect.provide(stack))
       const elapsed = (yield* Clock.currentTimeMillis) - started

@@ -6,7 +6,7 @@
  * @since 0.1.0
  * @internal
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Layer, ManagedRuntime } from "effect"
 import * as Path from "node:path"
 import { registerAiHandlers } from "../ipc/handlers.js"
@@ -40,7 +40,8 @@ export const start = (options: InstallOptions): Started => {
       ? { keyStore: { safeStorage: options.safeStorage, allowPlainText: options.allowPlainTextKey } }
       : {}),
     ...(options.migrateEnvFrom !== undefined ? { migrateEnv: { envFile: options.migrateEnvFrom } } : {})
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    // Node's own fetch: the app installs no HTTP client package for the library.
+  }).pipe(Layer.provide(FetchHttpClient.layer))
   const runtime = ManagedRuntime.make(stack)
   const listeners = new Map<string, Listener>()
   const registration = registerAiHandlers(

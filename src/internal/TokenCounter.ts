@@ -1,8 +1,8 @@
 /**
  * Token counting with the real BPE tables, loaded on first use. Importing this module loads
- * nothing heavy: the first count for an OpenAI or Azure OpenAI model imports the one encoding it
- * needs from gpt-tokenizer (o200k_base: ~200 ms and ~40 MB of heap; cl100k_base less), and every
- * later count reuses it. Counts for the other providers are estimates and load nothing.
+ * nothing heavy: the first count for an OpenAI or Azure OpenAI model loads the one table it needs
+ * (internal/Bpe: read off the main thread, parsed in slices), and every later count reuses it.
+ * Counts for the other providers are estimates and load nothing.
  *
  * Counting never fails: if an encoding cannot be loaded, counts fall back to estimates with
  * `exact: false`.
@@ -13,32 +13,16 @@ import { Effect } from "effect"
 import * as Cost from "../domain/Cost.js"
 import * as Limits from "../domain/Limits.js"
 import type { ProviderId } from "../domain/ProviderId.js"
+import * as Bpe from "./Bpe.js"
 import * as Tokens from "./Tokens.js"
 
-interface EncodingModule {
-  readonly countTokens: (text: string, options: { readonly disallowedSpecial: Set<string> }) => number
-}
-
-// Literal specifiers, so bundlers can split each table into its own chunk.
-const importers: Readonly<Record<Tokens.Encoding, () => Promise<EncodingModule>>> = {
-  o200k_base: () => import("gpt-tokenizer/encoding/o200k_base"),
-  cl100k_base: () => import("gpt-tokenizer/encoding/cl100k_base")
-}
-
-// gpt-tokenizer throws on special-token markers by default; message content treats them as text.
-const asText = { disallowedSpecial: new Set<string>() }
-
-// One load per encoding per process, shared by every caller (Node caches the module anyway; this
-// keeps the resolved encoder too).
+// One load per encoding per process, shared by every caller.
 const loaded = new Map<Tokens.Encoding, Promise<Tokens.Encoder | undefined>>()
 
 const load = (encoding: Tokens.Encoding): Promise<Tokens.Encoder | undefined> => {
   let pending = loaded.get(encoding)
   if (pending === undefined) {
-    pending = importers[encoding]().then(
-      (module): Tokens.Encoder => (text) => module.countTokens(text, asText),
-      () => undefined
-    )
+    pending = Effect.runPromise(Effect.orElseSucceed(Bpe.load(encoding), () => undefined))
     loaded.set(encoding, pending)
   }
   return pending

@@ -3,9 +3,9 @@
  * calibrated estimate for the other providers. After the call the provider's reported usage is
  * the truth and is what gets stored; these counts only size a request and its cost beforehand.
  *
- * Everything here is pure. The BPE tables are large (o200k_base alone is ~40 MB of heap and
- * ~200 ms to load), so this module never loads them: a caller hands in {@link Encoder}s, and
- * `internal/TokenCounter` loads the one encoding a model needs, once, on first use.
+ * Everything here is pure. The BPE tables are large (o200k_base is ~12 MB of heap), so this
+ * module never loads them: a caller hands in {@link Encoder}s, and `internal/TokenCounter` loads
+ * the one encoding a model needs (`internal/Bpe`), once, on first use.
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@
  * ```ts
  * import { ipcMain } from "electron"
  * const runtime = ManagedRuntime.make(
- *   AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db") }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ *   AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db") }).pipe(Layer.provide(FetchHttpClient.layer))
  * )
  * const ai = registerAiHandlers(ipcMain, runtime, {
  *   dbTypeOf: async (id) => (await connectionManager.getConnection(id))?.db_type

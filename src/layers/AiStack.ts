@@ -4,7 +4,7 @@
  *
  * ```ts
  * const AiLive = AiStack.layer({ databasePath: join(app.getPath("userData"), "ai.db"), keyStore: { safeStorage } })
- *   .pipe(Layer.provide(NodeHttpClient.layerUndici))
+ *   .pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0

@@ -378,11 +378,7 @@ const Protocol = Config.literal("http/protobuf", "http/json")("OTEL_EXPORTER_OTL
 const ServiceName = Config.string("OTEL_SERVICE_NAME").pipe(Config.withDefault(defaultServiceName))
 
 // Loaded only when spans are exported: an app that exports nothing does not pay for the exporter.
-const exporter = Effect.promise(() =>
-  Promise.all([import("@effect/opentelemetry/OtlpTracer"), import("@effect/opentelemetry/OtlpSerialization")]).then(
-    ([OtlpTracer, OtlpSerialization]) => ({ OtlpTracer, OtlpSerialization })
-  )
-)
+const exporter = Effect.promise(() => import("../vendor/otlp.js"))
 
 /**
  * The telemetry Layer. When `OTEL_EXPORTER_OTLP_ENDPOINT` is set it installs a tracer that

@@ -493,7 +493,7 @@ const modelInfo = (m: (typeof PagedModels.Type)["result"][number]): AiProvider.M
 }
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`NodeHttpClient.layerUndici` in an app).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

@@ -584,7 +584,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`NodeHttpClient.layerUndici` in an app).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

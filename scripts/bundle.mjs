@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Completes the build (after tsc -p tsconfig.build.json; `npm run build` and pack-check run it):
+// bundles in what the library uses from packages that ship far more than it uses, so an app
+// installs none of them, and copies the token counter's tables.
+//   vendor/otlp.js     the OTLP exporter of @effect/opentelemetry (not its required peers, the
+//                      OpenTelemetry SDK)
+//   cli/main.js        the dbtk-ai CLI with @effect/cli, its printers and @effect/platform-node's
+//                      runtime
+//   internal/tables/   the BPE rank tables internal/Bpe.js reads
+// The runtime dependencies stay imports: the app shares them with the library. So do the
+// CLI's imports of the library's own modules (relative paths leaving cli/), so nothing is
+// bundled twice. A bundle may import no other package: the build fails if one does.
+//
+//   node scripts/bundle.mjs [dist]
+import * as esbuild from "esbuild"
+import { cpSync, readFileSync, readdirSync, rmSync } from "node:fs"
+import { builtinModules } from "node:module"
+import { dirname, join, relative, resolve } from "node:path"
+
+const dist = resolve(process.argv[2] ?? "dist")
+const root = resolve(import.meta.dirname, "..")
+// Packages resolve from this checkout's node_modules wherever dist is (pack-check builds in /tmp).
+const nodeModules = join(root, "node_modules")
+const RUNTIME_PACKAGES = new Set(Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies))
+const packageOf = (path) => (path.startsWith("@") ? path.split("/").slice(0, 2) : path.split("/").slice(0, 1)).join("/")
+
+// Keeps the shared packages as imports, and a relative import that leaves the bundle's folder (the
+// library's own modules) as the same relative path, which resolves the same from the output.
+const external = (folder) => ({
+  name: "external",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, ({ path, importer, kind }) => {
+      if (kind === "entry-point") return undefined
+      if (RUNTIME_PACKAGES.has(packageOf(path))) return { path, external: true }
+      const own = importer.startsWith(dist + "/")
+      if (own && path.startsWith(".") && !resolve(dirname(importer), path).startsWith(folder + "/")) return { path, external: true }
+      return undefined
+    })
+  }
+})
+
+const bundle = async (entry, { commonJs = false } = {}) => {
+  const file = join(dist, entry)
+  const folder = dirname(file)
+  const result = await esbuild.build({
+    entryPoints: [file],
+    outfile: file,
+    allowOverwrite: true,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    metafile: true,
+    nodePaths: [nodeModules],
+    logLevel: "error",
+    plugins: [external(folder)],
+    // CommonJS code bundled into ESM (the CLI's toml and ini) gets a require of its own.
+    ...(commonJs ? { banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' } } : {})
+  })
+  const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports)
+  for (const { path, external: isExternal } of imports) {
+    if (!isExternal || path.startsWith(".") || path.startsWith("node:") || builtinModules.includes(path)) continue
+    if (!RUNTIME_PACKAGES.has(packageOf(path))) throw new Error(`${entry} imports ${path}, which is not a runtime dependency`)
+  }
+  return Object.keys(result.metafile.inputs).length
+}
+
+const counts = {}
+counts["vendor/otlp.js"] = await bundle("vendor/otlp.js")
+counts["cli/main.js"] = await bundle("cli/main.js", { commonJs: true })
+cpSync(join(root, "src", "internal", "tables"), join(dist, "internal", "tables"), { recursive: true })
+
+// What was bundled is gone from the folders: only the bundles and the CLI's entry remain there.
+// The vendored module's declarations name a package an app does not install; nothing public
+// refers to them.
+for (const file of readdirSync(join(dist, "vendor"))) if (!file.endsWith(".js")) rmSync(join(dist, "vendor", file))
+for (const file of readdirSync(join(dist, "cli"))) if (file !== "main.js") rmSync(join(dist, "cli", file))
+console.log(`bundle: ${Object.entries(counts).map(([entry, n]) => `${entry} (${n} modules)`).join(", ")} in ${relative(process.cwd(), dist) || dist}`)
