@@ -26,7 +26,8 @@ const here = Path.dirname(fileURLToPath(import.meta.url))
 const root = Path.resolve(here, "..")
 // Rows of the table: a client file and its arguments. `provider` is the OpenAI provider Layer alone;
 // `aiservice-untraced` is the full stack with no tracer installed, so the table shows what
-// exporting OpenTelemetry spans costs.
+// exporting OpenTelemetry spans costs; `aiservice-fetch` sends with Node's fetch, as the electron
+// entry does.
 const CLIENTS: Record<string, { readonly file: string; readonly args: ReadonlyArray<string> }> = {
   undici: { file: "undici", args: [] },
   fetch: { file: "fetch", args: [] },
@@ -35,7 +36,8 @@ const CLIENTS: Record<string, { readonly file: string; readonly args: ReadonlyAr
   "ai-sdk": { file: "ai-sdk", args: [] },
   provider: { file: "provider", args: [] },
   aiservice: { file: "aiservice", args: [] },
-  "aiservice-untraced": { file: "aiservice", args: ["--tracing", "none"] }
+  "aiservice-untraced": { file: "aiservice", args: ["--tracing", "none"] },
+  "aiservice-fetch": { file: "aiservice", args: ["--http", "fetch"] }
 }
 
 // ---------------------------------------------------------------------------
@@ -663,6 +665,7 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
   const server = names.map((n) => `${n} ${fmt(s[n]!.serverCpuUs)}`).join(", ")
   notes.push(`Emulator CPU per request at 64 in flight (µs): ${server}. A client whose req/s × that figure nears 1,000,000 µs/s is limited by the server, not by itself. For aiservice it includes receiving its span exports.`)
   if (s["aiservice-untraced"]) notes.push("aiservice-untraced is the same stack with no tracer installed (and no exporter loaded): the difference to aiservice is what spans cost, export included.")
+  if (s["aiservice-fetch"]) notes.push("aiservice-fetch is the same stack on Node's fetch (FetchHttpClient) instead of undici's client: the difference is what the transport costs (the electron entry and the CLI send with undici's).")
   const ai = s.aiservice
   if (ai) {
     notes.push(Number.isFinite(ai.spansPerRequest) && ai.spansPerRequest > 0
@@ -671,8 +674,8 @@ const render = (s: Record<string, ClientSummary>, runs: ReadonlyArray<Run>): str
       }.`
       : "WARNING: aiservice exported no spans at 64 in flight; its tracing figures measure nothing.")
   }
-  const stray = names.filter((n) => n !== "aiservice" && s[n]!.exports > 0)
-  if (stray.length > 0) notes.push(`WARNING: ${stray.join(", ")} sent span exports, though only aiservice traces.`)
+  const stray = names.filter((n) => n !== "aiservice" && n !== "aiservice-fetch" && s[n]!.exports > 0)
+  if (stray.length > 0) notes.push(`WARNING: ${stray.join(", ")} sent span exports, though only aiservice and aiservice-fetch trace.`)
   const undecoded = names.filter((n) => s[n]!.undecodedExports > 0)
   if (undecoded.length > 0) notes.push(`WARNING: the span sink could not decode ${undecoded.map((n) => `${s[n]!.undecodedExports} export(s) of ${n}`).join(", ")}; span counts are low.`)
   const mismatched = names.filter((n) => s[n]!.promptMismatches > 0)

@@ -4,6 +4,8 @@
 // installs none of them, and copies the token counter's tables.
 //   vendor/otlp.js     the OTLP exporter of @effect/opentelemetry (not its required peers, the
 //                      OpenTelemetry SDK)
+//   vendor/http.js     @effect/platform-node's HTTP client on undici (not the package, whose
+//                      peers bring Effect's cluster, RPC and workflow packages)
 //   cli/main.js        the dbtk-ai CLI with @effect/cli, its printers and @effect/platform-node's
 //                      runtime
 //   internal/tables/   the BPE rank tables internal/Bpe.js reads
@@ -67,6 +69,7 @@ const bundle = async (entry, { commonJs = false } = {}) => {
 
 const counts = {}
 counts["vendor/otlp.js"] = await bundle("vendor/otlp.js")
+counts["vendor/http.js"] = await bundle("vendor/http.js")
 counts["cli/main.js"] = await bundle("cli/main.js", { commonJs: true })
 cpSync(join(root, "src", "internal", "tables"), join(dist, "internal", "tables"), { recursive: true })
 

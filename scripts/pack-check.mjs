@@ -29,7 +29,7 @@ const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", ".
 // What an app must not install with the library: the CLI's and the benchmark's packages, the
 // OpenTelemetry SDK, gpt-tokenizer (the library counts with its own encoder), @effect/platform-node and the
 // cluster/rpc/workflow packages its peers would bring.
-const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|undici|tsx|esbuild|vitest)$/
+const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|tsx|esbuild|vitest)$/
 // The native packages an app gets: better-sqlite3 (the library's database), and msgpackr-extract,
 // an optional dependency of msgpackr, which @effect/platform depends on (never loaded here: the
 // library does not use MessagePack; `npm install --omit=optional` leaves it out).

@@ -8,6 +8,8 @@
  * `runtime.runPromise(service.run(task))`.
  *
  * `--tracing none` (the `aiservice-untraced` row) installs no tracer and loads no exporter.
+ * `--http fetch` (the `aiservice-fetch` row) sends with `FetchHttpClient` (Node's fetch), as the
+ * electron entry and the CLI do, instead of undici's client.
  * `--mode setup` stores the provider configuration in the database first (run once per bench).
  */
 import { main } from "../harness.js"
@@ -24,24 +26,25 @@ await main("aiservice", t0, async ({ args, baseUrl, fixture }) => {
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = args.otlp
     process.env.OTEL_EXPORTER_OTLP_PROTOCOL = "http/protobuf"
   }
-  const [{ Effect, Layer, ManagedRuntime, Stream }, AiStack, { AiService }, { Settings }, NodeHttpClient, Telemetry] = await Promise.all([
+  const [{ Effect, Layer, ManagedRuntime, Stream }, AiStack, { AiService }, { Settings }, http, Telemetry] = await Promise.all([
     import("effect"),
     import("../../src/layers/AiStack.js"),
     import("../../src/services/AiService.js"),
     import("../../src/services/Settings.js"),
-    import("@effect/platform-node/NodeHttpClient"),
+    args.http === "fetch"
+      ? import("@effect/platform/FetchHttpClient").then((m) => m.layer)
+      : import("@effect/platform-node/NodeHttpClient").then((m) => m.layerUndici),
     traced ? import("../../src/layers/Telemetry.js") : undefined
   ])
   type SqlTask = import("../../src/domain/SqlTask.js").SqlTask
 
-  const http = NodeHttpClient.layerUndici
   const tracing = Telemetry === undefined
     ? Layer.empty
     : Telemetry.layer({ serviceName: "dbtk-ai-bench", exportInterval: "250 millis" }).pipe(Layer.provide(http))
   const stack = AiStack.layer({ databasePath }).pipe(Layer.provide(http))
   // Tracing underneath the stack, as an app installs it at its root: the stack's own fibers (the
-  // metrics writer, health checks) are traced too. One undici dispatcher serves both (the Layer
-  // is memoized).
+  // metrics writer, health checks) are traced too. One HTTP client serves both (the Layer is
+  // memoized).
   const runtime = ManagedRuntime.make(stack.pipe(Layer.provideMerge(tracing)))
 
   if (args.mode === "setup") {

@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { SqlClient } from "@effect/sql"
 import { Cause, Clock, Effect, Layer, Logger, LogLevel, Option, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
@@ -34,6 +33,7 @@ import { AiService } from "../services/AiService.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, SettingsError } from "../services/Settings.js"
+import { layerUndici } from "../vendor/http.js"
 import * as Demo from "./demo.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Inputs from "./Inputs.js"
@@ -78,11 +78,11 @@ const settingsLayer = (g: Globals) =>
   SettingsSql.layer.pipe(Layer.provideMerge(Database.layer({ filename: dbPath(g) })), Layer.provide(KeyStores.layerDefault(dbPath(g))))
 
 const registryLayer = (g: Globals) =>
-  ProviderRegistryFromSettings.layer.pipe(Layer.provideMerge(settingsLayer(g)), Layer.provide(FetchHttpClient.layer))
+  ProviderRegistryFromSettings.layer.pipe(Layer.provideMerge(settingsLayer(g)), Layer.provide(layerUndici))
 
 const metricsLayer = (g: Globals) => MetricsRepoSql.layer().pipe(Layer.provide(Database.layer({ filename: dbPath(g) })))
 
-const stackLayer = (g: Globals) => AiStack.layer({ databasePath: dbPath(g) }).pipe(Layer.provide(FetchHttpClient.layer))
+const stackLayer = (g: Globals) => AiStack.layer({ databasePath: dbPath(g) }).pipe(Layer.provide(layerUndici))
 
 const printJson = (value: unknown) => Output.print(JSON.stringify(value, null, 2))
 

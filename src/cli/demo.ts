@@ -8,7 +8,6 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel, Option, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -27,6 +26,7 @@ import { Settings } from "../services/Settings.js"
 import type * as Emulator from "../testing/Emulator.js"
 import * as CloudflareEmulator from "../testing/emulators/CloudflareEmulator.js"
 import * as OpenAiEmulator from "../testing/emulators/OpenAiEmulator.js"
+import { layerUndici } from "../vendor/http.js"
 import * as Output from "./Output.js"
 import * as Render from "./Render.js"
 import * as Reports from "./Reports.js"
@@ -114,7 +114,7 @@ export const run = (options: Options = {}) =>
       })
       const openai = yield* OpenAiEmulator.make({ apiKey: OPENAI_KEY, defaults: { latencyMs: 60, chunkDelayMs: 12 } })
       const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
-        Layer.provide(FetchHttpClient.layer)
+        Layer.provide(layerUndici)
       )
       const report = yield* narrate({ json: options.json === true, dir, cloudflare, openai }).pipe(Effect.provide(stack))
       const elapsed = (yield* Clock.currentTimeMillis) - started

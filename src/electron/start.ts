@@ -6,11 +6,11 @@
  * @since 0.1.0
  * @internal
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Layer, ManagedRuntime } from "effect"
 import * as Path from "node:path"
 import { registerAiHandlers } from "../ipc/handlers.js"
 import * as AiStack from "../layers/AiStack.js"
+import { layerUndici } from "../vendor/http.js"
 import type { InstallOptions, Listener, Readiness } from "./types.js"
 
 /**
@@ -40,8 +40,7 @@ export const start = (options: InstallOptions): Started => {
       ? { keyStore: { safeStorage: options.safeStorage, allowPlainText: options.allowPlainTextKey } }
       : {}),
     ...(options.migrateEnvFrom !== undefined ? { migrateEnv: { envFile: options.migrateEnvFrom } } : {})
-    // Node's own fetch: the app installs no HTTP client package for the library.
-  }).pipe(Layer.provide(FetchHttpClient.layer))
+  }).pipe(Layer.provide(layerUndici))
   const runtime = ManagedRuntime.make(stack)
   const listeners = new Map<string, Listener>()
   const registration = registerAiHandlers(
