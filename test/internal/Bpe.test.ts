@@ -1,7 +1,8 @@
 /**
  * The library's own byte-pair encoder against gpt-tokenizer, the oracle it replaced: the shipped
  * tables are gpt-tokenizer's, byte for byte, and every count is the same for both encodings,
- * whatever the text (code, SQL, every script, emoji, special-token markers, lone surrogates).
+ * whatever the text (code, SQL, every script, emoji, special-token markers, lone surrogates), but
+ * for one bug of gpt-tokenizer's (a byte-order mark), where the count follows the vocabulary.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
@@ -63,9 +64,22 @@ describe("Bpe", () => {
             fc.string16bits({ maxLength: 6 }),
             fc.constantFrom(" ", "  ", "\n", "\r\n", "\t", "'s", "'LL", "123", "4567", "<|endoftext|>", "é", "ß", "İ", "🚀", "中文", "SELECT", "_id", "::", "/*", "—")
           )
-          fc.assert(fc.property(fc.array(piece, { maxLength: 40 }).map((parts) => parts.join("")), (text) => {
-            expect(count(text)).toBe(oracle[encoding](text))
+          // Byte-order marks aside: see the next test.
+          const text = fc.array(piece, { maxLength: 40 }).map((parts) => parts.join("")).filter((t) => !t.includes("\uFEFF"))
+          fc.assert(fc.property(text, (t) => {
+            expect(count(t)).toBe(oracle[encoding](t))
           }), { numRuns: 400 })
+        }))
+
+      // Both vocabularies have U+FEFF's bytes as one token (o200k_base also two of them), as
+      // tiktoken encodes it; gpt-tokenizer decodes merged bytes with a TextDecoder that drops a
+      // byte-order mark, misses that token and counts the bytes in two.
+      it.live("counts a byte-order mark as its vocabulary's token, where gpt-tokenizer counts two", () =>
+        Effect.promise(async () => {
+          const count = await loaded
+          expect(count("\uFEFF")).toBe(1)
+          expect(oracle[encoding]("\uFEFF")).toBe(2)
+          expect(count("\uFEFFSELECT")).toBe(1 + count("SELECT"))
         }))
     })
   }
