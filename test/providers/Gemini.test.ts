@@ -541,10 +541,11 @@ describe("Gemini provider over loopback HTTP", () => {
         expect(error.message).not.toContain("AIzaSyD-example")
       }))
 
-    it.live("a base URL without the version (Google's HTML 404, no RPC body) is ConfigInvalid on baseUrl", () =>
+    it.live("a base URL that routes nowhere (Google's HTML 404, no RPC body) is ConfigInvalid on baseUrl", () =>
       Effect.scoped(Effect.gen(function*() {
         const emu = yield* GeminiEmulator.make({ apiKey: SECRET_KEY })
-        const provider = yield* Gemini.make({ apiKey: SECRET_KEY, baseUrl: emu.origin })
+        // (Without the version it is read with /v1beta: a misplaced one routes nowhere.)
+        const provider = yield* Gemini.make({ apiKey: SECRET_KEY, baseUrl: `${emu.origin}/google/v1beta` })
         const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
         expect(error._tag).toBe("ConfigInvalid")
         expect(error._tag === "ConfigInvalid" && error.field).toBe("baseUrl")

@@ -416,12 +416,13 @@ describe("Ollama provider over loopback HTTP", () => {
     it.live("a base URL that is not an Ollama server root (Go's 404 text) is ConfigInvalid on baseUrl", () =>
       Effect.scoped(Effect.gen(function*() {
         const emu = yield* OllamaEmulator.make()
-        const provider = yield* Ollama.make({ baseUrl: `${emu.origin}/api` })
+        // (A pasted /api is dropped, as the client appends it: a path no proxy serves stays.)
+        const provider = yield* Ollama.make({ baseUrl: `${emu.origin}/ollama` })
         const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
         if (error._tag !== "ConfigInvalid") throw new Error(error._tag)
         expect(error.field).toBe("baseUrl")
         expect(error.status).toBe(404)
-        expect(emu.requests[0]!.path).toBe("/api/api/chat")
+        expect(emu.requests[0]!.path).toBe("/ollama/api/chat")
       })).pipe(Effect.provide(HttpLive)))
 
     it.live("malformed JSON is an InvalidResponse", () =>
@@ -615,7 +616,7 @@ describe("Ollama.Config", () => {
   const bad: ReadonlyArray<[string, unknown, string, string]> = [
     ["a key over plain http to a remote host", { apiKey: "k", baseUrl: "http://192.168.1.20:11434" }, "baseUrl", "must use https when apiKey is set"],
     ["an empty key", { apiKey: "  " }, "apiKey", "must not be empty"],
-    ["a base URL that is not a URL", { baseUrl: "gpu box:11434" }, "baseUrl", "absolute URL"],
+    ["a base URL that is not a URL", { baseUrl: "gpu box:11434" }, "baseUrl", "must be a URL such as http://host:11434"],
     ["credentials in the base URL", { baseUrl: "http://user:pw@gpu-box:11434" }, "baseUrl", "credentials"],
     ["a non-http base URL", { baseUrl: "ftp://gpu-box" }, "baseUrl", "https"],
     ["an empty model", { model: " " }, "model", "non empty"],

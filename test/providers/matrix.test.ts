@@ -107,6 +107,23 @@ for (const fx of fixtures) {
           expect(models.length).toBeGreaterThan(0)
         })))
 
+    it.live("base URLs as people paste them reach the same server: requests, testConnection, listModels", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const emu = yield* Emulator.scoped(fx.protocol, { apiKey: fx.apiKey })
+        const forms = fx.baseUrlForms(emu)
+        expect(forms.length).toBeGreaterThan(0)
+        for (const { config, form } of forms) {
+          const provider = yield* fx.make(emu, config)
+          const sent = emu.chatRequests().length
+          const result = yield* generate(provider)
+          expect([form, result.sql]).toEqual([form, "SELECT id, customer_id, total FROM orders LIMIT 100;"])
+          fx.assertChatRequest(emu.chatRequests()[sent]!, { stream: false })
+          const test = yield* provider.testConnection
+          expect([form, test.ok, test.modelAvailable]).toEqual([form, true, true])
+          expect((yield* provider.listModels).length).toBeGreaterThan(0)
+        }
+      })).pipe(Effect.provide(HttpLive)))
+
     if (fx.wrongKey) {
       it.live("a wrong key: AuthenticationError, and testConnection says so", () =>
         withProvider(fx, (_emu, provider) =>

@@ -39,23 +39,63 @@ export const isLoopbackHost = (hostname: string): boolean => {
 }
 
 /**
- * A provider base URL: http(s) only, no credentials, query or fragment, trailing slash dropped.
- * Plain http is refused unless the host is loopback (or `allowPlainHttp` says any host may use it,
- * for servers such as Ollama on a LAN that take no key).
+ * How a provider reads a base URL beyond the common rules.
  *
  * @since 0.1.0
  * @internal
  */
-export const BaseUrl = (options: { readonly allowPlainHttp?: "loopback" | "any" } = {}): Schema.Schema<string> =>
+export interface BaseUrlOptions {
+  /** Plain http for any host (servers such as Ollama on a LAN that take no key), or loopback only (the default). */
+  readonly allowPlainHttp?: "loopback" | "any"
+  /**
+   * The API version segment a base without one gets (`v1`): the official SDKs and their
+   * environment variables name the base with it (OpenAI) or without it (Anthropic), and people
+   * paste either. A path that already has a version segment (`v1`, `v2`, `v1beta`) is kept.
+   */
+  readonly version?: string
+  /**
+   * Read a bare `host`, `host:port` or `:port` as Ollama's clients read `OLLAMA_HOST`: http, this
+   * port when none is given, 127.0.0.1 when no host is.
+   */
+  readonly bareHostPort?: number
+  /** A last path segment the client appends itself (`api`, `openai`), dropped when pasted. */
+  readonly dropSuffix?: string
+}
+
+const VERSION_SEGMENT = /^v\d+(?:(?:alpha|beta)\d*)?$/i
+
+// `host`, `host:port`, `[::1]:port` or `:port`, as `OLLAMA_HOST` takes them, as a URL.
+const fromBareHost = (input: string, port: number): string => {
+  if (input.includes("://")) return input
+  if (input.startsWith(":")) return `http://127.0.0.1${input}`
+  const authority = input.split("/", 1)[0]!
+  const hasPort = /^(?:\[[^\]]*\]|[^:[\]]*):\d+$/.test(authority)
+  return `http://${hasPort ? input : `${authority}:${port}${input.slice(authority.length)}`}`
+}
+
+/**
+ * A provider base URL: http(s) only, no credentials, query or fragment, trailing slash dropped,
+ * normalized to one form (see {@link BaseUrlOptions}). Plain http is refused unless the host is
+ * loopback (or `allowPlainHttp` says any host may use it).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const BaseUrl = (options: BaseUrlOptions = {}): Schema.Schema<string> =>
   Schema.transformOrFail(Schema.String, Schema.String, {
     strict: true,
     decode: (input, _, ast) => {
       const fail = (message: string) => ParseResult.fail(new ParseResult.Type(ast, input, message))
+      const trimmed = input.trim()
       let url: URL
       try {
-        url = new URL(input.trim())
+        url = new URL(options.bareHostPort === undefined ? trimmed : fromBareHost(trimmed, options.bareHostPort))
       } catch {
-        return fail("must be an absolute URL such as https://host/path")
+        return fail(
+          options.bareHostPort === undefined
+            ? "must be an absolute URL such as https://host/path"
+            : "must be a URL such as http://host:11434, or host:port"
+        )
       }
       if (url.protocol !== "https:" && url.protocol !== "http:") return fail("must use https")
       if (url.username !== "" || url.password !== "") return fail("must not contain credentials; set the key field instead")
@@ -63,7 +103,12 @@ export const BaseUrl = (options: { readonly allowPlainHttp?: "loopback" | "any" 
       if (url.protocol === "http:" && options.allowPlainHttp !== "any" && !isLoopbackHost(url.hostname)) {
         return fail("must use https (plain http is allowed only for localhost)")
       }
-      return ParseResult.succeed(url.toString().replace(/\/+$/, ""))
+      const segments = url.pathname.split("/").filter((segment) => segment !== "")
+      if (options.dropSuffix !== undefined && segments.at(-1)?.toLowerCase() === options.dropSuffix) segments.pop()
+      if (options.version !== undefined && !segments.some((segment) => VERSION_SEGMENT.test(segment))) {
+        segments.push(options.version)
+      }
+      return ParseResult.succeed(`${url.origin}${segments.map((segment) => `/${segment}`).join("")}`)
     },
     encode: ParseResult.succeed
   })

@@ -113,7 +113,7 @@ export const Config = Schema.Struct({
   /** Any Messages API model id; defaults to {@link defaultModel}. */
   model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
   /** The API root; change it for a proxy (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl(), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
   /** Sent as `anthropic-version`; defaults to {@link defaultApiVersion}. */
   apiVersion: Schema.optionalWith(ApiVersion, { default: () => defaultApiVersion }),
   /** Beta features, sent comma-separated as `anthropic-beta`. */

@@ -79,14 +79,7 @@ export const supports = (apiVersion: string): ApiVersionSupport => {
 
 // The endpoint as the portal shows it (`https://myres.openai.azure.com/`); a pasted
 // `.../openai` suffix is dropped because the client appends `/openai/...` itself.
-const Endpoint = Schema.compose(
-  ProviderConfig.BaseUrl(),
-  Schema.transform(Schema.String, Schema.String, {
-    strict: true,
-    decode: (url) => url.replace(/\/openai$/i, ""),
-    encode: (url) => url
-  })
-)
+const Endpoint = ProviderConfig.BaseUrl({ dropSuffix: "openai" })
 
 // Deployment names go into the URL path unencoded: allow only what Azure allows in a name
 // (letters, digits, `.`, `_`, `-`), starting with a letter or digit so `.`/`..` cannot traverse.

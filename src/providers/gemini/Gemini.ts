@@ -125,7 +125,7 @@ export const Config = Schema.Struct({
   /** A Gemini model id (`models/` prefix optional); defaults to {@link defaultModel}. */
   model: Schema.optionalWith(ModelId, { default: () => defaultModel }),
   /** The API root including the version; change it for a proxy (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl(), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1beta" }), { default: () => defaultBaseUrl }),
   /** Sampling temperature, 0 to 2. */
   temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
   /**

@@ -56,7 +56,7 @@ const Fields = Schema.Struct({
   /** A model name as `ollama list` shows it (`name[:tag]`, the tag defaults to `latest`); defaults to {@link defaultModel}. */
   model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
   /** The server's root, without `/api`; plain http is allowed to any host unless `apiKey` is set. */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ allowPlainHttp: "any" }), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ allowPlainHttp: "any", bareHostPort: 11434, dropSuffix: "api" }), { default: () => defaultBaseUrl }),
   /** Only for ollama.com's cloud (sent as `Authorization: Bearer`); a local server takes none. */
   apiKey: Schema.optional(ProviderConfig.Secret),
   /** The context window to run the model with (`options.num_ctx`); the server's default when unset. */

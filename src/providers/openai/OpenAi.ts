@@ -48,7 +48,7 @@ export const Config = Schema.Struct({
   /** Any Chat Completions model id; defaults to {@link defaultModel}. */
   model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
   /** The API root; change it for a proxy or an OpenAI-compatible server (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl(), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
   /** Sent as `OpenAI-Organization`. */
   organization: Schema.optional(ProviderConfig.Name),
   /** Sent as `OpenAI-Project`. */
