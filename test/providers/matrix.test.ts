@@ -124,6 +124,26 @@ for (const fx of fixtures) {
         }
       })).pipe(Effect.provide(HttpLive)))
 
+    it.live("a base URL that routes nowhere: ConfigInvalid naming the URL tried, in requests, listModels and testConnection", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const emu = yield* Emulator.scoped(fx.protocol, { apiKey: fx.apiKey })
+        const { chatTells, config, field } = fx.wrongBase(emu)
+        const provider = yield* fx.make(emu, config)
+        const failed = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
+        if (chatTells) {
+          if (failed._tag !== "ConfigInvalid") throw new Error(`${failed._tag}: ${failed.message}`)
+          expect(failed.field).toBe(field)
+          expect(failed.message).toContain(`POST ${emu.origin}/nope/`)
+          expect(failed.message).toContain("was not found; check")
+        } else expect(failed._tag).toBe("ModelNotFound")
+        const listed = expectFailure<AiError.AiError>(yield* Effect.exit(provider.listModels))
+        expect([listed._tag, listed._tag === "ConfigInvalid" && listed.field]).toEqual(["ConfigInvalid", field])
+        expect(listed.message).toContain(`GET ${emu.origin}/nope/`)
+        const test = yield* provider.testConnection
+        expect(test.ok).toBe(false)
+        expect(test.error?._tag).toBe("ConfigInvalid")
+      })).pipe(Effect.provide(HttpLive)))
+
     if (fx.wrongKey) {
       it.live("a wrong key: AuthenticationError, and testConnection says so", () =>
         withProvider(fx, (_emu, provider) =>

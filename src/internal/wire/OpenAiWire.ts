@@ -276,13 +276,11 @@ export const classify = (info: Wire.ErrorInfo, target: { readonly model: string;
     })
   }
   if (info.status === 404) {
-    if (code === "model_not_found" || /model/i.test(Wire.excerpt(said))) return new AiError.ModelNotFound({ ...fields, model: target.model })
-    return new AiError.ConfigInvalid({
-      ...fields,
-      field: "baseUrl",
-      reason: "does not serve this API (HTTP 404)",
-      message: Wire.describe(info, `the endpoint was not found; check the base URL`, code)
-    })
+    // OpenAI answers a path it does not serve with "Invalid URL (GET /models)": about the route,
+    // though it names models.
+    const route = said !== undefined && /^Invalid URL\b/i.test(said)
+    if (code === "model_not_found" || (!route && /model/i.test(Wire.excerpt(said)))) return new AiError.ModelNotFound({ ...fields, model: target.model })
+    return Wire.routeNotFound(info, "check the base URL", { code })
   }
   if (info.status === 400) {
     const param = str(e.param)

@@ -41,6 +41,8 @@ export interface ErrorInfo {
   readonly text: string
   /** Scrubbed and cut to `reply.requestIdChars`. */
   readonly requestId: string | undefined
+  /** The method and URL (without its query) the error answered, when it answered a request. */
+  readonly request?: string | undefined
   readonly retryAfter: Duration.Duration | undefined
   /** Scrubs provider text of keys and cuts it to `maxChars` (see `Scrub.Scrubber.clean`). */
   readonly clean: (text: string, maxChars: number) => string
@@ -92,6 +94,27 @@ export const describe = (info: ErrorInfo, said: string | undefined, code?: strin
   const what = told !== "" ? told : info.text !== "" ? info.text : "no details"
   return `${displayName[info.provider]}: ${what} (${details})`
 }
+
+/**
+ * A 404 about the route, not the model: the base URL (Azure: the endpoint) does not serve the
+ * provider's API. The message names the URL that was tried and what to check, so a wrong base is
+ * never taken for a missing model.
+ *
+ * @since 0.1.0
+ * @category Errors
+ * @internal
+ */
+export const routeNotFound = (
+  info: ErrorInfo,
+  check: string,
+  options: { readonly field?: string | undefined; readonly code?: string | undefined } = {}
+): AiError.ConfigInvalid =>
+  new AiError.ConfigInvalid({
+    ...common(info, options.code),
+    field: options.field ?? "baseUrl",
+    reason: `does not serve the ${displayName[info.provider]} API (HTTP ${info.status})`,
+    message: describe(info, `${info.request ?? "the request"} was not found; ${check}`, options.code)
+  })
 
 /**
  * The classification every provider starts from, by HTTP status alone.
@@ -549,13 +572,15 @@ export const make = (options: WireOptions): Effect.Effect<Wire, never, HttpClien
         }
         const text = read._tag === "Text" ? read.text : ""
         const body = text === "" ? undefined : Either.getOrUndefined(Json.parse(text))
+        const url = new URL(response.request.url)
         return Effect.fail(classify({
           provider,
           status: response.status,
           headers: response.headers,
           body,
           requestId: rid,
-          retryAfter: retryAfter(response.headers, now)
+          retryAfter: retryAfter(response.headers, now),
+          request: `${response.request.method} ${url.origin}${url.pathname}`
         }, text))
       })
 

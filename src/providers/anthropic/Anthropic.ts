@@ -317,7 +317,11 @@ const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError => {
     case "billing_error":
       return new AiError.QuotaExhausted(fields)
     case "not_found_error":
-      return new AiError.ModelNotFound({ ...fields, model })
+      // An unknown model says so ("model: claude-x"); a path the API does not serve says only
+      // "Not Found": the base URL is wrong.
+      return /^not found\.?$/i.test((said ?? "").trim())
+        ? Wire.routeNotFound(info, "check the base URL", { code })
+        : new AiError.ModelNotFound({ ...fields, model })
     case "request_too_large":
       return new AiError.ContextTooLong(fields)
     case "rate_limit_error":
@@ -333,12 +337,7 @@ const classify = (raw: Wire.ErrorInfo, model: string): AiError.AiError => {
       return invalidRequest(info, fields, said ?? "")
   }
   if (type === undefined && info.status === 404) {
-    return new AiError.ConfigInvalid({
-      ...fields,
-      field: "baseUrl",
-      reason: "does not serve the Anthropic API (HTTP 404)",
-      message: Wire.describe(info, "the endpoint was not found; check the base URL", code)
-    })
+    return Wire.routeNotFound(info, "check the base URL", { code })
   }
   return Wire.byStatus(info, said, code, model)
 }

@@ -194,12 +194,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       // A 404 that is not DeploymentNotFound ("Resource not found") means the URL is wrong: here
       // that is the endpoint (or an api-version the service does not route), not a `baseUrl`.
       if (error._tag === "ConfigInvalid" && error.field === "baseUrl") {
-        return new AiError.ConfigInvalid({
-          ...Wire.common(info, error.code),
-          field: "endpoint",
-          reason: "does not serve Azure OpenAI deployments (HTTP 404)",
-          message: Wire.describe(info, "the endpoint does not serve this API; check the endpoint and the API version", error.code)
-        })
+        return Wire.routeNotFound(info, "check the endpoint and the API version", { field: "endpoint", code: error.code })
       }
       return error
     }

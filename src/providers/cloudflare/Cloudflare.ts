@@ -259,12 +259,7 @@ const classify = (info: Wire.ErrorInfo, model: string, route: Route): AiError.Ai
         message: Wire.describe(info, `no route for the model "${model}" (it is not served on /ai/run)`, code)
       })
     }
-    return new AiError.ConfigInvalid({
-      ...fields,
-      field: "baseUrl",
-      reason: "does not serve the Cloudflare API",
-      message: Wire.describe(info, "no route for that URI; check the base URL", code)
-    })
+    return Wire.routeNotFound(info, "check the base URL", { code })
   }
   // An error reported with HTTP 200 (`success:false`, or an error event mid-stream).
   if (info.status < 400) return new AiError.ProviderUnavailable(fields)

@@ -447,12 +447,7 @@ const classify = (info: Wire.ErrorInfo, model: string): AiError.AiError => {
   if (status === "NOT_FOUND") return new AiError.ModelNotFound({ ...fields, model })
   if (info.status === 404) {
     // No RPC body: the URL is not an API endpoint at all (Google's HTML 404 page).
-    return new AiError.ConfigInvalid({
-      ...fields,
-      field: "baseUrl",
-      reason: "does not serve the Gemini API (HTTP 404)",
-      message: Wire.describe(info, "the endpoint was not found; check the base URL (it must end in the API version, e.g. /v1beta)", code)
-    })
+    return Wire.routeNotFound(info, "check the base URL", { code })
   }
   if (status === "DEADLINE_EXCEEDED") return new AiError.Timeout({ ...fields, phase: "request" })
   if (status === "INTERNAL" || status === "UNAVAILABLE") return new AiError.ProviderUnavailable(fields)

@@ -231,12 +231,7 @@ const classify = (info: Wire.ErrorInfo, target: { readonly model: string; readon
         message: Wire.describe(i, `${text.replace(/[.\s]+$/, "")}; ${pullHint(target.model, target.cloud)}`)
       })
     }
-    return new AiError.ConfigInvalid({
-      ...fields,
-      field: "baseUrl",
-      reason: "does not serve the Ollama API (HTTP 404)",
-      message: Wire.describe(i, "the endpoint was not found; check that the base URL is the Ollama server's root, without /api")
-    })
+    return Wire.routeNotFound(i, "check that the base URL is the Ollama server's root")
   }
   if (/context (?:length|size|window)/i.test(text) && (i.status === 400 || i.status === 413 || i.status >= 500)) {
     return new AiError.ContextTooLong(fields)
