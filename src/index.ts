@@ -136,3 +136,6 @@ export * as KeyStores from "./layers/KeyStores.js"
 
 /** Migration from DB Toolkit's `.env` settings. @since 0.1.0 */
 export * as EnvMigration from "./layers/EnvMigration.js"
+
+/** Providers configured from the official SDKs' environment variables. @since 0.1.0 */
+export * as ProviderEnv from "./layers/ProviderEnv.js"

@@ -25,6 +25,7 @@ import * as Database from "../layers/Database.js"
 import * as EnvMigration from "../layers/EnvMigration.js"
 import * as KeyStores from "../layers/KeyStores.js"
 import * as MetricsRepoSql from "../layers/MetricsRepoSql.js"
+import * as ProviderEnv from "../layers/ProviderEnv.js"
 import { catalog } from "../providers/Catalog.js"
 import * as ProviderRegistryFromSettings from "../layers/ProviderRegistryFromSettings.js"
 import * as SettingsSql from "../layers/SettingsSql.js"
@@ -309,11 +310,35 @@ const providersSet = Command.make("set", {
       "azure-openai endpoint apiKey deployment; ollama baseUrl model. All take model, and most baseUrl, temperature, maxTokens."
   ))
 
+const providersImportEnv = Command.make("import-env", {
+  replace: Options.boolean("replace").pipe(Options.withDescription("Replace providers already configured (kept otherwise)"))
+}, (a) =>
+  Effect.gen(function*() {
+    const g = yield* root
+    const report = yield* ProviderEnv.importAll({ replace: a.replace }).pipe(Effect.provide(settingsLayer(g)))
+    if (report.imported.length === 0 && report.skipped.length === 0) {
+      const why = report.invalid.length > 0
+        ? report.invalid.map((i) => i.message).join("; ")
+        : `none of the variables is set (${ProviderId.literals.flatMap((id) => catalog[id].environment.flatMap((v) => v.names)).join(", ")})`
+      return yield* new ExitCode.CliInputError({ message: `Nothing imported from the environment: ${why}` })
+    }
+    if (g.json) return yield* printJson(report)
+    for (const { from, provider } of report.imported) {
+      yield* Output.print(`Saved ${displayName[provider]} from ${[...new Set(Object.values(from))].join(", ")}`)
+    }
+    for (const provider of report.skipped) yield* Output.print(Output.styles.dim(`Kept ${displayName[provider]} (already configured; --replace to replace it)`))
+    for (const { message } of report.invalid) yield* Output.print(`Not imported: ${message}`)
+    if (report.activated !== undefined) yield* Output.print(`${displayName[report.activated]} is now the active provider`)
+  })).pipe(Command.withDescription(
+    "Configure providers from the variables their official SDKs read (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, " +
+      "GEMINI_API_KEY, OLLAMA_HOST, AZURE_OPENAI_*, CLOUDFLARE_*, ...); keys are stored encrypted"
+  ))
+
 const providers = Command.make("providers", {}, (): Effect.Effect<void, ValidationError.ValidationError> =>
   Effect.fail(ValidationError.helpRequested(providersCommand.descriptor))
 ).pipe(Command.withDescription("List, test, configure and choose providers"))
 
-const providersCommand = providers.pipe(Command.withSubcommands([providersList, providersTest, providersUse, providersSet]))
+const providersCommand = providers.pipe(Command.withSubcommands([providersList, providersTest, providersUse, providersSet, providersImportEnv]))
 
 // ---------------------------------------------------------------------------
 // settings

@@ -26,6 +26,7 @@ import * as Database from "./Database.js"
 import * as EnvMigration from "./EnvMigration.js"
 import * as KeyStores from "./KeyStores.js"
 import * as MetricsRepoSql from "./MetricsRepoSql.js"
+import * as ProviderEnv from "./ProviderEnv.js"
 import * as ProviderRegistryFromSettings from "./ProviderRegistryFromSettings.js"
 import * as SettingsSql from "./SettingsSql.js"
 
@@ -50,6 +51,12 @@ export interface Options {
    * (never one inside the packaged app's resources) and, only if passed, `env`; off when undefined.
    */
   readonly migrateEnv?: EnvMigration.MigrationOptions | undefined
+  /**
+   * Configure, at start, the providers the environment names with the official SDKs' variables
+   * (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `OLLAMA_HOST`, ...; see `ProviderEnv`): `true` reads
+   * `process.env`. Providers already configured are kept unless `replace`. Off when undefined.
+   */
+  readonly importEnv?: boolean | ProviderEnv.ImportOptions | undefined
 }
 
 /**
@@ -108,6 +115,9 @@ export const layer = (options: Options = {}): Layer.Layer<Services, StackError, 
   // The budget starts from the stored policy; the AiService updates it when the settings change.
   const budget = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => BudgetFromMetrics.layer(snap.settings.budget))))
   const base = Layer.mergeAll(settings, MetricsRepoSql.layer(options.metrics), AiEventsPubSub.layer).pipe(Layer.provideMerge(db))
-  const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, migrate).pipe(Layer.provideMerge(base))
+  const fromEnv = options.importEnv === undefined || options.importEnv === false
+    ? Layer.empty
+    : ProviderEnv.layer(options.importEnv === true ? {} : options.importEnv)
+  const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, migrate, fromEnv).pipe(Layer.provideMerge(base))
   return AiServiceFromSettings.layer.pipe(Layer.provideMerge(core))
 }

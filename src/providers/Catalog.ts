@@ -9,6 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type { Effect } from "effect"
 import type { ConfigInvalid } from "../domain/AiError.js"
 import { displayName, type ProviderId } from "../domain/ProviderId.js"
+import type * as ProviderConfig from "../internal/wire/ProviderConfig.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import * as Anthropic from "./anthropic/Anthropic.js"
 import * as AzureOpenAi from "./azure-openai/AzureOpenAi.js"
@@ -49,6 +50,8 @@ export interface Entry {
    * stored secret is only ever sent to the endpoint it was saved with.
    */
   readonly endpointFields: ReadonlyArray<string>
+  /** The environment variables the provider's official SDK reads, and the field each sets. */
+  readonly environment: ReadonlyArray<ProviderConfig.EnvVariable>
   /** Validates a config input (JSON form, secrets included); a bad field is `ConfigInvalid`. */
   readonly validate: (input: unknown) => Effect.Effect<unknown, ConfigInvalid>
   /** Builds the provider from a config input. */
@@ -70,6 +73,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "cloudflare",
     secretFields: ["apiToken"],
     endpointFields: ["accountId", "baseUrl"],
+    environment: Cloudflare.environment,
     validate: Cloudflare.decodeConfig,
     make: (input) => Cloudflare.make(input as Cloudflare.ConfigInput),
     defaultModel: Cloudflare.defaultModel,
@@ -79,6 +83,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "openai",
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
+    environment: OpenAi.environment,
     validate: OpenAi.decodeConfig,
     make: (input) => OpenAi.make(input as OpenAi.ConfigInput),
     defaultModel: OpenAi.defaultModel,
@@ -88,6 +93,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "ollama",
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
+    environment: Ollama.environment,
     validate: Ollama.decodeConfig,
     make: (input) => Ollama.make(input as Ollama.ConfigInput),
     defaultModel: Ollama.defaultModel,
@@ -97,6 +103,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "anthropic",
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
+    environment: Anthropic.environment,
     validate: Anthropic.decodeConfig,
     make: (input) => Anthropic.make(input as Anthropic.ConfigInput),
     defaultModel: Anthropic.defaultModel,
@@ -106,6 +113,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "azure-openai",
     secretFields: ["apiKey"],
     endpointFields: ["endpoint"],
+    environment: AzureOpenAi.environment,
     validate: AzureOpenAi.decodeConfig,
     make: (input) => AzureOpenAi.make(input as AzureOpenAi.ConfigInput),
     defaultModel: undefined,
@@ -115,6 +123,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     id: "gemini",
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
+    environment: Gemini.environment,
     validate: Gemini.decodeConfig,
     make: (input) => Gemini.make(input as Gemini.ConfigInput),
     defaultModel: Gemini.defaultModel,

@@ -197,3 +197,88 @@ export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) 
 
 // Schema's default messages quote the actual value ("Expected string, actual ..."): drop it.
 const sanitize = (message: string): string => message.replace(/,\s*actual[\s\S]*$/i, "").replace(/^Expected /, "must be ")
+
+/**
+ * An environment: variable names to values (`process.env`).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export type Environment = Readonly<Record<string, string | undefined>>
+
+/**
+ * A config field the official SDK reads from the environment, and the variables it reads it
+ * from, the first one set winning (Gemini's SDK prefers `GOOGLE_API_KEY` to `GEMINI_API_KEY`).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export interface EnvVariable {
+  readonly field: string
+  readonly names: ReadonlyArray<string>
+}
+
+/**
+ * The config fields an environment sets, as the SDKs read it (values trimmed, a blank one unset),
+ * with the variable each came from; undefined when it sets none of the provider's variables.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const readEnv = (
+  variables: ReadonlyArray<EnvVariable>,
+  env: Environment
+): { readonly input: Readonly<Record<string, string>>; readonly from: Readonly<Record<string, string>> } | undefined => {
+  const input: Record<string, string> = {}
+  const from: Record<string, string> = {}
+  for (const { field, names } of variables) {
+    for (const name of names) {
+      const value = env[name]?.trim()
+      if (value === undefined || value === "") continue
+      input[field] = value
+      from[field] = name
+      break
+    }
+  }
+  return Object.keys(input).length === 0 ? undefined : { input, from }
+}
+
+/**
+ * A provider's config from the environment, with `given` fields over it (as the SDKs' options
+ * win over their variables), validated: a missing field names the variables that set it, a bad
+ * one the variable it was read from (never its value).
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const fromEnv = <I extends object>(
+  provider: ProviderId,
+  variables: ReadonlyArray<EnvVariable>,
+  decode: (input: unknown) => Effect.Effect<unknown, ConfigInvalid>
+) =>
+(env: Environment, given: Partial<I> = {}): Effect.Effect<I, ConfigInvalid> => {
+  const read = readEnv(variables, env)
+  if (read === undefined && Object.keys(given).length === 0) {
+    const names = variables.flatMap((v) => v.names)
+    return Effect.fail(
+      new ConfigInvalid({
+        provider,
+        field: "(environment)",
+        reason: `none of ${names.join(", ")} is set`,
+        message: `No ${displayName[provider]} configuration in the environment: none of ${names.join(", ")} is set`
+      })
+    )
+  }
+  // What the caller gives wins over the environment, as with the SDKs' options.
+  const input = { ...read?.input, ...given } as I
+  const from: Readonly<Record<string, string>> = read?.from ?? {}
+  return Effect.as(
+    Effect.mapError(decode(input), (e) => {
+      const source = e.field in given ? undefined : from[e.field]
+      const names = variables.find((v) => v.field === e.field)?.names
+      const hint = source !== undefined ? ` (read from ${source})` : names !== undefined ? `; set ${names.join(" or ")}` : ""
+      return new ConfigInvalid({ provider, field: e.field, reason: e.reason, message: `${e.message}${hint}` })
+    }),
+    input
+  )
+}

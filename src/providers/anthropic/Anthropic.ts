@@ -367,6 +367,28 @@ const invalidRequest = (
 // ---------------------------------------------------------------------------
 
 /**
+ * The environment variables the official `@anthropic-ai/sdk` reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "apiKey", names: ["ANTHROPIC_API_KEY"] },
+  { field: "baseUrl", names: ["ANTHROPIC_BASE_URL"] }
+]
+
+/**
+ * The configuration the environment gives (`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("anthropic", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0

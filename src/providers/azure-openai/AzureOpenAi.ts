@@ -174,6 +174,29 @@ const said = (body: unknown): string | undefined => {
 }
 
 /**
+ * The environment variables the official `openai` SDK's `AzureOpenAI` (the deployment is no variable there: give it with the import) reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "apiKey", names: ["AZURE_OPENAI_API_KEY"] },
+  { field: "endpoint", names: ["AZURE_OPENAI_ENDPOINT"] },
+  { field: "apiVersion", names: ["OPENAI_API_VERSION"] }
+]
+
+/**
+ * The configuration the environment gives (`AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT`, `OPENAI_API_VERSION`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, AiError.ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("azure-openai", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0

@@ -341,6 +341,29 @@ const chunks = (
 // ---------------------------------------------------------------------------
 
 /**
+ * The environment variables the official `cloudflare` SDK (`CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL`) and Cloudflare's tools (`CLOUDFLARE_ACCOUNT_ID`) reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "accountId", names: ["CLOUDFLARE_ACCOUNT_ID"] },
+  { field: "apiToken", names: ["CLOUDFLARE_API_TOKEN"] },
+  { field: "baseUrl", names: ["CLOUDFLARE_BASE_URL"] }
+]
+
+/**
+ * The configuration the environment gives (`CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, AiError.ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("cloudflare", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0

@@ -490,6 +490,27 @@ const modelInfo = (m: typeof ModelResource.Type): AiProvider.ModelInfo => ({
 })
 
 /**
+ * The environment variables the official `@google/genai` SDK (`GOOGLE_API_KEY` wins when both are set) reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "apiKey", names: ["GOOGLE_API_KEY", "GEMINI_API_KEY"] }
+]
+
+/**
+ * The configuration the environment gives (`GOOGLE_API_KEY`, `GEMINI_API_KEY`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, AiError.ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("gemini", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0

@@ -316,6 +316,27 @@ const contextLength = (info: Readonly<Record<string, unknown>> | undefined): num
 }
 
 /**
+ * The environment variables Ollama's own clients (`OLLAMA_HOST`, in any of its forms) reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "baseUrl", names: ["OLLAMA_HOST"] }
+]
+
+/**
+ * The configuration the environment gives (`OLLAMA_HOST`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, AiError.ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("ollama", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0

@@ -92,6 +92,30 @@ const ModelList = Schema.Struct({
 })
 
 /**
+ * The environment variables the official `openai` SDK reads, and the config field each sets.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
+  { field: "apiKey", names: ["OPENAI_API_KEY"] },
+  { field: "baseUrl", names: ["OPENAI_BASE_URL"] },
+  { field: "organization", names: ["OPENAI_ORG_ID"] },
+  { field: "project", names: ["OPENAI_PROJECT_ID"] }
+]
+
+/**
+ * The configuration the environment gives (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`), validated; `env` defaults to
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
+ * the variable.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, ConfigInvalid> =
+  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("openai", environment, decodeConfig)(env, given)
+
+/**
  * Builds the provider from a configuration.
  *
  * @since 0.1.0
