@@ -281,10 +281,9 @@ const providersSet = Command.make("set", {
     const result = yield* Effect.gen(function*() {
       const settings = yield* Settings
       const registry = yield* ProviderRegistry
-      const stored = a.replace ? {} : yield* settings.provider(a.provider).pipe(Effect.map((p) => p.config), Effect.orElseSucceed(() => ({})))
-      const input = { ...stored, ...fromJson, ...fromPairs }
+      const input = { ...fromJson, ...fromPairs }
       const enabled = a.enable ? true : a.disable ? false : undefined
-      const tested = yield* registry.save(a.provider, input, { validate: a.validate, enabled }).pipe(
+      const tested = yield* registry.save(a.provider, input, { validate: a.validate, enabled, replace: a.replace }).pipe(
         Output.withProgress(`Testing ${displayName[a.provider]}`, a.validate && !g.json)
       )
       const entry = yield* settings.provider(a.provider)

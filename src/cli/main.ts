@@ -15,6 +15,8 @@ Cli.run(process.argv.slice(2)).pipe(
   Effect.provide([NodeContext.layer, Output.layer]),
   NodeRuntime.runMain({
     disableErrorReporting: true,
+    // The CLI logs to stderr itself (Cli.run); runMain's pretty logger would add each line to stdout.
+    disablePrettyLogger: true,
     teardown: (exit, onExit) => {
       const code = Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1
       process.exitCode = code

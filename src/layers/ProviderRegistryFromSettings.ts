@@ -6,8 +6,8 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer } from "effect"
-import { ConfigInvalid } from "../domain/AiError.js"
-import type { ProviderId } from "../domain/ProviderId.js"
+import { ConfigInvalid, ModelNotFound } from "../domain/AiError.js"
+import { displayName, type ProviderId } from "../domain/ProviderId.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import { ProviderRegistry, type Service } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"
@@ -59,10 +59,18 @@ export const make: Effect.Effect<Service, never, Settings | HttpClient.HttpClien
     Effect.gen(function*() {
       let tested: AiProvider.ConnectionTest | undefined
       if (options.validate) {
-        tested = yield* test(id, input)
+        // A replacing save is tested on the input alone, as it will be stored.
+        tested = yield* (options.replace ? Effect.flatMap(build(id, input), (service) => service.testConnection) : test(id, input))
         if (!tested.ok && tested.error) return yield* Effect.fail(tested.error)
+        if (tested.modelAvailable === false) {
+          return yield* Effect.fail(new ModelNotFound({
+            provider: id,
+            model: tested.model,
+            message: `${displayName[id]}: the model ${tested.model} is not available to this key (${tested.details}); nothing was saved`
+          }))
+        }
       }
-      yield* settings.saveProvider(id, input, { enabled: options.enabled, resilience: options.resilience })
+      yield* settings.saveProvider(id, input, { enabled: options.enabled, resilience: options.resilience, replace: options.replace })
       return tested
     })
 

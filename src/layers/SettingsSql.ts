@@ -335,15 +335,18 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
      * removes one), the rest stay. Validated as a whole. A stored secret stays only while the
      * endpoint stays the one it was saved with; a change of endpoint needs the secret again.
      */
-    const merge = (id: ProviderId.ProviderId, input: Readonly<Record<string, unknown>>) =>
+    const merge = (id: ProviderId.ProviderId, input: Readonly<Record<string, unknown>>, replace: boolean) =>
       Effect.gen(function*() {
         const entry = catalog[id]
         const bounds = { maxStringChars: state.settings.limits.configFieldChars, maxDepth: 4, maxNodes: 1_000, allowRedacted: true }
         const plain = Untrusted.check(input, bounds)
         if (Either.isLeft(plain)) return yield* configInvalid(id, plain.left.path || "(config)", plain.left.reason)
         const existing = state.providers.get(id)
-        const config: Record<string, unknown> = { ...existing?.config }
-        const secrets: Array<readonly [string, Redacted.Redacted<string> | null]> = []
+        const config: Record<string, unknown> = replace ? {} : { ...existing?.config }
+        // Replacing drops every stored secret the input does not give again.
+        const secrets: Array<readonly [string, Redacted.Redacted<string> | null]> = replace
+          ? (existing?.secrets ?? []).filter((f) => !(f in input)).map((f) => [f, null] as const)
+          : []
         for (const [k, v] of Object.entries(input)) {
           if (entry.secretFields.includes(k)) {
             const secret = toSecret(v)
@@ -351,7 +354,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
           } else if (v === null) delete config[k]
           else if (v !== undefined) config[k] = v
         }
-        const kept = (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
+        const kept = replace ? [] : (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
         yield* entry.validate({
           ...config,
           ...Object.fromEntries(kept.map((f) => [f, STORED])),
@@ -374,7 +377,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
 
     const saveProvider: Service["saveProvider"] = (id, input, options = {}) =>
       lock.withPermits(1)(Effect.gen(function*() {
-        const { config, existing, kept, secrets } = yield* merge(id, input)
+        const { config, existing, kept, secrets } = yield* merge(id, input, options.replace === true)
         const present = [...kept, ...secrets.filter(([, v]) => v !== null).map(([k]) => k)]
         const resilience = options.resilience === undefined
           ? existing?.resilience ?? defaultPolicy
@@ -458,7 +461,7 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
 
     const providerInputWith: Service["providerInputWith"] = (id, input) =>
       Effect.gen(function*() {
-        const { config, kept, secrets } = yield* merge(id, input)
+        const { config, kept, secrets } = yield* merge(id, input, false)
         const rows = kept.length === 0 ? [] : yield* secretRowsOf(id)
         const full: Record<string, unknown> = { ...config }
         for (const row of rows) if (kept.includes(row.field)) full[row.field] = yield* openRow(row)

@@ -22,7 +22,8 @@ export interface Service {
   readonly available: Effect.Effect<ReadonlyArray<ProviderId>>
   /**
    * Saves a provider's configuration; with `validate`, first builds it and runs its connection
-   * test, refusing the save (with the provider's error) when the credentials do not work.
+   * test, refusing the save (with the provider's error) when the credentials do not work or the
+   * model is not available to them (`ModelNotFound`). `replace`: see `Settings.saveProvider`.
    */
   readonly save: (
     id: ProviderId,
@@ -32,6 +33,7 @@ export interface Service {
       readonly enabled?: boolean | undefined
       /** The provider's resilience policy (validated; left out: the stored one stays). */
       readonly resilience?: unknown
+      readonly replace?: boolean | undefined
     }
   ) => Effect.Effect<AiProvider.ConnectionTest | undefined, ConfigInvalid | SettingsInvalid | SettingsError | AiError>
   /** Tests a configuration without saving it (fields left out, secrets included, are the stored ones). */

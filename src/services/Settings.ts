@@ -125,12 +125,13 @@ export interface Service {
    * secrets included, so a settings screen need not show keys to edit the model. A stored secret
    * is only ever sent to the endpoint it was saved with: changing the endpoint (base URL, Azure
    * endpoint, Cloudflare account) needs the secret given again in the same call, otherwise
-   * `ConfigInvalid` on the secret field.
+   * `ConfigInvalid` on the secret field. With `replace`, the stored fields and secrets are
+   * dropped first: the configuration is exactly the input.
    */
   readonly saveProvider: (
     id: ProviderId,
     input: Readonly<Record<string, unknown>>,
-    options?: { readonly enabled?: boolean | undefined; readonly resilience?: unknown }
+    options?: { readonly enabled?: boolean | undefined; readonly resilience?: unknown; readonly replace?: boolean | undefined }
   ) => Effect.Effect<ProviderEntry, ConfigInvalid | SettingsInvalid | SettingsError>
   readonly removeProvider: (id: ProviderId) => Effect.Effect<void, SettingsError>
   readonly setEnabled: (id: ProviderId, enabled: boolean) => Effect.Effect<void, ProviderNotConfigured | SettingsError>

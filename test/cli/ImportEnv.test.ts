@@ -5,26 +5,17 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFile } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Emulator from "../../src/testing/Emulator.js"
 import * as OpenAiEmulator from "../../src/testing/emulators/OpenAiEmulator.js"
 import { tempDir } from "../support/tmp.js"
+import { runChild } from "./harness.js"
 
-const root = Path.join(import.meta.dirname, "..", "..")
 const KEY = "sk-env-import-0123456789abcdefSECRET"
 
-// The CLI's own environment: only what the test gives (and PATH), so the machine's variables do not leak in.
 const dbtkAi = (dataDir: string, env: Record<string, string>, ...args: ReadonlyArray<string>) =>
-  Effect.async<{ readonly code: number; readonly stdout: string; readonly stderr: string }>((resume) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", Path.join(root, "src", "cli", "main.ts"), "--data-dir", dataDir, "--json", ...args],
-      { cwd: root, env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr }))
-    )
-  })
+  runChild(["--data-dir", dataDir, "--json", ...args], env)
 
 describe("dbtk-ai providers import-env (child process)", () => {
   it.live("imports, activates and answers; keeps a configured provider; names the variables when none is set", () =>

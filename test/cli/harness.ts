@@ -1,5 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect } from "effect"
+import { execFile } from "node:child_process"
+import * as Path from "node:path"
 import * as Cli from "../../src/cli/Cli.js"
 import * as Output from "../../src/cli/Output.js"
 import * as CloudflareEmulator from "../../src/testing/emulators/CloudflareEmulator.js"
@@ -15,6 +17,23 @@ export interface Run {
   /** stdout parsed as one JSON document. */
   readonly json: () => any
 }
+
+const root = Path.join(import.meta.dirname, "..", "..")
+
+/**
+ * Runs the CLI as a child process (`node --import tsx src/cli/main.ts`), as a script would, with
+ * only the given variables (and PATH) in its environment.
+ */
+export const runChild = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Effect.Effect<Run> =>
+  Effect.async((resume) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", Path.join(root, "src", "cli", "main.ts"), ...args],
+      { cwd: root, env: { PATH: process.env.PATH ?? "", ...env }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resume(Effect.succeed({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr, json: () => JSON.parse(stdout) }))
+    )
+  })
 
 /** Runs the CLI in this process, its output kept in memory. */
 export const runCli = (args: ReadonlyArray<string>, options: { readonly tty?: boolean } = {}): Effect.Effect<Run> =>
