@@ -16,6 +16,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Util from "node:util"
 import * as Pricing from "../domain/Pricing.js"
+import * as Untrusted from "../internal/Untrusted.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
 import { ResiliencePolicy } from "../domain/Resilience.js"
 import { AppSettings, AppSettingsPatch } from "../domain/Settings.js"
@@ -26,6 +27,7 @@ import * as EnvMigration from "../layers/EnvMigration.js"
 import * as KeyStores from "../layers/KeyStores.js"
 import * as MetricsRepoSql from "../layers/MetricsRepoSql.js"
 import * as ProviderEnv from "../layers/ProviderEnv.js"
+import * as AzureOpenAi from "../providers/azure-openai/AzureOpenAi.js"
 import { catalog } from "../providers/Catalog.js"
 import * as ProviderRegistryFromSettings from "../layers/ProviderRegistryFromSettings.js"
 import * as SettingsSql from "../layers/SettingsSql.js"
@@ -35,6 +37,13 @@ import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings, SettingsError } from "../services/Settings.js"
 import { layerUndici } from "../vendor/http.js"
+import * as Emulator from "../testing/Emulator.js"
+import * as AnthropicEmulator from "../testing/emulators/AnthropicEmulator.js"
+import * as AzureOpenAiEmulator from "../testing/emulators/AzureOpenAiEmulator.js"
+import * as CloudflareEmulator from "../testing/emulators/CloudflareEmulator.js"
+import * as GeminiEmulator from "../testing/emulators/GeminiEmulator.js"
+import * as OllamaEmulator from "../testing/emulators/OllamaEmulator.js"
+import * as OpenAiEmulator from "../testing/emulators/OpenAiEmulator.js"
 import * as Demo from "./demo.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Inputs from "./Inputs.js"
@@ -213,7 +222,18 @@ const fix = Command.make("fix", {
 // providers
 // ---------------------------------------------------------------------------
 
-const providerArg = Args.choice(ProviderId.literals.map((id): [string, ProviderId] => [id, id]), { name: "provider" })
+// A provider id, a mistyped one named back with the closest id and the list.
+const providerArg = Args.text({ name: "provider" }).pipe(
+  Args.withDescription(`One of ${ProviderId.literals.join(", ")}`),
+  Args.mapEffect((text) => {
+    const id = ProviderId.literals.find((p) => p === text.trim().toLowerCase())
+    if (id !== undefined) return Effect.succeed(id)
+    const hint = Untrusted.closest(text, ProviderId.literals)
+    return Effect.fail(HelpDoc.p(
+      `"${Untrusted.truncate(text, 40)}" is not a provider${hint ? ` (did you mean ${hint}?)` : ""}; the providers are ${ProviderId.literals.join(", ")}`
+    ))
+  })
+)
 
 const providersList = Command.make("list", {
   noHealth: Options.boolean("no-health").pipe(Options.withDescription("Do not wait for the providers' health checks"))
@@ -540,6 +560,51 @@ const usageCommand = usage.pipe(Command.withSubcommands([usageExport]))
 // demo and the whole command
 // ---------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------
+// emulate
+// ---------------------------------------------------------------------------
+
+const emulators: Readonly<Record<ProviderId, Emulator.Protocol>> = {
+  cloudflare: CloudflareEmulator.protocol,
+  openai: OpenAiEmulator.protocol,
+  ollama: OllamaEmulator.protocol,
+  anthropic: AnthropicEmulator.protocol,
+  "azure-openai": AzureOpenAiEmulator.protocol,
+  gemini: GeminiEmulator.protocol
+}
+
+// The fields that point a provider at an emulator (any key is accepted unless --key is given).
+const emulatedConfig = (id: ProviderId, emu: Emulator.Emulator): Record<string, string> => {
+  switch (id) {
+    case "azure-openai":
+      return { endpoint: emu.origin, deployment: "gpt-4.1-mini", apiVersion: AzureOpenAi.latestGaApiVersion }
+    case "cloudflare":
+      return { baseUrl: emu.baseUrl, accountId: "0123456789abcdef0123456789abcdef" }
+    default:
+      return { baseUrl: emu.baseUrl }
+  }
+}
+
+const emulate = Command.make("emulate", {
+  provider: providerArg,
+  key: Options.text("key").pipe(Options.optional, Options.withDescription("The only key the emulator accepts (default: any)"))
+}, (a) =>
+  Effect.scoped(Effect.gen(function*() {
+    const g = yield* root
+    const emu = yield* Emulator.scoped(emulators[a.provider], { apiKey: Option.getOrUndefined(a.key) })
+    const config = emulatedConfig(a.provider, emu)
+    const secret = catalog[a.provider].secretFields[0]
+    const fields = [...Object.entries(config).map(([k, v]) => `${k}=${v}`), ...(secret ? [`${secret}=${Option.getOrElse(a.key, () => "any-key")}`] : [])]
+    if (g.json) yield* printJson({ provider: a.provider, origin: emu.origin, baseUrl: emu.baseUrl, config })
+    else {
+      yield* Output.print(`${displayName[a.provider]} emulator at ${emu.baseUrl} (Ctrl+C stops it)`)
+      yield* Output.print(Output.styles.dim(`  dbtk-ai providers set ${a.provider} ${fields.join(" ")}`))
+    }
+    return yield* Effect.never
+  }))).pipe(Command.withDescription(
+    "Run a provider's wire-level emulator on 127.0.0.1 (the one the tests use) and print how to point a provider at it"
+  ))
+
 const demo = Command.make("demo", {}, () => Effect.flatMap(root, (g) => Demo.run({ json: g.json }))).pipe(
   Command.withDescription("Run every operation against local emulators (no keys, no network), show a fallback and the metrics")
 )
@@ -565,6 +630,7 @@ export const command = rootWithHelp.pipe(Command.withSubcommands([
   migrate,
   metrics,
   usageCommand,
+  emulate,
   demo
 ]))
 

@@ -11,7 +11,9 @@ import { Schema } from "effect"
  * @since 0.1.0
  * @category Schemas
  */
-export const ProviderId = Schema.Literal("cloudflare", "openai", "ollama", "anthropic", "azure-openai", "gemini")
+export const ProviderId = Schema.Literal("cloudflare", "openai", "ollama", "anthropic", "azure-openai", "gemini").annotations({
+  message: () => ({ message: "must be one of cloudflare, openai, ollama, anthropic, azure-openai, gemini", override: true })
+})
 
 /**
  * @since 0.1.0

@@ -142,7 +142,12 @@ export type FallbackTrigger = typeof FallbackTrigger.Type
  */
 export const FallbackPolicy = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }),
-  order: Schema.optionalWith(Schema.Array(ProviderId), { default: () => [] }),
+  order: Schema.optionalWith(
+    Schema.Array(ProviderId).annotations({
+      message: () => "must be a list of provider ids (cloudflare, openai, ollama, anthropic, azure-openai, gemini)"
+    }),
+    { default: () => [] }
+  ),
   triggers: Schema.optionalWith(Schema.Array(FallbackTrigger), {
     default: () => ["timeout", "rate-limit", "auth", "unavailable", "invalid-response", "quota", "circuit-open"]
   })

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Emulator from "../../src/testing/Emulator.js"
@@ -52,5 +53,34 @@ describe("dbtk-ai for scripts (child process)", () => {
       expect(list.json().providers.find((p: { id: string }) => p.id === "ollama").configured).toBe(false)
       const ok = yield* runChild(["--data-dir", dir, "--json", "providers", "set", "ollama", `baseUrl=${emu.baseUrl}`, "--validate"])
       expect([ok.code, ok.json().test.modelAvailable]).toEqual([0, true])
+    })), 120_000)
+})
+
+describe("dbtk-ai emulate (child processes)", () => {
+  it.live("runs a provider's emulator and prints the fields that point the CLI at it", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempDir
+      // The emulator runs until stopped: read its first document, then use it from another process.
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() => spawn(process.execPath, ["--import", "tsx", Path.join(import.meta.dirname, "..", "..", "src", "cli", "main.ts"), "--json", "emulate", "anthropic"], { stdio: ["ignore", "pipe", "pipe"] })),
+        (c) => Effect.sync(() => c.kill())
+      )
+      const printed = yield* Effect.async<{ readonly baseUrl: string; readonly config: Record<string, string> }>((resume) => {
+        let out = ""
+        child.stdout.on("data", (chunk) => {
+          out += String(chunk)
+          try {
+            resume(Effect.succeed(JSON.parse(out)))
+          } catch {
+            // not the whole document yet
+          }
+        })
+      })
+      expect(printed.config).toEqual({ baseUrl: printed.baseUrl })
+      const set = yield* runChild(["--data-dir", dir, "--json", "providers", "set", "anthropic", `baseUrl=${printed.baseUrl}`, "apiKey=sk-ant-any", "--validate"])
+      expect([set.code, set.json().test.ok]).toEqual([0, true])
+      yield* runChild(["--data-dir", dir, "providers", "use", "anthropic"])
+      const answer = yield* runChild(["--data-dir", dir, "--json", "explain", "SELECT 1"])
+      expect([answer.code, answer.json().provider]).toEqual([0, "anthropic"])
     })), 120_000)
 })

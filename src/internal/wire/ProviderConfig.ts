@@ -120,7 +120,9 @@ export const BaseUrl = (options: BaseUrlOptions = {}): Schema.Schema<string> =>
  * @internal
  */
 export const Temperature = (max: number) =>
-  Schema.Number.pipe(Schema.between(0, max, { message: () => `must be a number from 0 to ${max}` }))
+  Schema.Number.annotations({ message: () => `must be a number from 0 to ${max}` }).pipe(
+    Schema.between(0, max, { message: () => `must be a number from 0 to ${max}` })
+  )
 
 /**
  * A positive whole number of tokens.
@@ -180,7 +182,7 @@ export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) 
     return Either.match(decodeEither(input), {
       onRight: Effect.succeed,
       onLeft: (error) =>
-        fail(ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+        fail(meaningful(ParseResult.ArrayFormatter.formatErrorSync(error)).map((issue) => {
           const field = issue.path.map(String).join(".") || "(config)"
           return {
             field,
@@ -193,6 +195,13 @@ export const decode = <A, I>(provider: ProviderId, schema: Schema.Schema<A, I>) 
         }))
     })
   }
+}
+
+// An optional field that fails also fails its `undefined` branch ("Expected undefined"): that says
+// nothing to a user when the field has a reason of its own.
+const meaningful = <I extends { readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>(issues: ReadonlyArray<I>): ReadonlyArray<I> => {
+  const fallbackOnly = (i: I) => /^Expected (undefined|null)\b/.test(i.message)
+  return issues.filter((i) => !fallbackOnly(i) || !issues.some((o) => o !== i && !fallbackOnly(o) && o.path.join(".") === i.path.join(".")))
 }
 
 // Schema's default messages quote the actual value ("Expected string, actual ..."): drop it.
