@@ -69,7 +69,7 @@ describe("<Provider>.fromEnv", () => {
       expect(bad.message).not.toContain("sk-leaky-value")
       const none = yield* Effect.flip(Gemini.fromEnv({ PATH: "/usr/bin" }))
       expect(none.field).toBe("(environment)")
-      expect(none.message).toContain("none of GOOGLE_API_KEY, GEMINI_API_KEY is set")
+      expect(none.message).toContain("none of GOOGLE_API_KEY, GEMINI_API_KEY, GOOGLE_GEMINI_BASE_URL is set")
     }))
 })
 

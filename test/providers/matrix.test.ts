@@ -6,6 +6,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Stream } from "effect"
 import type * as AiError from "../../src/domain/AiError.js"
 import type * as AiProvider from "../../src/services/AiProvider.js"
+import * as ProviderConfig from "../../src/internal/wire/ProviderConfig.js"
+import { catalog } from "../../src/providers/Catalog.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { fixtures } from "../support/fixtures/index.js"
 import type { ProviderFixture } from "../support/fixtures/types.js"
@@ -122,6 +124,19 @@ for (const fx of fixtures) {
           expect([form, test.ok, test.modelAvailable]).toEqual([form, true, true])
           expect((yield* provider.listModels).length).toBeGreaterThan(0)
         }
+      })).pipe(Effect.provide(HttpLive)))
+
+    it.live("configured from the official SDK's environment variables alone", () =>
+      Effect.scoped(Effect.gen(function*() {
+        const emu = yield* Emulator.scoped(fx.protocol, { apiKey: fx.apiKey })
+        const { given, vars } = fx.env(emu)
+        const entry = catalog[fx.id]
+        const input = yield* ProviderConfig.fromEnv<Record<string, unknown>>(fx.id, entry.environment, entry.validate)(vars, given)
+        expect(Object.keys(vars).every((name) => entry.environment.some((v) => v.names.includes(name)))).toBe(true)
+        const provider = yield* entry.make(input)
+        const result = yield* generate(provider)
+        expect(result.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
+        fx.assertChatRequest(emu.chatRequests()[0]!, { stream: false })
       })).pipe(Effect.provide(HttpLive)))
 
     it.live("a base URL that routes nowhere: ConfigInvalid naming the URL tried, in requests, listModels and testConnection", () =>

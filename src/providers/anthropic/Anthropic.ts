@@ -367,7 +367,8 @@ const invalidRequest = (
 // ---------------------------------------------------------------------------
 
 /**
- * The environment variables the official `@anthropic-ai/sdk` reads, and the config field each sets.
+ * The environment variables the official `@anthropic-ai/sdk` reads, and the config field each
+ * sets.
  *
  * @since 0.1.0
  * @category Configuration
@@ -378,9 +379,9 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
 ]
 
 /**
- * The configuration the environment gives (`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * The configuration the environment gives (`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`), validated;
+ * `env` defaults to `process.env`; `given` fields win over it. A missing or bad field is
+ * `ConfigInvalid` naming the variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -571,7 +572,8 @@ const events = (
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

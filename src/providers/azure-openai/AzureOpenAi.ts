@@ -174,7 +174,8 @@ const said = (body: unknown): string | undefined => {
 }
 
 /**
- * The environment variables the official `openai` SDK's `AzureOpenAI` (the deployment is no variable there: give it with the import) reads, and the config field each sets.
+ * The environment variables the official `openai` SDK's `AzureOpenAI` (the deployment is no
+ * variable there: give it with the import) reads, and the config field each sets.
  *
  * @since 0.1.0
  * @category Configuration
@@ -186,9 +187,9 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
 ]
 
 /**
- * The configuration the environment gives (`AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT`, `OPENAI_API_VERSION`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * The configuration the environment gives (`AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_ENDPOINT`,
+ * `OPENAI_API_VERSION`), validated; `env` defaults to `process.env`; `given` fields win over it. A
+ * missing or bad field is `ConfigInvalid` naming the variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -303,7 +304,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

@@ -341,7 +341,9 @@ const chunks = (
 // ---------------------------------------------------------------------------
 
 /**
- * The environment variables the official `cloudflare` SDK (`CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL`) and Cloudflare's tools (`CLOUDFLARE_ACCOUNT_ID`) reads, and the config field each sets.
+ * The environment variables the official `cloudflare` SDK (`CLOUDFLARE_API_TOKEN`,
+ * `CLOUDFLARE_BASE_URL`) and Cloudflare's tools (`CLOUDFLARE_ACCOUNT_ID`) reads, and the config
+ * field each sets.
  *
  * @since 0.1.0
  * @category Configuration
@@ -353,9 +355,9 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
 ]
 
 /**
- * The configuration the environment gives (`CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_BASE_URL`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * The configuration the environment gives (`CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_API_TOKEN`,
+ * `CLOUDFLARE_BASE_URL`), validated; `env` defaults to `process.env`; `given` fields win over it.
+ * A missing or bad field is `ConfigInvalid` naming the variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -511,7 +513,8 @@ const modelInfo = (m: (typeof PagedModels.Type)["result"][number]): AiProvider.M
 }
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

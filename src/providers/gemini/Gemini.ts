@@ -490,19 +490,21 @@ const modelInfo = (m: typeof ModelResource.Type): AiProvider.ModelInfo => ({
 })
 
 /**
- * The environment variables the official `@google/genai` SDK (`GOOGLE_API_KEY` wins when both are set) reads, and the config field each sets.
+ * The environment variables the official `@google/genai` SDK (`GOOGLE_API_KEY` wins when both are
+ * set) reads, and the config field each sets.
  *
  * @since 0.1.0
  * @category Configuration
  */
 export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
-  { field: "apiKey", names: ["GOOGLE_API_KEY", "GEMINI_API_KEY"] }
+  { field: "apiKey", names: ["GOOGLE_API_KEY", "GEMINI_API_KEY"] },
+  { field: "baseUrl", names: ["GOOGLE_GEMINI_BASE_URL"] }
 ]
 
 /**
- * The configuration the environment gives (`GOOGLE_API_KEY`, `GEMINI_API_KEY`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * The configuration the environment gives (`GOOGLE_API_KEY`, `GEMINI_API_KEY`,
+ * `GOOGLE_GEMINI_BASE_URL`), validated; `env` defaults to `process.env`; `given` fields win over
+ * it. A missing or bad field is `ConfigInvalid` naming the variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -600,7 +602,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

@@ -316,7 +316,8 @@ const contextLength = (info: Readonly<Record<string, unknown>> | undefined): num
 }
 
 /**
- * The environment variables Ollama's own clients (`OLLAMA_HOST`, in any of its forms) reads, and the config field each sets.
+ * The environment variables Ollama's own clients (`OLLAMA_HOST`, in any of its forms) reads, and
+ * the config field each sets.
  *
  * @since 0.1.0
  * @category Configuration
@@ -327,8 +328,8 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
 
 /**
  * The configuration the environment gives (`OLLAMA_HOST`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming the
+ * variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -458,7 +459,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers

@@ -105,9 +105,9 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
 ]
 
 /**
- * The configuration the environment gives (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_ORG_ID`, `OPENAI_PROJECT_ID`), validated; `env` defaults to
- * `process.env`; `given` fields win over it. A missing or bad field is `ConfigInvalid` naming
- * the variable.
+ * The configuration the environment gives (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_ORG_ID`,
+ * `OPENAI_PROJECT_ID`), validated; `env` defaults to `process.env`; `given` fields win over it. A
+ * missing or bad field is `ConfigInvalid` naming the variable.
  *
  * @since 0.1.0
  * @category Configuration
@@ -173,7 +173,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
   })
 
 /**
- * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from `@effect/platform`, or any other).
+ * The provider as a Layer; needs only an `HttpClient` (`FetchHttpClient.layer` from
+ * `@effect/platform`, or any other).
  *
  * @since 0.1.0
  * @category Layers
