@@ -355,11 +355,16 @@ export const make: Effect.Effect<Service, SettingsError | KeyStoreError, SqlClie
           else if (v !== undefined) config[k] = v
         }
         const kept = replace ? [] : (existing?.secrets ?? []).filter((f) => !secrets.some(([k]) => k === f))
-        yield* entry.validate({
+        const decoded = (yield* entry.validate({
           ...config,
           ...Object.fromEntries(kept.map((f) => [f, STORED])),
           ...Object.fromEntries(secrets.filter(([, v]) => v !== null))
-        })
+        })) as Readonly<Record<string, unknown>>
+        // Endpoints are stored as read (`https://api.anthropic.com` as `.../v1`, `:11434` as
+        // `http://127.0.0.1:11434`), so a settings screen shows where requests go.
+        for (const field of entry.endpointFields) {
+          if (typeof config[field] === "string" && typeof decoded[field] === "string") config[field] = decoded[field]
+        }
         if (existing !== undefined && kept.length > 0) {
           const before = yield* endpointOf(id, existing.config, existing.secrets)
           const after = yield* endpointOf(id, config, existing.secrets)

@@ -84,3 +84,18 @@ describe("dbtk-ai emulate (child processes)", () => {
       expect([answer.code, answer.json().provider]).toEqual([0, "anthropic"])
     })), 120_000)
 })
+
+describe("dbtk-ai providers set: endpoints shown back as read", () => {
+  it.live("a base without its version, OLLAMA_HOST's :port and Azure's pasted /openai are stored normalized", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const set = (...args: ReadonlyArray<string>) => runChild(["--data-dir", dir, "--json", "providers", "set", ...args])
+      expect((yield* set("anthropic", "baseUrl=https://api.anthropic.com/", "apiKey=sk-ant-x")).json().config).toEqual({ baseUrl: "https://api.anthropic.com/v1" })
+      expect((yield* set("ollama", "baseUrl=:11434")).json().config).toEqual({ baseUrl: "http://127.0.0.1:11434" })
+      const azure = yield* set("azure-openai", "endpoint=https://res.openai.azure.com/openai/", "apiKey=0123456789abcdef0123456789abcdef", "deployment=gpt-4o-mini", "apiVersion=2024-10-21")
+      expect(azure.json().config).toMatchObject({ endpoint: "https://res.openai.azure.com" })
+      // The same endpoint written another way is no move: the stored key stays.
+      const same = yield* set("anthropic", "baseUrl=https://api.anthropic.com")
+      expect([same.code, same.json().secrets]).toEqual([0, ["apiKey"]])
+    })), 120_000)
+})

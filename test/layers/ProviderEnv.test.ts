@@ -90,7 +90,8 @@ describe("ProviderEnv.importAll and AiStack.layer({ importEnv })", () => {
       expect(report.activated).toBe("openai")
       const settings = yield* Effect.provide(Settings, context)
       expect((yield* settings.provider("openai")).secrets).toEqual(["apiKey"])
-      expect((yield* settings.provider("openai")).config).toEqual({ baseUrl: emu.origin })
+      // Stored as read: the base without /v1 is kept with it, as settings show it.
+      expect((yield* settings.provider("openai")).config).toEqual({ baseUrl: `${emu.origin}/v1` })
       const ai = yield* Effect.provide(AiService, context)
       const answer = yield* ai.explainSql({ sql: "SELECT 1", dialect: "generic" })
       expect(answer.provider).toBe("openai")
