@@ -68,7 +68,8 @@ export const importAll = (options: ImportOptions = {}): Effect.Effect<ImportRepo
       const saved = yield* Effect.either(
         Effect.zipRight(
           ProviderConfig.fromEnv(id, entry.environment, entry.validate)(env),
-          settings.saveProvider(id, read.input)
+          // Replacing stores exactly what the environment gives.
+          settings.saveProvider(id, read.input, { replace: options.replace === true })
         )
       )
       if (saved._tag === "Right") imported.push({ provider: id, from: read.from })
@@ -77,7 +78,8 @@ export const importAll = (options: ImportOptions = {}): Effect.Effect<ImportRepo
       } else return yield* Effect.fail(saved.left)
     }
     const activated = before.settings.activeProvider === undefined ? imported[0]?.provider : undefined
-    if (activated !== undefined) yield* Effect.orDie(settings.update({ activeProvider: activated }))
+    // A provider id is always a valid setting.
+    if (activated !== undefined) yield* Effect.catchTag(settings.update({ activeProvider: activated }), "SettingsInvalid", Effect.die)
     return { imported, skipped, invalid, activated }
   })
 

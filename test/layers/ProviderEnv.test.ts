@@ -100,8 +100,11 @@ describe("ProviderEnv.importAll and AiStack.layer({ importEnv })", () => {
       // Kept unless replaced.
       const again = yield* Effect.provide(ProviderEnv.importAll({ env: { OPENAI_API_KEY: "sk-other-key-000000000000" } }), context)
       expect([again.imported, again.skipped, again.activated]).toEqual([[], ["openai"], undefined])
+      yield* settings.saveProvider("openai", { model: "gpt-4o" })
       const replaced = yield* Effect.provide(ProviderEnv.importAll({ env, replace: true }), context)
       expect(replaced.imported.map((i) => i.provider)).toEqual(["openai"])
+      // Replaced: exactly what the environment gives (the model set since is gone).
+      expect((yield* settings.provider("openai")).config).toEqual({ baseUrl: `${emu.origin}/v1` })
 
       for (const file of Fs.readdirSync(dir).filter((f) => f.startsWith("ai.db"))) {
         expect(Fs.readFileSync(Path.join(dir, file)).includes(Buffer.from(OPENAI_KEY))).toBe(false)
