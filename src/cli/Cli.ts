@@ -557,10 +557,6 @@ const usage = Command.make("usage", {}, (): Effect.Effect<void, ValidationError.
 const usageCommand = usage.pipe(Command.withSubcommands([usageExport]))
 
 // ---------------------------------------------------------------------------
-// demo and the whole command
-// ---------------------------------------------------------------------------
-
-// ---------------------------------------------------------------------------
 // emulate
 // ---------------------------------------------------------------------------
 
@@ -604,6 +600,10 @@ const emulate = Command.make("emulate", {
   }))).pipe(Command.withDescription(
     "Run a provider's wire-level emulator on 127.0.0.1 (the one the tests use) and print how to point a provider at it"
   ))
+
+// ---------------------------------------------------------------------------
+// demo and the whole command
+// ---------------------------------------------------------------------------
 
 const demo = Command.make("demo", {}, () => Effect.flatMap(root, (g) => Demo.run({ json: g.json }))).pipe(
   Command.withDescription("Run every operation against local emulators (no keys, no network), show a fallback and the metrics")
