@@ -192,6 +192,14 @@ const checkText = (
   return Effect.fail(
     finishReason === "content-filter"
       ? new AiError.ContentFiltered({ ...common, message: `${chat.provider}: the answer was withheld by the provider's content filter` })
+      : finishReason === "length"
+      // A reasoning model can spend the whole budget thinking: say so, and what to change.
+      ? new AiError.InvalidResponse({
+        ...common,
+        message: `${chat.provider}: the model spent its whole token budget${
+          chat.maxTokens !== undefined ? ` (maxTokens ${chat.maxTokens})` : ""
+        } before writing any answer (a reasoning model spends it thinking first); raise maxTokens in the provider's settings`
+      })
       : new AiError.InvalidResponse({
         ...common,
         message: `${chat.provider}: the model returned no text (finish reason: ${finishReason})`

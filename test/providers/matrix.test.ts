@@ -24,6 +24,16 @@ const withProvider = <A, E>(
     return yield* run(emu, provider)
   })).pipe(Effect.provide(HttpLive))
 
+// Each protocol's word for "stopped at the token limit".
+const lengthFinish: Record<string, string> = {
+  openai: "length",
+  "azure-openai": "length",
+  anthropic: "max_tokens",
+  gemini: "MAX_TOKENS",
+  ollama: "length",
+  cloudflare: "length"
+}
+
 const generate = (p: AiProvider.Service) => p.generateSql({ prompt: "list orders", schema: shopSchema, dialect: "postgresql" })
 
 for (const fx of fixtures) {
@@ -138,6 +148,16 @@ for (const fx of fixtures) {
         expect(result.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
         fx.assertChatRequest(emu.chatRequests()[0]!, { stream: false })
       })).pipe(Effect.provide(HttpLive)))
+
+    it.live("a budget spent before any text (finish: length) says so and names maxTokens", () =>
+      withProvider(fx, (emu, provider) =>
+        Effect.gen(function*() {
+          emu.script({ fault: { _tag: "Empty" }, finishReason: lengthFinish[fx.id] })
+          const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
+          expect(error._tag).toBe("InvalidResponse")
+          expect(error.message).toMatch(/spent its whole token budget \(maxTokens \d+\) before writing any answer/)
+          expect(error.message).toContain("raise maxTokens")
+        })))
 
     it.live("a base URL that routes nowhere: ConfigInvalid naming the URL tried, in requests, listModels and testConnection", () =>
       Effect.scoped(Effect.gen(function*() {
