@@ -84,6 +84,12 @@ export const AttemptRecord = Schema.Struct({
   outcome: Outcome,
   inputTokens: Schema.NonNegativeInt,
   outputTokens: Schema.NonNegativeInt,
+  /** Of the input, tokens read from the provider's prompt cache (none when left out). */
+  cachedInputTokens: Schema.optional(Schema.NonNegativeInt),
+  /** Of the input, tokens written to the prompt cache (Anthropic). */
+  cacheWriteTokens: Schema.optional(Schema.NonNegativeInt),
+  /** Of the output, tokens spent reasoning. */
+  reasoningTokens: Schema.optional(Schema.NonNegativeInt),
   costUsd: Schema.optional(Amount),
   /** Whether another provider failed before this one was tried. */
   fallback: Schema.Boolean,
@@ -257,6 +263,10 @@ export const Summary = Schema.Struct({
   errors: Schema.Array(ErrorCount),
   inputTokens: Count,
   outputTokens: Count,
+  /** Of the input, tokens read from and written to prompt caches; of the output, reasoning. */
+  cachedInputTokens: Count,
+  cacheWriteTokens: Count,
+  reasoningTokens: Count,
   costUsd: Schema.Number,
   unknownCostCount: Count
 })

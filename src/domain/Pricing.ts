@@ -316,7 +316,13 @@ const perMillion = (usage: Usage, input: number, output: number): number =>
 
 // genai-prices throws on usage it cannot price; a price we cannot work out is unknown.
 const calc = (providerId: string, id: string, usage: Usage, at: Date | undefined) => {
-  const tokens = { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }
+  // genai-prices counts cache reads and writes inside input_tokens, as Usage does, and prices them at their rates.
+  const tokens = {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    ...(usage.cachedInputTokens ? { cache_read_tokens: usage.cachedInputTokens } : {}),
+    ...(usage.cacheWriteTokens ? { cache_write_tokens: usage.cacheWriteTokens } : {})
+  }
   const options = at === undefined ? { providerId } : { providerId, timestamp: at }
   try {
     return calcPrice(tokens, id, options) ?? (withoutDate(id) === id ? null : calcPrice(tokens, withoutDate(id), options))
@@ -326,8 +332,8 @@ const calc = (providerId: string, id: string, usage: Usage, at: Date | undefined
 }
 
 // A model's rates in dollars per million tokens, when genai-prices gives it one plain price per
-// unit: no tiers, no per-request fee, no price that depends on the date or the time of day. Units
-// the usage here never has (cached tokens, audio, web searches) cost nothing.
+// unit: no tiers, no per-request fee, no price that depends on the date or the time of day. Usage
+// with cached tokens is priced by genai-prices itself; audio and web searches never occur here.
 interface Rates {
   readonly input: number
   readonly output: number
@@ -364,7 +370,9 @@ const fromGenaiPrices = (providerId: string, model: string, usage: Usage, at: Da
   const id = normalizeModel(model)
   const rates = lookup(providerId, id)
   if (rates === "unknown") return undefined
-  if (rates !== "other") return perMillion(usage, rates.input, rates.output)
+  // Cached tokens have rates of their own: genai-prices prices those.
+  const cached = (usage.cachedInputTokens ?? 0) > 0 || (usage.cacheWriteTokens ?? 0) > 0
+  if (rates !== "other" && !cached) return perMillion(usage, rates.input, rates.output)
   return calc(providerId, id, usage, at)?.total_price
 }
 

@@ -434,8 +434,16 @@ const executionPlan = (plan: unknown, limits: Limits.InputLimits): Effect.Effect
  * @category Results
  */
 export const Usage = Schema.Struct({
+  /** Every input token, cached ones included. */
   inputTokens: Schema.NonNegativeInt,
-  outputTokens: Schema.NonNegativeInt
+  /** Every output token, reasoning included. */
+  outputTokens: Schema.NonNegativeInt,
+  /** Input tokens read from the provider's prompt cache (billed at its cache rate), when any. */
+  cachedInputTokens: Schema.optional(Schema.NonNegativeInt),
+  /** Input tokens written to the prompt cache (Anthropic; billed at its cache-write rate), when any. */
+  cacheWriteTokens: Schema.optional(Schema.NonNegativeInt),
+  /** Output tokens spent reasoning before the answer, when the provider says. */
+  reasoningTokens: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**
@@ -443,6 +451,25 @@ export const Usage = Schema.Struct({
  * @category Results
  */
 export type Usage = typeof Usage.Type
+
+/**
+ * A usage with its details left out where the provider reported none (or zero), so a plain
+ * answer's usage stays `{ inputTokens, outputTokens }`.
+ *
+ * @since 0.1.0
+ * @category Results
+ */
+export const usage = (
+  inputTokens: number,
+  outputTokens: number,
+  details: { readonly cachedInputTokens?: number | undefined; readonly cacheWriteTokens?: number | undefined; readonly reasoningTokens?: number | undefined } = {}
+): Usage => {
+  const u: { -readonly [K in keyof Usage]: Usage[K] } = { inputTokens, outputTokens }
+  if (details.cachedInputTokens) u.cachedInputTokens = details.cachedInputTokens
+  if (details.cacheWriteTokens) u.cacheWriteTokens = details.cacheWriteTokens
+  if (details.reasoningTokens) u.reasoningTokens = details.reasoningTokens
+  return u
+}
 
 /**
  * Why the model stopped, normalized across providers.

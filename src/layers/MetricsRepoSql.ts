@@ -69,6 +69,9 @@ const toRow = (r: Metrics.AttemptRecord) => ({
   outcome: r.outcome,
   input_tokens: r.inputTokens,
   output_tokens: r.outputTokens,
+  cached_input_tokens: r.cachedInputTokens ?? 0,
+  cache_write_tokens: r.cacheWriteTokens ?? 0,
+  reasoning_tokens: r.reasoningTokens ?? 0,
   cost_usd: r.costUsd ?? null,
   fallback: r.fallback ? 1 : 0,
   cached: r.cached ? 1 : 0,
@@ -256,11 +259,15 @@ export const make = (
             readonly fallbacks: number | null
             readonly input_tokens: number | null
             readonly output_tokens: number | null
+            readonly cached_input_tokens: number | null
+            readonly cache_write_tokens: number | null
+            readonly reasoning_tokens: number | null
             readonly cost: number | null
             readonly unknown: number | null
           }>`SELECT COUNT(*) AS requests, SUM(outcome = 'success') AS successes, SUM(cached) AS cached,
                 SUM(fallback) AS fallbacks, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-                SUM(cost_usd) AS cost, SUM(cost_usd IS NULL) AS unknown
+                SUM(cached_input_tokens) AS cached_input_tokens, SUM(cache_write_tokens) AS cache_write_tokens,
+                SUM(reasoning_tokens) AS reasoning_tokens, SUM(cost_usd) AS cost, SUM(cost_usd IS NULL) AS unknown
              FROM ai_metrics WHERE ${where(filter)}`
           const errors = yield* sql<{ readonly tag: string; readonly count: number }>`
             SELECT outcome AS tag, COUNT(*) AS count FROM ai_metrics
@@ -279,6 +286,9 @@ export const make = (
             errors: errors.map((e) => ({ tag: e.tag, count: e.count })),
             inputTokens: t?.input_tokens ?? 0,
             outputTokens: t?.output_tokens ?? 0,
+            cachedInputTokens: t?.cached_input_tokens ?? 0,
+            cacheWriteTokens: t?.cache_write_tokens ?? 0,
+            reasoningTokens: t?.reasoning_tokens ?? 0,
             costUsd: Metrics.roundUsd(t?.cost ?? 0),
             unknownCostCount: t?.unknown ?? 0
           } satisfies Metrics.Summary

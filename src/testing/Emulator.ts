@@ -32,6 +32,23 @@ export interface RecordedRequest {
 }
 
 /**
+ * Token usage an emulated answer reports: totals, and the details the real APIs give (cached
+ * input, cache writes, reasoning), each rendered in its protocol's fields.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Usage {
+  /** Every input token, cached ones included. */
+  readonly inputTokens: number
+  /** Every output token, reasoning included. */
+  readonly outputTokens: number
+  readonly cachedInputTokens?: number | undefined
+  readonly cacheWriteTokens?: number | undefined
+  readonly reasoningTokens?: number | undefined
+}
+
+/**
  * A chat call, normalized across protocols, for answer rules.
  *
  * @since 0.1.0
@@ -104,7 +121,7 @@ export interface Step {
   readonly latencyMs?: number | undefined
   /** Wait between stream chunks. */
   readonly chunkDelayMs?: number | undefined
-  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number } | undefined
+  readonly usage?: Usage | undefined
   /** The protocol's own finish reason string (for example `length`, `MAX_TOKENS`). */
   readonly finishReason?: string | undefined
 }
@@ -150,7 +167,7 @@ export interface RenderedStream {
 export interface Answer {
   readonly text: string
   readonly model: string
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number }
+  readonly usage: Usage
   readonly finishReason?: string | undefined
   readonly requestId: string
 }

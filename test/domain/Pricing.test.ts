@@ -271,3 +271,17 @@ describe("Pricing.price looks a model's rates up once and prices exactly as gena
     }
   })
 })
+
+describe("Pricing.price: cached prompts at the cache rates", () => {
+  it("cached input (OpenAI) and cache reads and writes (Anthropic) cost what genai-prices says, not the full input rate", () => {
+    const openai = Pricing.price("openai", "gpt-4.1-mini", { inputTokens: 100_000, outputTokens: 1_000, cachedInputTokens: 80_000 }, [], at).usd!
+    const plain = Pricing.price("openai", "gpt-4.1-mini", { inputTokens: 100_000, outputTokens: 1_000 }, [], at).usd!
+    expect(openai).toBeCloseTo(calcPrice({ input_tokens: 100_000, output_tokens: 1_000, cache_read_tokens: 80_000 }, "gpt-4.1-mini", { providerId: "openai", timestamp: at })!.total_price, 12)
+    // 80k of the 100k read from the cache at a quarter of the input rate.
+    expect(openai).toBeLessThan(plain * 0.6)
+    const anthropic = Pricing.price("anthropic", "claude-sonnet-4-5", { inputTokens: 100_000, outputTokens: 0, cachedInputTokens: 50_000, cacheWriteTokens: 20_000 }, [], at).usd!
+    const expected = calcPrice({ input_tokens: 100_000, output_tokens: 0, cache_read_tokens: 50_000, cache_write_tokens: 20_000 }, "claude-sonnet-4-5", { providerId: "anthropic", timestamp: at })!.total_price
+    expect(anthropic).toBeCloseTo(expected, 12)
+    expect(anthropic).not.toBeCloseTo(Pricing.price("anthropic", "claude-sonnet-4-5", { inputTokens: 100_000, outputTokens: 0 }, [], at).usd!, 6)
+  })
+})

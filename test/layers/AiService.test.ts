@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Pricing from "../../src/domain/Pricing.js"
 import * as AiStack from "../../src/layers/AiStack.js"
 import * as Crypto from "../../src/internal/Crypto.js"
 import * as KeyStores from "../../src/layers/KeyStores.js"
@@ -186,6 +187,24 @@ describe("AiService", () => {
       })
     )
   })
+
+  it.live("a cached prompt's usage is kept per attempt (metrics columns) and priced at the cache rate", () =>
+    quiet(Effect.scoped(Effect.gen(function*() {
+      const { context, openaiEmu } = yield* setup()
+      const usage = { inputTokens: 100_000, outputTokens: 1_000, cachedInputTokens: 80_000, reasoningTokens: 400 }
+      openaiEmu.script({ usage })
+      const ai = yield* Effect.provide(AiService, context)
+      const answer = yield* ai.generateSql(generate)
+      expect(answer.result.meta.usage).toEqual(usage)
+      const plain = Pricing.price("openai", "gpt-4.1-mini", { inputTokens: 100_000, outputTokens: 1_000 }).usd!
+      expect(answer.cost.usd).toBeCloseTo(Pricing.price("openai", "gpt-4.1-mini", usage).usd!, 12)
+      expect(answer.cost.usd!).toBeLessThan(plain * 0.6)
+      const repo = yield* Effect.provide(MetricsRepo, context)
+      yield* repo.flush
+      const summary = yield* repo.summary()
+      expect(summary).toMatchObject({ inputTokens: 100_000, outputTokens: 1_000, cachedInputTokens: 80_000, cacheWriteTokens: 0, reasoningTokens: 400 })
+      expect(summary.costUsd).toBeCloseTo(answer.cost.usd!, 6)
+    }))))
 
   it.live("no prompt, SQL or key reaches the database file", () =>
     quiet(Effect.scoped(Effect.gen(function*() {

@@ -186,8 +186,8 @@ describe("Gemini provider over loopback HTTP", () => {
           const result = yield* generate(provider)
           expect(result.raw).not.toContain("Reading the schema")
           expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
-          // 12 answer tokens + 30 thinking tokens, both billed as output.
-          expect(result.meta.usage).toEqual({ inputTokens: 50, outputTokens: 42 })
+          // 12 answer tokens + 30 thinking tokens, both billed as output; the thinking shown apart.
+          expect(result.meta.usage).toEqual({ inputTokens: 50, outputTokens: 42, reasoningTokens: 30 })
         }), { emulator: thinking }))
 
     it.live("streamed thought events are skipped too", () =>
@@ -200,7 +200,7 @@ describe("Gemini provider over loopback HTTP", () => {
           expect(text.startsWith("```sql")).toBe(true)
           const last = events[events.length - 1]!
           if (last._tag !== "Completed") throw new Error("no result")
-          expect(last.result.meta.usage).toEqual({ inputTokens: 50, outputTokens: 42 })
+          expect(last.result.meta.usage).toEqual({ inputTokens: 50, outputTokens: 42, reasoningTokens: 30 })
         }), { emulator: thinking }))
 
     it.live("a budget spent on thinking alone says to raise maxTokens, whole and streamed", () =>

@@ -24,6 +24,16 @@ const withProvider = <A, E>(
     return yield* run(emu, provider)
   })).pipe(Effect.provide(HttpLive))
 
+// The usage details each protocol carries (Ollama's and Workers AI's carry none).
+const usageDetails: Record<string, Record<string, number>> = {
+  openai: { cachedInputTokens: 600, reasoningTokens: 150 },
+  "azure-openai": { cachedInputTokens: 600, reasoningTokens: 150 },
+  anthropic: { cachedInputTokens: 600, cacheWriteTokens: 100 },
+  gemini: { cachedInputTokens: 600, reasoningTokens: 150 },
+  ollama: {},
+  cloudflare: {}
+}
+
 // Each protocol's word for "stopped at the token limit".
 const lengthFinish: Record<string, string> = {
   openai: "length",
@@ -148,6 +158,18 @@ for (const fx of fixtures) {
         expect(result.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
         fx.assertChatRequest(emu.chatRequests()[0]!, { stream: false })
       })).pipe(Effect.provide(HttpLive)))
+
+    it.live("usage details the provider reports (cached input, cache writes, reasoning) are kept, whole and streamed", () =>
+      withProvider(fx, (emu, provider) =>
+        Effect.gen(function*() {
+          const scripted = { inputTokens: 1_000, outputTokens: 200, cachedInputTokens: 600, cacheWriteTokens: 100, reasoningTokens: 150 }
+          emu.script({ usage: scripted }, { usage: scripted })
+          const expected = { inputTokens: 1_000, outputTokens: 200, ...usageDetails[fx.id] }
+          expect((yield* generate(provider)).meta.usage).toEqual(expected)
+          const events = Chunk.toArray(yield* Stream.runCollect(provider.stream({ _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "postgresql" })))
+          const done = events.at(-1)
+          expect(done?._tag === "Completed" && done.result.meta.usage).toEqual(expected)
+        })))
 
     it.live("a budget spent before any text (finish: length) says so and names maxTokens", () =>
       withProvider(fx, (emu, provider) =>

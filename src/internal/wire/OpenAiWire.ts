@@ -8,7 +8,7 @@
  */
 import { Effect, Either, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
-import type { FinishReason, Usage } from "../../domain/SqlTask.js"
+import { type FinishReason, type Usage, usage } from "../../domain/SqlTask.js"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { ChatChunk, ChatCompletion, ChatModel, ChatRequest } from "../../services/AiProvider.js"
 import * as Sse from "./Sse.js"
@@ -72,7 +72,9 @@ export const body = (request: ChatRequest, o: BodyOptions): Record<string, unkno
 
 const UsageWire = Schema.Struct({
   prompt_tokens: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
-  completion_tokens: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
+  completion_tokens: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 }),
+  prompt_tokens_details: Schema.optional(Schema.NullOr(Schema.Struct({ cached_tokens: Schema.optional(Schema.Unknown) }))),
+  completion_tokens_details: Schema.optional(Schema.NullOr(Schema.Struct({ reasoning_tokens: Schema.optional(Schema.Unknown) })))
 })
 
 /**
@@ -123,10 +125,19 @@ export const finishReason = (r: string | null | undefined): FinishReason => {
 
 const count = (u: unknown): number => Wire.tokenCount(u) ?? 0
 
-const usageOf = (u: { readonly prompt_tokens?: unknown; readonly completion_tokens?: unknown } | null | undefined): Usage => ({
-  inputTokens: count(u?.prompt_tokens),
-  outputTokens: count(u?.completion_tokens)
-})
+interface UsageFields {
+  readonly prompt_tokens?: unknown
+  readonly completion_tokens?: unknown
+  readonly prompt_tokens_details?: { readonly cached_tokens?: unknown } | null | undefined
+  readonly completion_tokens_details?: { readonly reasoning_tokens?: unknown } | null | undefined
+}
+
+// Cached prompt tokens are part of prompt_tokens, reasoning tokens part of completion_tokens.
+const usageOf = (u: UsageFields | null | undefined): Usage =>
+  usage(count(u?.prompt_tokens), count(u?.completion_tokens), {
+    cachedInputTokens: count(u?.prompt_tokens_details?.cached_tokens),
+    reasoningTokens: count(u?.completion_tokens_details?.reasoning_tokens)
+  })
 
 /**
  * A decoded response as a completion; a refusal with no text is `ContentFiltered` (its text, the
@@ -221,7 +232,7 @@ const chunks = (
 // What a stream chunk may hold; any parsed JSON is read through it, so nothing is assumed about types.
 interface StreamChunk {
   readonly model?: unknown
-  readonly usage?: { readonly prompt_tokens?: unknown; readonly completion_tokens?: unknown } | null
+  readonly usage?: UsageFields | null
   readonly choices?: ReadonlyArray<{ readonly delta?: { readonly content?: unknown } | null; readonly finish_reason?: unknown } | null>
   readonly error?: { readonly code?: unknown } | null
 }

@@ -8,6 +8,7 @@ import type { SqlClient } from "@effect/sql"
 import type { Effect } from "effect"
 import settings from "./0001_settings.js"
 import metrics from "./0002_metrics.js"
+import usageDetails from "./0003_usage_details.js"
 
 /**
  * The migrations, keyed `<id>_<name>`.
@@ -16,7 +17,8 @@ import metrics from "./0002_metrics.js"
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_settings": settings,
-  "0002_metrics": metrics
+  "0002_metrics": metrics,
+  "0003_usage_details": usageDetails
 }
 
 /**

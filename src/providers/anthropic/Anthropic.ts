@@ -22,7 +22,8 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
-import type { FinishReason } from "../../domain/SqlTask.js"
+import * as SqlTask from "../../domain/SqlTask.js"
+import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
@@ -211,7 +212,12 @@ const MessageResponse = Schema.Struct({
   model: Schema.optional(Schema.String),
   content: Schema.Array(Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String) })),
   stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
-  usage: Schema.optional(Schema.NullOr(Schema.Struct({ input_tokens: Count, output_tokens: Count })))
+  usage: Schema.optional(Schema.NullOr(Schema.Struct({
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_read_input_tokens: Schema.optional(Schema.Unknown),
+    cache_creation_input_tokens: Schema.optional(Schema.Unknown)
+  })))
 })
 
 const ModelInfoWire = Schema.Struct({
@@ -242,8 +248,10 @@ interface StreamEvent {
 }
 
 interface UsageWire {
-  readonly input_tokens?: number | null
-  readonly output_tokens?: number | null
+  readonly input_tokens?: number | null | undefined
+  readonly output_tokens?: number | null | undefined
+  readonly cache_read_input_tokens?: unknown
+  readonly cache_creation_input_tokens?: unknown
 }
 
 interface StreamState {
@@ -251,6 +259,8 @@ interface StreamState {
   stopReason: string | null | undefined
   inputTokens: number
   outputTokens: number
+  cacheRead: number
+  cacheWrite: number
   done: boolean
 }
 
@@ -259,7 +269,17 @@ const readUsage = (state: StreamState, u: UsageWire | null | undefined) => {
   if (!u) return
   state.inputTokens = Wire.tokenCount(u.input_tokens) ?? state.inputTokens
   state.outputTokens = Wire.tokenCount(u.output_tokens) ?? state.outputTokens
+  state.cacheRead = Wire.tokenCount(u.cache_read_input_tokens) ?? state.cacheRead
+  state.cacheWrite = Wire.tokenCount(u.cache_creation_input_tokens) ?? state.cacheWrite
 }
+
+// Anthropic's input_tokens leaves out the tokens read from and written to the prompt cache; the
+// usage here counts every input token, as the other providers do, with the cached ones apart.
+const usageOf = (state: Pick<StreamState, "inputTokens" | "outputTokens" | "cacheRead" | "cacheWrite">): Usage =>
+  SqlTask.usage(state.inputTokens + state.cacheRead + state.cacheWrite, state.outputTokens, {
+    cachedInputTokens: state.cacheRead,
+    cacheWriteTokens: state.cacheWrite
+  })
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -437,7 +457,12 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
         return {
           text,
           model: r.model || config.model,
-          usage: { inputTokens: r.usage?.input_tokens ?? 0, outputTokens: r.usage?.output_tokens ?? 0 },
+          usage: usageOf({
+            inputTokens: r.usage?.input_tokens ?? 0,
+            outputTokens: r.usage?.output_tokens ?? 0,
+            cacheRead: Wire.tokenCount(r.usage?.cache_read_input_tokens) ?? 0,
+            cacheWrite: Wire.tokenCount(r.usage?.cache_creation_input_tokens) ?? 0
+          }),
           finishReason: finishReason(r.stop_reason),
           requestId
         }
@@ -516,7 +541,7 @@ const events = (
   requestId: string | undefined
 ): Stream.Stream<AiProvider.ChatChunk, AiError.AiError> =>
   Stream.suspend(() => {
-    const state: StreamState = { model, stopReason: undefined, inputTokens: 0, outputTokens: 0, done: false }
+    const state: StreamState = { model, stopReason: undefined, inputTokens: 0, outputTokens: 0, cacheRead: 0, cacheWrite: 0, done: false }
     return Wire.chatStream({
       provider: "anthropic",
       records,
@@ -563,7 +588,7 @@ const events = (
           ? {
             _tag: "Finish",
             model: state.model,
-            usage: { inputTokens: state.inputTokens, outputTokens: state.outputTokens },
+            usage: usageOf(state),
             finishReason: finishReason(state.stopReason),
             requestId
           }

@@ -27,6 +27,7 @@ import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
 import { displayName } from "../../domain/ProviderId.js"
+import * as SqlTask from "../../domain/SqlTask.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
@@ -193,7 +194,7 @@ const GenerateContentResponse = Schema.Struct({
     finishReason: Schema.optional(Schema.String)
   }))),
   promptFeedback: Schema.optional(Schema.Struct({ blockReason: Schema.optional(Schema.String) })),
-  usageMetadata: Schema.optional(Schema.Struct({ promptTokenCount: Count, candidatesTokenCount: Count, thoughtsTokenCount: Count })),
+  usageMetadata: Schema.optional(Schema.Struct({ promptTokenCount: Count, candidatesTokenCount: Count, thoughtsTokenCount: Count, cachedContentTokenCount: Count })),
   modelVersion: Schema.optional(Schema.String),
   responseId: Schema.optional(Schema.String)
 })
@@ -203,7 +204,12 @@ const GenerateContentResponse = Schema.Struct({
 interface WireResponse {
   readonly candidates?: ReadonlyArray<WireCandidate | null> | null | undefined
   readonly promptFeedback?: { readonly blockReason?: unknown } | null | undefined
-  readonly usageMetadata?: { readonly promptTokenCount?: unknown; readonly candidatesTokenCount?: unknown; readonly thoughtsTokenCount?: unknown } | null | undefined
+  readonly usageMetadata?: {
+    readonly promptTokenCount?: unknown
+    readonly candidatesTokenCount?: unknown
+    readonly thoughtsTokenCount?: unknown
+    readonly cachedContentTokenCount?: unknown
+  } | null | undefined
   readonly modelVersion?: unknown
   readonly responseId?: unknown
   readonly error?: { readonly code?: unknown } | null | undefined
@@ -235,16 +241,24 @@ interface Tokens {
   readonly input: number
   readonly answer: number
   readonly thoughts: number
+  readonly cached: number
 }
 
 const tokensOf = (u: WireResponse["usageMetadata"]): Tokens | undefined =>
   typeof u === "object" && u !== null
-    ? { input: count(u.promptTokenCount), answer: count(u.candidatesTokenCount), thoughts: count(u.thoughtsTokenCount) }
+    ? {
+      input: count(u.promptTokenCount),
+      answer: count(u.candidatesTokenCount),
+      thoughts: count(u.thoughtsTokenCount),
+      cached: count(u.cachedContentTokenCount)
+    }
     : undefined
 
 // Thinking tokens are billed as output, so they are output here too: cost and budget figures
 // built on `usage` stay right for thinking models.
-const usageOf = (t: Tokens | undefined): Usage => ({ inputTokens: t?.input ?? 0, outputTokens: t ? t.answer + t.thoughts : 0 })
+// Cached content is part of the prompt's count.
+const usageOf = (t: Tokens | undefined): Usage =>
+  t === undefined ? SqlTask.usage(0, 0) : SqlTask.usage(t.input, t.answer + t.thoughts, { cachedInputTokens: t.cached, reasoningTokens: t.thoughts })
 
 // Finish reasons that mean the answer was withheld (or cut) by a filter.
 const FILTERED: ReadonlySet<string> = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII"])

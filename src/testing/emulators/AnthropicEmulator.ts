@@ -129,6 +129,8 @@ export const errorResponse = (
   return { status, headers, body: JSON.stringify(errorBody(type, message, options.requestId, options.details)) }
 }
 
+const uncached = (u: Emulator.Usage): number => Math.max(0, u.inputTokens - (u.cachedInputTokens ?? 0) - (u.cacheWriteTokens ?? 0))
+
 const stopReason = (answer: Emulator.Answer) => answer.finishReason ?? "end_turn"
 
 /**
@@ -147,10 +149,11 @@ export const messageBody = (answer: Emulator.Answer) => ({
   stop_sequence: null,
   stop_details: null,
   usage: {
-    input_tokens: answer.usage.inputTokens,
+    // Anthropic's input_tokens leaves out what was read from or written to the prompt cache.
+    input_tokens: uncached(answer.usage),
     output_tokens: answer.usage.outputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: answer.usage.cacheWriteTokens ?? 0,
+    cache_read_input_tokens: answer.usage.cachedInputTokens ?? 0,
     cache_creation: null,
     server_tool_use: null,
     service_tier: "standard",
@@ -195,7 +198,7 @@ export const streamPieces = (answer: Emulator.Answer, deltas: ReadonlyArray<stri
       type: "message_delta",
       delta: { stop_reason: stopReason(answer), stop_sequence: null, stop_details: null },
       usage: {
-        input_tokens: answer.usage.inputTokens,
+        input_tokens: uncached(answer.usage),
         output_tokens: answer.usage.outputTokens,
         cache_creation_input_tokens: null,
         cache_read_input_tokens: null,

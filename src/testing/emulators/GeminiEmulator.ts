@@ -234,13 +234,15 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
 
   const usage = (answer: Emulator.Answer, final: boolean, share = 1) => {
     const input = answer.usage.inputTokens
-    const thinking = Math.min(thoughtTokens, answer.usage.outputTokens)
+    const thinking = Math.min(answer.usage.reasoningTokens ?? thoughtTokens, answer.usage.outputTokens)
+    const cached = answer.usage.cachedInputTokens ?? 0
     const candidates = final ? answer.usage.outputTokens - thinking : Math.floor((answer.usage.outputTokens - thinking) * share)
     return {
       promptTokenCount: input,
       candidatesTokenCount: candidates,
       totalTokenCount: input + candidates + thinking,
       promptTokensDetails: [{ modality: "TEXT", tokenCount: input }],
+      ...(cached > 0 ? { cachedContentTokenCount: cached } : {}),
       ...(thinking > 0 ? { thoughtsTokenCount: thinking } : {})
     }
   }

@@ -27,6 +27,15 @@ const errorBody = (kind: Emulator.ErrorKind, model: string, message?: string) =>
   return { error: { message: message ?? e.message(model), type: e.type, param: e.param ?? null, code: e.code } }
 }
 
+// Chat Completions usage: cached prompt tokens inside prompt_tokens, reasoning inside completion_tokens.
+const usageOf = (u: Emulator.Usage) => ({
+  prompt_tokens: u.inputTokens,
+  completion_tokens: u.outputTokens,
+  total_tokens: u.inputTokens + u.outputTokens,
+  prompt_tokens_details: { cached_tokens: u.cachedInputTokens ?? 0, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
+})
+
 const finish = (answer: Emulator.Answer) => answer.finishReason ?? "stop"
 
 const text = (u: unknown): string => {
@@ -77,13 +86,7 @@ export const completionBody = (answer: Emulator.Answer, extra: Record<string, un
     finish_reason: finish(answer),
     ...extra
   }],
-  usage: {
-    prompt_tokens: answer.usage.inputTokens,
-    completion_tokens: answer.usage.outputTokens,
-    total_tokens: answer.usage.inputTokens + answer.usage.outputTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 }
-  },
+  usage: usageOf(answer.usage),
   service_tier: "default",
   system_fingerprint: "fp_emulator"
 })
@@ -113,7 +116,7 @@ export const streamPieces = (
       ? [event({
         ...base,
         choices: [],
-        usage: { prompt_tokens: answer.usage.inputTokens, completion_tokens: answer.usage.outputTokens, total_tokens: answer.usage.inputTokens + answer.usage.outputTokens }
+        usage: usageOf(answer.usage)
       })]
       : []),
     "data: [DONE]\n\n"
