@@ -185,7 +185,8 @@ const checkText = (
   chat: ChatModel,
   text: string,
   finishReason: SqlTask.FinishReason,
-  requestId: string | undefined
+  requestId: string | undefined,
+  usage: SqlTask.Usage
 ): Effect.Effect<void, AiError.AiError> => {
   if (text.trim() !== "") return Effect.void
   const common = { provider: chat.provider, ...(requestId ? { requestId } : {}) }
@@ -198,7 +199,9 @@ const checkText = (
         ...common,
         message: `${chat.provider}: the model spent its whole token budget${
           chat.maxTokens !== undefined ? ` (maxTokens ${chat.maxTokens})` : ""
-        } before writing any answer (a reasoning model spends it thinking first); raise maxTokens in the provider's settings`
+        } before writing any answer${
+          usage.reasoningTokens ? `, ${usage.reasoningTokens} of it on reasoning` : " (a reasoning model spends it thinking first)"
+        }; raise maxTokens in the provider's settings`
       })
       : new AiError.InvalidResponse({
         ...common,
@@ -249,7 +252,7 @@ export const make = (chat: ChatModel): Service => {
     Effect.flatMap(prepare(task), (request) =>
       Effect.flatMap(Clock.currentTimeMillis, (start) =>
         Effect.flatMap(chat.complete(request.promptFor(chat.promptOptions)), (c) =>
-          Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId), () =>
+          Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId, c.usage), () =>
             Effect.map(
               Clock.currentTimeMillis,
               (end) => parse(request.task, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<I>
@@ -278,7 +281,7 @@ export const make = (chat: ChatModel): Service => {
             )
           }
           const f = finish
-          return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId), () =>
+          return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId, f.usage), () =>
             Effect.map(Clock.currentTimeMillis, (end): SqlTask.StreamEvent => ({
               _tag: "Completed",
               result: parse(request.task, text, meta(chat, f, end - start))

@@ -20,6 +20,30 @@ const { failWith, withProvider: withOpenAi } = harness<Setup>({
 })
 
 describe("OpenAi provider over loopback HTTP", () => {
+  describe("reasoning models", () => {
+    it.live("get a default answer budget that leaves room for the answer (16,384 max_completion_tokens; others 2,048 max_tokens)", () =>
+      withOpenAi((emu, provider) =>
+        Effect.gen(function*() {
+          yield* provider.explainSql({ sql: "SELECT 1", dialect: "generic" })
+          expect(emu.chatRequests()[0]!.body).toMatchObject({ max_completion_tokens: 16_384 })
+          expect(emu.chatRequests()[0]!.body).not.toHaveProperty("max_tokens")
+        }), { config: { model: "o4-mini" } }).pipe(
+        Effect.zipRight(withOpenAi((emu, provider) =>
+          Effect.gen(function*() {
+            yield* provider.explainSql({ sql: "SELECT 1", dialect: "generic" })
+            expect(emu.chatRequests()[0]!.body).toMatchObject({ max_tokens: 2_048 })
+          })))
+      ))
+
+    it.live("a budget spent on reasoning before any answer says how much went to reasoning", () =>
+      withOpenAi((emu, provider) =>
+        Effect.gen(function*() {
+          emu.script({ fault: { _tag: "Empty" }, finishReason: "length", usage: { inputTokens: 300, outputTokens: 1_000, reasoningTokens: 1_000 } })
+          const error = expectFailure<AiError.AiError>(yield* Effect.exit(provider.explainSql({ sql: "SELECT 1", dialect: "generic" })))
+          expect(error.message).toContain("spent its whole token budget (maxTokens 1000) before writing any answer, 1000 of it on reasoning")
+        }), { config: { model: "o4-mini", maxTokens: 1_000 }, emulator: { models: ["o4-mini"] } }))
+  })
+
   it.live("generateSql sends the documented request and parses the answer", () =>
     withOpenAi((emu, provider) =>
       Effect.gen(function*() {
@@ -330,7 +354,7 @@ describe("OpenAi.Config", () => {
     if (r._tag === "Left") throw new Error(r.left.message)
     expect(r.right.model).toBe(OpenAi.defaultModel)
     expect(r.right.baseUrl).toBe("https://api.openai.com/v1")
-    expect(r.right.maxTokens).toBe(2048)
+    expect(r.right.maxTokens).toBeUndefined() // 2,048 at request time, or 16,384 for a reasoning model
     expect(Redacted.isRedacted(r.right.apiKey)).toBe(true)
     expect(String(r.right.apiKey)).not.toContain("sk-abc")
   })

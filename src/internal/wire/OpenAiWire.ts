@@ -28,6 +28,16 @@ export const isReasoningModel = (model: string): boolean => {
 }
 
 /**
+ * The answer budget when the config sets none: 2,048 tokens, or 16,384 for a reasoning model,
+ * whose reasoning counts against `max_completion_tokens` and would leave no room for the answer.
+ *
+ * @since 0.1.0
+ * @category Requests
+ * @internal
+ */
+export const defaultMaxTokens = (reasoning: boolean): number => (reasoning ? 16_384 : 2_048)
+
+/**
  * What shapes a Chat Completions body.
  *
  * @since 0.1.0

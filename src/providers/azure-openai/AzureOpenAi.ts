@@ -113,8 +113,8 @@ export const Config = Schema.Struct({
   apiVersion: ApiVersion,
   /** Sampling temperature, 0 to 2; not sent to reasoning deployments. */
   temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
-  /** The most tokens an answer may use. */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
+  maxTokens: Schema.optional(ProviderConfig.TokenCount),
   /**
    * Whether the deployment runs a reasoning model (o-series, gpt-5): it then gets
    * `max_completion_tokens`, the `developer` role and no temperature. A deployment's name says
@@ -230,6 +230,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       classify
     })
     const reasoning = config.reasoning === true
+    const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(reasoning)
     const support = supports(config.apiVersion)
     const urlParams = { "api-version": config.apiVersion }
     const headers = { accept: "application/json" }
@@ -247,8 +248,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       // the Finish chunk then reports zero tokens, which means "unknown", not "free".
       streamUsage: support.streamUsage
     })
-    const wholeOptions = options(false, config.maxTokens)
-    const streamOptions = options(true, config.maxTokens)
+    const wholeOptions = options(false, maxTokens)
+    const streamOptions = options(true, maxTokens)
     // A deployment check must cost next to nothing: one token, no temperature.
     const checkOptions: OpenAiWire.BodyOptions = { ...options(false, 1), temperature: undefined }
     const post = (body: Record<string, unknown>, stream: boolean) =>
@@ -296,7 +297,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       clean: wire.clean,
       provider: "azure-openai",
       model: config.deployment,
-      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
+      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens,
       ...OpenAiWire.chat(wire, "azure-openai", config.deployment, chatRequest),
       testConnection,
       listModels

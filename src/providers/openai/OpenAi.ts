@@ -55,8 +55,8 @@ export const Config = Schema.Struct({
   project: Schema.optional(ProviderConfig.Name),
   /** Sampling temperature, 0 to 2; not sent to reasoning models. */
   temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
-  /** The most tokens an answer may use. */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
+  maxTokens: Schema.optional(ProviderConfig.TokenCount),
   /** Overrides the reasoning-model detection for model ids it does not know. */
   reasoning: Schema.optional(Schema.Boolean)
 })
@@ -131,6 +131,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       classify: (info) => OpenAiWire.classify(info, { model: config.model, kind: "model" })
     })
     const reasoning = config.reasoning ?? OpenAiWire.isReasoningModel(config.model)
+    const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(reasoning)
     // The key stays Redacted until a request is built (bearerToken unwraps it there).
     const headers: Record<string, string> = { accept: "application/json" }
     if (config.organization) headers["openai-organization"] = config.organization
@@ -140,7 +141,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       model: config.model,
       reasoning,
       temperature: config.temperature,
-      maxTokens: config.maxTokens,
+      maxTokens,
       tokenField: "max_tokens",
       stream,
       streamUsage: true
@@ -165,7 +166,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       clean: wire.clean,
       provider: "openai",
       model: config.model,
-      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens: config.maxTokens,
+      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens,
       ...OpenAiWire.chat(wire, "openai", config.model, chatRequest),
       testConnection: AiProvider.connectionTestByModelList("openai", config.model, listModels),
       listModels
