@@ -253,8 +253,8 @@ export const readEnv = (
 }
 
 /**
- * A provider's config from the environment, with `given` fields over it (as the SDKs' options
- * win over their variables), validated: a missing field names the variables that set it, a bad
+ * A provider's config from the environment (`process.env` unless given), with `given` fields over
+ * it (as the SDKs' options win over their variables), validated: a missing field names the variables that set it, a bad
  * one the variable it was read from (never its value).
  *
  * @since 0.1.0
@@ -265,7 +265,7 @@ export const fromEnv = <I extends object>(
   variables: ReadonlyArray<EnvVariable>,
   decode: (input: unknown) => Effect.Effect<unknown, ConfigInvalid>
 ) =>
-(env: Environment, given: Partial<I> = {}): Effect.Effect<I, ConfigInvalid> => {
+(env: Environment = process.env, given: Partial<I> = {}): Effect.Effect<I, ConfigInvalid> => {
   const read = readEnv(variables, env)
   if (read === undefined && Object.keys(given).length === 0) {
     const names = variables.flatMap((v) => v.names)

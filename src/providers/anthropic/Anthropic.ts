@@ -264,8 +264,10 @@ interface StreamState {
   done: boolean
 }
 
+type Counts = Pick<StreamState, "inputTokens" | "outputTokens" | "cacheRead" | "cacheWrite">
+
 // Counters are cumulative totals: a present number replaces, an absent or null one keeps.
-const readUsage = (state: StreamState, u: UsageWire | null | undefined) => {
+const readUsage = (state: Counts, u: UsageWire | null | undefined) => {
   if (!u) return
   state.inputTokens = Wire.tokenCount(u.input_tokens) ?? state.inputTokens
   state.outputTokens = Wire.tokenCount(u.output_tokens) ?? state.outputTokens
@@ -275,11 +277,18 @@ const readUsage = (state: StreamState, u: UsageWire | null | undefined) => {
 
 // Anthropic's input_tokens leaves out the tokens read from and written to the prompt cache; the
 // usage here counts every input token, as the other providers do, with the cached ones apart.
-const usageOf = (state: Pick<StreamState, "inputTokens" | "outputTokens" | "cacheRead" | "cacheWrite">): Usage =>
-  SqlTask.usage(state.inputTokens + state.cacheRead + state.cacheWrite, state.outputTokens, {
-    cachedInputTokens: state.cacheRead,
-    cacheWriteTokens: state.cacheWrite
+const usageOf = (counts: Counts): Usage =>
+  SqlTask.usage(counts.inputTokens + counts.cacheRead + counts.cacheWrite, counts.outputTokens, {
+    cachedInputTokens: counts.cacheRead,
+    cacheWriteTokens: counts.cacheWrite
   })
+
+// A whole answer's usage: the same reading as a stream's, from zero.
+const usageOfWire = (u: UsageWire | null | undefined): Usage => {
+  const counts = { inputTokens: 0, outputTokens: 0, cacheRead: 0, cacheWrite: 0 }
+  readUsage(counts, u)
+  return usageOf(counts)
+}
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -406,8 +415,7 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
  * @since 0.1.0
  * @category Configuration
  */
-export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, ConfigInvalid> =
-  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("anthropic", environment, decodeConfig)(env, given)
+export const fromEnv = ProviderConfig.fromEnv<ConfigInput>("anthropic", environment, decodeConfig)
 
 /**
  * Builds the provider from a configuration.
@@ -457,12 +465,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
         return {
           text,
           model: r.model || config.model,
-          usage: usageOf({
-            inputTokens: r.usage?.input_tokens ?? 0,
-            outputTokens: r.usage?.output_tokens ?? 0,
-            cacheRead: Wire.tokenCount(r.usage?.cache_read_input_tokens) ?? 0,
-            cacheWrite: Wire.tokenCount(r.usage?.cache_creation_input_tokens) ?? 0
-          }),
+          usage: usageOfWire(r.usage),
           finishReason: finishReason(r.stop_reason),
           requestId
         }

@@ -112,8 +112,7 @@ export const environment: ReadonlyArray<ProviderConfig.EnvVariable> = [
  * @since 0.1.0
  * @category Configuration
  */
-export const fromEnv: (env?: ProviderConfig.Environment, given?: Partial<ConfigInput>) => Effect.Effect<ConfigInput, ConfigInvalid> =
-  (env = process.env, given = {}) => ProviderConfig.fromEnv<ConfigInput>("openai", environment, decodeConfig)(env, given)
+export const fromEnv = ProviderConfig.fromEnv<ConfigInput>("openai", environment, decodeConfig)
 
 /**
  * Builds the provider from a configuration.
