@@ -374,8 +374,16 @@ const UsageFields = {
   failures: Count,
   /** Uses served from the cache. */
   cached: Count,
+  /** Input tokens, cached ones and cache writes included. */
   inputTokens: Count,
+  /** Output tokens, reasoning included. */
   outputTokens: Count,
+  /** Of `inputTokens`, read from the provider's prompt cache (billed at its cache rate). */
+  cachedInputTokens: Count,
+  /** Of `inputTokens`, written to the provider's prompt cache (Anthropic). */
+  cacheWriteTokens: Count,
+  /** Of `outputTokens`, spent on reasoning or thinking. */
+  reasoningTokens: Count,
   costUsd: Schema.Number,
   unknownCostCount: Count,
   minutesSaved: Schema.Number
@@ -504,6 +512,9 @@ export const totalUsage = (rows: ReadonlyArray<UsageRow>): UsageReport["totals"]
     cached: sum((r) => r.cached),
     inputTokens: sum((r) => r.inputTokens),
     outputTokens: sum((r) => r.outputTokens),
+    cachedInputTokens: sum((r) => r.cachedInputTokens),
+    cacheWriteTokens: sum((r) => r.cacheWriteTokens),
+    reasoningTokens: sum((r) => r.reasoningTokens),
     costUsd: roundUsd(sum((r) => r.costUsd)),
     unknownCostCount: sum((r) => r.unknownCostCount),
     minutesSaved: sum((r) => r.minutesSaved)
@@ -557,6 +568,9 @@ const usageCsvHeader: ReadonlyArray<string> = [
   "cached",
   "input_tokens",
   "output_tokens",
+  "cached_input_tokens",
+  "cache_write_tokens",
+  "reasoning_tokens",
   "cost_usd",
   "unknown_cost_count",
   "minutes_saved"
@@ -580,6 +594,9 @@ export const usageToCsv = (report: UsageReport): string =>
       r.cached,
       r.inputTokens,
       r.outputTokens,
+      r.cachedInputTokens,
+      r.cacheWriteTokens,
+      r.reasoningTokens,
       r.costUsd,
       r.unknownCostCount,
       r.minutesSaved

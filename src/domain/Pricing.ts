@@ -230,9 +230,8 @@ const rate = (inputPerMillion: number, outputPerMillion: number): NeuronRate => 
  * cached tokens. `@cf/meta/llama-3.1-8b-instruct-fast` is the catalogue's name for the table's
  * `-fp8-fast`.
  *
- * `@cf/meta/llama-3.1-70b-instruct` (the Cloudflare provider's default) is not on the page, nor
- * in genai-prices (which has only its `-fp8-fast` variant): its cost is unknown unless the user
- * sets an override.
+ * `@cf/meta/llama-3.1-70b-instruct` (DB Toolkit's old default, retired on 2026-05-30) is on
+ * neither the page nor genai-prices: its cost is unknown unless the user sets an override.
  *
  * @since 0.1.0
  * @category Cloudflare

@@ -15,6 +15,7 @@ import { Clock, Effect, Redacted, Schema } from "effect"
 import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as ModelLifecycle from "../domain/ModelLifecycle.js"
 import { Settings } from "../services/Settings.js"
 import * as PrivateFiles from "../internal/PrivateFiles.js"
 
@@ -220,7 +221,11 @@ export const fromEnv = (options: MigrationOptions = {}) =>
     }
     const input: Record<string, unknown> = { accountId, apiToken: Redacted.make(apiToken) }
     const model = vars[variables.model]?.trim()
-    if (model) input.model = model
+    // A retired model would disable the provider it came with: import the rest, and say so.
+    const retired = model ? ModelLifecycle.retirement("cloudflare", model) : undefined
+    if (model && retired !== undefined) {
+      skipped.push({ variable: variables.model, reason: `${ModelLifecycle.retiredReason(model, retired)} (the default is used until you choose)` })
+    } else if (model) input.model = model
     for (const [field, variable, parse] of [
       ["temperature", variables.temperature, (s: string) => Number(s)],
       ["maxTokens", variables.maxTokens, (s: string) => (/^\d+$/.test(s) ? Number(s) : Number.NaN)]

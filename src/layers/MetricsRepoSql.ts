@@ -110,6 +110,9 @@ interface UsageSqlRow {
   readonly cached: number
   readonly input_tokens: number
   readonly output_tokens: number
+  readonly cached_input_tokens: number | null
+  readonly cache_write_tokens: number | null
+  readonly reasoning_tokens: number | null
   readonly cost: number | null
   readonly unknown: number
 }
@@ -341,7 +344,9 @@ export const make = (
         const rows = yield* query(sql<UsageSqlRow>`
           SELECT provider, operation AS feature, COUNT(*) AS attempts, SUM(outcome = 'success') AS uses,
                  SUM(cached AND outcome = 'success') AS cached, SUM(input_tokens) AS input_tokens,
-                 SUM(output_tokens) AS output_tokens, SUM(cost_usd) AS cost, SUM(cost_usd IS NULL) AS unknown
+                 SUM(output_tokens) AS output_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
+                 SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
+                 SUM(cost_usd) AS cost, SUM(cost_usd IS NULL) AS unknown
           FROM ai_metrics WHERE ${where(range)} AND ${sql.in("operation", Metrics.Feature.literals)}
           GROUP BY provider, operation`)
         const order = (r: { readonly provider: ProviderId; readonly feature: Metrics.Feature }) =>
@@ -355,6 +360,9 @@ export const make = (
           cached: r.cached,
           inputTokens: r.input_tokens,
           outputTokens: r.output_tokens,
+          cachedInputTokens: r.cached_input_tokens ?? 0,
+          cacheWriteTokens: r.cache_write_tokens ?? 0,
+          reasoningTokens: r.reasoning_tokens ?? 0,
           costUsd: Metrics.roundUsd(r.cost ?? 0),
           unknownCostCount: r.unknown,
           minutesSaved: r.uses * perUse[r.feature]

@@ -9,6 +9,7 @@
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
+import * as ModelLifecycle from "../domain/ModelLifecycle.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as SqlRule from "./SqlRule.js"
 
@@ -232,7 +233,10 @@ export interface Protocol {
 export interface Options {
   /** The only key accepted; other keys get the protocol's auth error. Default: any non-empty key. */
   readonly apiKey?: string | undefined
-  /** Models served (a chat for another model gets the protocol's model-not-found error). */
+  /**
+   * Models served (a chat for another model gets the protocol's model-not-found error). Retired
+   * ids (`ModelLifecycle.retired`) are left out, as the real services no longer serve them.
+   */
   readonly models?: ReadonlyArray<string> | undefined
   /** What every request gets when nothing is scripted. */
   readonly defaults?: Step | undefined
@@ -319,7 +323,9 @@ export const start = (protocol: Protocol, options: Options = {}): Promise<Emulat
   let defaults: Step = options.defaults ?? {}
   let inFlight = 0
   let maxInFlight = 0
-  const models = options.models ?? protocol.defaultModels
+  // A retired model is never served, even when asked for: the real APIs answer it with their
+  // model-not-found error.
+  const models = (options.models ?? protocol.defaultModels).filter((m) => ModelLifecycle.retirement(protocol.provider, m) === undefined)
   const sockets = new Set<import("node:net").Socket>()
 
   const nextStep = (kind: RouteKind): Step => {

@@ -29,7 +29,7 @@ describe("dbtk-ai providers", () => {
       const cf = yield* cli("providers", "set", "cloudflare", `accountId:="${CLOUDFLARE_ACCOUNT}"`, `apiToken=${SECRET_KEY}`, `baseUrl=${cloudflare.baseUrl}`, "--validate")
       expect(cf.code).toBe(0)
       expect(cf.stdout).toContain("Saved Cloudflare Workers AI")
-      expect(cf.stdout).toMatch(/connection: ok · \d+ ms · model @cf\/meta\/llama-3.1-70b-instruct available/)
+      expect(cf.stdout).toMatch(/connection: ok · \d+ ms · model @cf\/meta\/llama-3.3-70b-instruct-fp8-fast available/)
       // --validate tested the key against the emulator before saving
       expect(cloudflare.requests.some((r) => r.path.endsWith("/tokens/verify"))).toBe(true)
 
@@ -49,7 +49,7 @@ describe("dbtk-ai providers", () => {
 
       const list = yield* cli("providers", "list", "--json")
       const byId = Object.fromEntries(list.json().providers.map((p: { id: string }) => [p.id, p]))
-      expect(byId.cloudflare).toMatchObject({ configured: true, enabled: true, model: "@cf/meta/llama-3.1-70b-instruct", health: "healthy" })
+      expect(byId.cloudflare).toMatchObject({ configured: true, enabled: true, model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast", health: "healthy" })
       expect(byId.openai).toMatchObject({ configured: true, enabled: true, model: "gpt-4o", health: "healthy" })
       expect(byId.gemini).toMatchObject({ configured: false, health: null })
 
@@ -119,7 +119,7 @@ describe("dbtk-ai generate, explain, optimize, fix", () => {
       expect(answer).toMatchObject({
         operation: "generate",
         provider: "cloudflare",
-        model: "@cf/meta/llama-3.1-70b-instruct",
+        model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
         fallback: false,
         failed: [],
         result: { _tag: "GenerateSqlResult" }
@@ -147,7 +147,7 @@ describe("dbtk-ai generate, explain, optimize, fix", () => {
       const explain = yield* cli("explain", `@${sqlFile}`, "--schema", schema)
       expect(explain.code).toBe(0)
       expect(explain.stdout).toContain("It uses customers")
-      expect(explain.stderr).toMatch(/served by Cloudflare Workers AI · @cf\/meta\/llama-3.1-70b-instruct · \d+ ms · \d+ in \/ \d+ out tokens/)
+      expect(explain.stderr).toMatch(/served by Cloudflare Workers AI · @cf\/meta\/llama-3.3-70b-instruct-fp8-fast · \d+ ms · \d+ in \/ \d+ out tokens/)
 
       const optimize = yield* cli("optimize", "SELECT * FROM customers WHERE id = 1", "--schema", schema, "--provider", "openai")
       expect(optimize.code).toBe(0)

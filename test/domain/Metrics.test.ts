@@ -117,6 +117,9 @@ describe("usage report helpers", () => {
     cached: 0,
     inputTokens: 10 * uses,
     outputTokens: 5 * uses,
+    cachedInputTokens: 2 * uses,
+    cacheWriteTokens: uses,
+    reasoningTokens: 3 * uses,
     costUsd: 0.1 * uses,
     unknownCostCount: 0,
     minutesSaved: Metrics.defaultMinutesPerFeature[feature] * uses
@@ -139,6 +142,9 @@ describe("usage report helpers", () => {
       cached: 0,
       inputTokens: 80,
       outputTokens: 40,
+      cachedInputTokens: 16,
+      cacheWriteTokens: 8,
+      reasoningTokens: 24,
       costUsd: 0.8,
       unknownCostCount: 0,
       minutesSaved: 30

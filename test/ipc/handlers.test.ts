@@ -187,7 +187,7 @@ describe("the legacy channels on the Cloudflare emulator", () => {
         confidence: "high",
         provider: "cloudflare",
         provider_name: "Cloudflare Workers AI",
-        model: "@cf/meta/llama-3.1-70b-instruct",
+        model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
         fallback: false,
         failed_providers: []
       })
@@ -550,7 +550,7 @@ describe("the settings panel's channels", () => {
       ])
 
       const test = yield* invoke("ai:providers:test", { provider: "cloudflare" })
-      expect(test).toMatchObject({ success: true, ok: true, provider: "cloudflare", model: "@cf/meta/llama-3.1-70b-instruct", model_available: true })
+      expect(test).toMatchObject({ success: true, ok: true, provider: "cloudflare", model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast", model_available: true })
       expect(test.latency_ms).toBeGreaterThanOrEqual(0)
       expect(typeof test.details).toBe("string")
 

@@ -291,11 +291,11 @@ describe("MetricsRepo costs", () => {
 describe("MetricsRepo usage analytics and export", () => {
   const seed = (repo: Service) =>
     Effect.forEach([
-      rec({ operation: "generate", costUsd: 0.01 }),
-      rec({ operation: "generate", costUsd: 0.01 }),
+      rec({ operation: "generate", costUsd: 0.01, cachedInputTokens: 4, reasoningTokens: 3 }),
+      rec({ operation: "generate", costUsd: 0.01, cacheWriteTokens: 6 }),
       rec({ operation: "generate", outcome: "RateLimited", costUsd: undefined }),
       rec({ operation: "generate", cached: true, costUsd: 0 }),
-      rec({ operation: "explain", provider: "gemini", model: "gemini-2.0-flash", costUsd: 0.002 }),
+      rec({ operation: "explain", provider: "gemini", model: "gemini-2.0-flash", costUsd: 0.002, reasoningTokens: 2 }),
       rec({ operation: "fix", provider: "gemini", model: "gemini-2.0-flash", costUsd: 0.004 }),
       rec({ operation: "health", provider: "ollama", model: "llama3.1:8b", costUsd: 0 }),
       rec({ operation: "test", provider: "ollama", model: "llama3.1:8b", costUsd: 0 })
@@ -310,12 +310,12 @@ describe("MetricsRepo usage analytics and export", () => {
       })
       expect(report.minutesPerFeature).toEqual({ generate: 6, explain: 3, optimize: 10, fix: 20 })
       expect(report.byProvider).toEqual([
-        { provider: "openai", feature: "generate", uses: 3, attempts: 4, failures: 1, cached: 1, inputTokens: 40, outputTokens: 20, costUsd: 0.02, unknownCostCount: 1, minutesSaved: 18 },
-        { provider: "gemini", feature: "explain", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, costUsd: 0.002, unknownCostCount: 0, minutesSaved: 3 },
-        { provider: "gemini", feature: "fix", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, costUsd: 0.004, unknownCostCount: 0, minutesSaved: 20 }
+        { provider: "openai", feature: "generate", uses: 3, attempts: 4, failures: 1, cached: 1, inputTokens: 40, outputTokens: 20, cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 3, costUsd: 0.02, unknownCostCount: 1, minutesSaved: 18 },
+        { provider: "gemini", feature: "explain", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 2, costUsd: 0.002, unknownCostCount: 0, minutesSaved: 3 },
+        { provider: "gemini", feature: "fix", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.004, unknownCostCount: 0, minutesSaved: 20 }
       ])
       expect(report.features.map((f) => [f.feature, f.uses])).toEqual([["generate", 3], ["explain", 1], ["fix", 1], ["optimize", 0]])
-      expect(report.totals).toMatchObject({ uses: 5, attempts: 6, minutesSaved: 41, costUsd: 0.026 })
+      expect(report.totals).toMatchObject({ uses: 5, attempts: 6, minutesSaved: 41, costUsd: 0.026, cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 5 })
       expect(report).toMatchObject({ from: null, to: null, generatedAt: T0 + 1000 })
     }))
 
@@ -326,13 +326,14 @@ describe("MetricsRepo usage analytics and export", () => {
       const [csv, json, ranged] = yield* withRepo(file, (repo) =>
         Effect.zipRight(seed(repo), Effect.all([repo.exportUsage("csv"), repo.exportUsage("json"), repo.exportUsage("csv", { from: T0 + 1 })])))
       expect(csv).toBe(
-        "provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n" +
-          "openai,generate,3,4,1,1,40,20,0.02,1,15\r\n" +
-          "gemini,explain,1,1,0,0,10,5,0.002,0,3\r\n" +
-          "gemini,fix,1,1,0,0,10,5,0.004,0,5\r\n"
+        "provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n" +
+          "openai,generate,3,4,1,1,40,20,4,6,3,0.02,1,15\r\n" +
+          "gemini,explain,1,1,0,0,10,5,0,0,2,0.002,0,3\r\n" +
+          "gemini,fix,1,1,0,0,10,5,0,0,0,0.004,0,5\r\n"
       )
-      expect(ranged).toBe("provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n")
+      expect(ranged).toBe("provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n")
       const decoded = Schema.decodeUnknownSync(Metrics.UsageReport)(JSON.parse(json))
+      expect(decoded.totals).toMatchObject({ cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 5 })
       expect(decoded.totals.uses).toBe(5)
       expect(decoded.features[0]).toEqual({ feature: "generate", uses: 3, share: 0.6, minutesSaved: 15 })
       expect(decoded.generatedAt).toBe(T0 + 1000)

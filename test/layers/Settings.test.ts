@@ -28,7 +28,7 @@ const secrets: Record<ProviderId, string | undefined> = {
   gemini: "AIza-gemini-SECRET-5-abcdefghij"
 }
 const samples: Record<ProviderId, Record<string, unknown>> = {
-  cloudflare: { accountId: "0123456789abcdef0123456789abcdef", apiToken: secrets.cloudflare, model: "@cf/meta/llama-3.1-8b-instruct" },
+  cloudflare: { accountId: "0123456789abcdef0123456789abcdef", apiToken: secrets.cloudflare, model: "@cf/meta/llama-3.1-8b-instruct-fast" },
   openai: { apiKey: secrets.openai, model: "gpt-4.1", organization: "org-1" },
   ollama: { baseUrl: "http://192.168.1.20:11434", model: "llama3.2", contextWindow: 8192 },
   anthropic: { apiKey: secrets.anthropic, maxTokens: 1024 },
@@ -292,7 +292,7 @@ describe("Migration from the .env era", () => {
     "# DB Toolkit",
     "CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef",
     "export CLOUDFLARE_API_TOKEN=\"cf-SECRET-env-token-123\"",
-    "CLOUDFLARE_MODEL='@cf/meta/llama-3.1-8b-instruct'  ",
+    "CLOUDFLARE_MODEL='@cf/meta/llama-3.1-8b-instruct-fast'  ",
     "AI_TEMPERATURE=0.3 # cooler",
     "AI_MAX_TOKENS=lots"
   ].join("\r\n")
@@ -301,7 +301,7 @@ describe("Migration from the .env era", () => {
     expect(EnvMigration.parseEnvFile(envText)).toEqual({
       CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
       CLOUDFLARE_API_TOKEN: "cf-SECRET-env-token-123",
-      CLOUDFLARE_MODEL: "@cf/meta/llama-3.1-8b-instruct",
+      CLOUDFLARE_MODEL: "@cf/meta/llama-3.1-8b-instruct-fast",
       AI_TEMPERATURE: "0.3",
       AI_MAX_TOKENS: "lots"
     })
@@ -338,6 +338,31 @@ describe("Migration from the .env era", () => {
           const after = yield* s.snapshot
           expect(after.settings.activeProvider).toBeUndefined()
           expect(after.providers.map((p) => p.id)).toEqual(["ollama"])
+        }))
+    }))
+
+  it.scoped("a retired CLOUDFLARE_MODEL is not imported: the report says so, the rest is, and the default model serves", () =>
+    Effect.gen(function*() {
+      const file = yield* dbFile
+      yield* withSettings(file, (s, sql) =>
+        Effect.gen(function*() {
+          const env = {
+            CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+            CLOUDFLARE_API_TOKEN: "cf-SECRET-env-token-123",
+            // DB Toolkit's own hard-coded model until Cloudflare retired it.
+            CLOUDFLARE_MODEL: "@cf/meta/llama-3.1-70b-instruct"
+          }
+          const report = yield* EnvMigration.fromEnv({ env }).pipe(Effect.provideService(SqlClient.SqlClient, sql), Effect.provideService(Settings, s))
+          expect(report.status).toBe("imported")
+          expect(report.imported).toEqual(["accountId", "apiToken"])
+          expect(report.skipped).toEqual([{
+            variable: "CLOUDFLARE_MODEL",
+            reason:
+              "names @cf/meta/llama-3.1-70b-instruct, which the provider retired on 2026-05-30; use @cf/meta/llama-3.3-70b-instruct-fp8-fast or another current model (the default is used until you choose)"
+          }])
+          const entry = yield* s.provider("cloudflare")
+          expect(entry.problem).toBeUndefined()
+          expect(entry.config.model).toBeUndefined()
         }))
     }))
 

@@ -92,7 +92,7 @@ describe("Anthropic provider over loopback HTTP", () => {
       Effect.gen(function*() {
         expect((yield* bodyFor({ model: "claude-sonnet-4-6", temperature: 0.7 })).temperature).toBe(0.7)
         expect((yield* bodyFor({ model: "claude-opus-4-6" })).temperature).toBe(0.2)
-        expect((yield* bodyFor({ model: "claude-sonnet-4-5-20250929", temperature: 0 })).temperature).toBe(0)
+        expect((yield* bodyFor({ model: "claude-haiku-4-5", temperature: 0 })).temperature).toBe(0)
         expect((yield* bodyFor({ model: "claude-3-5-haiku-20241022" })).temperature).toBe(0.2)
       }))
 
@@ -557,9 +557,9 @@ describe("Anthropic provider over loopback HTTP", () => {
       Effect.gen(function*() {
         const error = expectFailure<AiError.AiError>(yield* Effect.exit(provider.explainSql({ sql: "SELECT 1", dialect: "generic" })))
         expect(error._tag).toBe("ModelNotFound")
-        expect(error._tag === "ModelNotFound" && error.model).toBe("claude-3-opus-20240229")
-        expect(error.message).toContain("claude-3-opus-20240229")
-      }), { config: { model: "claude-3-opus-20240229" } }))
+        expect(error._tag === "ModelNotFound" && error.model).toBe("claude-opus-4-1-20250805")
+        expect(error.message).toContain("claude-opus-4-1-20250805")
+      }), { config: { model: "claude-opus-4-1-20250805" } }))
 
   describe("testConnection", () => {
     it.live("one free GET /v1/models/{model}: ok, the model available, no message sent", () =>

@@ -58,14 +58,14 @@ describe("Cloudflare provider over loopback HTTP", () => {
         const result = yield* provider.generateSql({ prompt: "list customers with their email", schema: shopSchema, dialect: "postgresql" })
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
         expect(result.meta.provider).toBe("cloudflare")
-        expect(result.meta.model).toBe("@cf/meta/llama-3.1-70b-instruct")
+        expect(result.meta.model).toBe("@cf/meta/llama-3.3-70b-instruct-fp8-fast")
         expect(result.meta.usage).toEqual({ inputTokens: 88, outputTokens: 14 })
         expect(result.meta.finishReason).toBe("stop")
         expect(result.meta.requestId).toMatch(/^req_emu_/)
 
         const [req] = emu.chatRequests()
         expect(req!.method).toBe("POST")
-        expect(req!.path).toBe(`${RUN_PATH}/@cf/meta/llama-3.1-70b-instruct`)
+        expect(req!.path).toBe(`${RUN_PATH}/@cf/meta/llama-3.3-70b-instruct-fp8-fast`)
         expect(req!.headers["authorization"]).toBe(`Bearer ${SECRET_KEY}`)
         expect(req!.headers["content-type"]).toBe("application/json")
         expect(req!.headers["accept"]).toBe("application/json")
@@ -87,13 +87,13 @@ describe("Cloudflare provider over loopback HTTP", () => {
     withCloudflare((emu, provider) =>
       Effect.gen(function*() {
         const r = yield* provider.explainSql({ sql: "SELECT * FROM orders", dialect: "sqlite" })
-        expect(r.meta.model).toBe("@cf/defog/sqlcoder-7b-2")
+        expect(r.meta.model).toBe("@cf/qwen/qwen2.5-coder-32b-instruct")
         const req = emu.chatRequests()[0]!
-        expect(req.path).toBe(`${RUN_PATH}/@cf/defog/sqlcoder-7b-2`)
+        expect(req.path).toBe(`${RUN_PATH}/@cf/qwen/qwen2.5-coder-32b-instruct`)
         const body = req.body as Record<string, any>
         expect(body.temperature).toBe(0)
         expect(body.max_tokens).toBe(512)
-      }), { config: { model: "@cf/defog/sqlcoder-7b-2", temperature: 0, maxTokens: 512 } }))
+      }), { config: { model: "@cf/qwen/qwen2.5-coder-32b-instruct", temperature: 0, maxTokens: 512 } }))
 
   it.live("explain, optimize and fix parse their answers", () =>
     withCloudflare((_emu, provider) =>
@@ -177,7 +177,7 @@ describe("Cloudflare provider over loopback HTTP", () => {
           expect(last.result.meta.usage).toEqual({ inputTokens: 321, outputTokens: 45 })
           expect(last.result.meta.requestId).toMatch(/^req_emu_/)
           const req = emu.chatRequests()[0]!
-          expect(req.path).toBe(`${RUN_PATH}/@cf/meta/llama-3.1-70b-instruct`)
+          expect(req.path).toBe(`${RUN_PATH}/@cf/meta/llama-3.3-70b-instruct-fp8-fast`)
           expect(req.headers["accept"]).toBe("text/event-stream")
           const body = req.body as Record<string, any>
           expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "stream", "temperature"])
@@ -457,12 +457,12 @@ describe("Cloudflare provider over loopback HTTP", () => {
           const test = yield* provider.testConnection
           expect(test.ok).toBe(true)
           expect(test.modelAvailable).toBe(true)
-          expect(test.details).toContain("@cf/meta/llama-3.1-70b-instruct")
+          expect(test.details).toContain("@cf/meta/llama-3.3-70b-instruct-fp8-fast")
           expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
             "GET /client/v4/user/tokens/verify",
             `GET /client/v4/accounts/${ACCOUNT}/ai/models/search`
           ])
-          expect(emu.requests[1]!.query).toEqual({ search: "@cf/meta/llama-3.1-70b-instruct", page: "1" })
+          expect(emu.requests[1]!.query).toEqual({ search: "@cf/meta/llama-3.3-70b-instruct-fp8-fast", page: "1" })
           for (const r of emu.requests) expect(r.headers["authorization"]).toBe(`Bearer ${SECRET_KEY}`)
         })))
 
@@ -544,7 +544,7 @@ describe("Cloudflare provider over loopback HTTP", () => {
       withCloudflare((emu, provider) =>
         Effect.gen(function*() {
           const models = yield* provider.listModels
-          expect(models.map((m) => m.id)).toContain("@cf/meta/llama-3.1-70b-instruct")
+          expect(models.map((m) => m.id)).toContain("@cf/meta/llama-3.3-70b-instruct-fp8-fast")
           expect(models.map((m) => m.id)).toContain("@cf/openai/gpt-oss-120b")
           expect(emu.requests).toHaveLength(1)
         })))
@@ -596,7 +596,7 @@ describe("Cloudflare.Config", () => {
   it("applies DB Toolkit's defaults", () => {
     const r = decode({ accountId: ACCOUNT, apiToken: "tok" })
     if (r._tag === "Left") throw new Error(r.left.message)
-    expect(r.right.model).toBe("@cf/meta/llama-3.1-70b-instruct")
+    expect(r.right.model).toBe("@cf/meta/llama-3.3-70b-instruct-fp8-fast")
     expect(r.right.model).toBe(Cloudflare.defaultModel)
     expect(r.right.baseUrl).toBe("https://api.cloudflare.com/client/v4")
     expect(r.right.temperature).toBe(0.7)

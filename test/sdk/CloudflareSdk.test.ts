@@ -19,7 +19,7 @@ const TOKEN = "cf-sdk-test-token-0000000000000000"
 const ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 // A model id with no slash: the only kind `ai.run` can reach through its path encoder.
 const FLAT_MODEL = "sqlcoder-emu"
-const LLAMA = "@cf/meta/llama-3.1-70b-instruct"
+const LLAMA = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
 const many = Array.from({ length: 23 }, (_, i) => `@cf/emu/model-${String(i).padStart(2, "0")}`)
 
 let emu: Emulator.Emulator
@@ -67,7 +67,7 @@ describe("cloudflare SDK against the Workers AI emulator", () => {
     expect(error.status).toBe(400)
     expect(error.errors).toEqual([{ code: 7000, message: "No route for that URI" }])
     const [req] = emu.requests
-    expect(req!.path).toBe(`/client/v4/accounts/${ACCOUNT}/ai/run/@cf%2Fmeta%2Fllama-3.1-70b-instruct`)
+    expect(req!.path).toBe(`/client/v4/accounts/${ACCOUNT}/ai/run/@cf%2Fmeta%2Fllama-3.3-70b-instruct-fp8-fast`)
     expect(emu.chatRequests()).toHaveLength(0)
   })
 

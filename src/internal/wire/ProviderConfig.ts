@@ -8,6 +8,7 @@
 import { Effect, Either, ParseResult, type Redacted, Schema, SchemaAST } from "effect"
 import { ConfigInvalid } from "../../domain/AiError.js"
 import { configFieldCeiling } from "../../domain/Limits.js"
+import * as ModelLifecycle from "../../domain/ModelLifecycle.js"
 import { displayName, type ProviderId } from "../../domain/ProviderId.js"
 import * as Untrusted from "../Untrusted.js"
 
@@ -143,6 +144,19 @@ export const TokenCount = Schema.Int.pipe(
 export const Name = Schema.Trim.pipe(Schema.compose(Schema.NonEmptyString, { strict: false })).annotations({
   message: () => "must not be empty"
 }) as unknown as Schema.Schema<string>
+
+/**
+ * A model id the provider still serves: ids it retired (see `ModelLifecycle.retired`) are
+ * refused, naming the date and what to use instead.
+ *
+ * @since 0.1.0
+ * @internal
+ */
+export const Model = (provider: ProviderId, base: Schema.Schema<string> = Name): Schema.Schema<string> =>
+  base.pipe(Schema.filter((model) => {
+    const r = ModelLifecycle.retirement(provider, model)
+    return r === undefined || ModelLifecycle.retiredReason(model, r)
+  }))
 
 // The ceiling for any one field, whatever the settings allow (the settings store checks its own,
 // lower, `limits.configFieldChars` before this runs).

@@ -34,7 +34,7 @@ type ConfigInvalid = AiError.ConfigInvalid
 
 /**
  * The model used when the config names none: the current Sonnet, fast and strong at SQL
- * (`claude-sonnet-4-5` reaches end of life on 2026-11-30).
+ * (reviewed on `ModelLifecycle.reviewed`; `claude-sonnet-4-5` was retired on 2026-11-30).
  *
  * @since 0.1.0
  * @category Constants
@@ -112,7 +112,7 @@ export const Config = Schema.Struct({
   /** The API key (`sk-ant-...`). */
   apiKey: ProviderConfig.Secret,
   /** Any Messages API model id; defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
+  model: Schema.optionalWith(ProviderConfig.Model("anthropic"), { default: () => defaultModel }),
   /** The API root; change it for a proxy (plain http only on loopback). */
   baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
   /** Sent as `anthropic-version`; defaults to {@link defaultApiVersion}. */

@@ -2,7 +2,7 @@
  * Cloudflare Workers AI, over its native REST route
  * (`POST {baseUrl}/accounts/{accountId}/ai/run/{model}`), the provider DB Toolkit uses today.
  *
- * - The model id is part of the path, unencoded (`…/ai/run/@cf/meta/llama-3.1-70b-instruct`): the
+ * - The model id is part of the path, unencoded (`…/ai/run/@cf/meta/llama-3.3-70b-instruct-fp8-fast`): the
  *   live API answers a percent-encoded path (`@cf%2Fmeta%2F…`, as the `cloudflare` SDK sends it)
  *   with 400, code 7000 "No route for that URI".
  * - Auth: `Authorization: Bearer <API token>`.
@@ -35,12 +35,14 @@ import type * as Sse from "../../internal/wire/Sse.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 /**
- * The model used when the config names none: the one DB Toolkit has always used.
+ * The model used when the config names none (reviewed on `ModelLifecycle.reviewed`): the
+ * current Llama 70B. DB Toolkit's `@cf/meta/llama-3.1-70b-instruct` was retired on 2026-05-30,
+ * and Cloudflare keeps this `-fp8-fast` variant as its successor.
  *
  * @since 0.1.0
  * @category Constants
  */
-export const defaultModel = "@cf/meta/llama-3.1-70b-instruct"
+export const defaultModel = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
 
 /**
  * The public API's base URL.
@@ -66,12 +68,12 @@ const AccountId = ProviderConfig.Name.pipe(
 )
 
 // The model id goes into the URL path unencoded, so it must not be able to change the route.
-const ModelId = ProviderConfig.Name.pipe(
+const ModelId = ProviderConfig.Model("cloudflare", ProviderConfig.Name.pipe(
   Schema.filter(
     (s) => /^[A-Za-z0-9@][\w@.:+~-]*(?:\/[\w@.:+~-]+)*$/.test(s) && s.split("/").every((seg) => seg !== "." && seg !== ".."),
-    { message: () => "must be a Workers AI model id such as @cf/meta/llama-3.1-8b-instruct" }
+    { message: () => "must be a Workers AI model id such as @cf/meta/llama-3.3-70b-instruct-fp8-fast" }
   )
-)
+))
 
 /**
  * Cloudflare Workers AI's configuration. Encoded (JSON) form:

@@ -46,7 +46,7 @@ export const Config = Schema.Struct({
   /** The API key (`sk-...`). */
   apiKey: ProviderConfig.Secret,
   /** Any Chat Completions model id; defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
+  model: Schema.optionalWith(ProviderConfig.Model("openai"), { default: () => defaultModel }),
   /** The API root; change it for a proxy or an OpenAI-compatible server (plain http only on loopback). */
   baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
   /** Sent as `OpenAI-Organization`. */

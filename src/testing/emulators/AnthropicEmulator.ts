@@ -332,8 +332,6 @@ export const protocol: Emulator.Protocol = {
     "claude-opus-4-6",
     "claude-sonnet-4-6",
     "claude-haiku-4-5",
-    "claude-sonnet-4-5",
-    "claude-sonnet-4-5-20250929",
     "claude-3-5-haiku-20241022"
   ],
   kindOf: (r) =>

@@ -128,13 +128,11 @@ export const makeProtocol = (options: ProtocolOptions = {}): Emulator.Protocol =
   provider: "cloudflare",
   basePath: BASE,
   defaultModels: [
-    "@cf/meta/llama-3.1-70b-instruct",
-    "@cf/meta/llama-3.1-8b-instruct",
     "@cf/meta/llama-3.3-70b-instruct-fp8-fast",
-    "@cf/mistral/mistral-7b-instruct-v0.1",
-    "@hf/thebloke/codellama-7b-instruct-awq",
-    "@cf/defog/sqlcoder-7b-2",
-    "@cf/google/gemma-3-12b-it",
+    "@cf/meta/llama-3.1-8b-instruct-fast",
+    "@cf/zai-org/glm-4.7-flash",
+    "@cf/google/gemma-4-26b-a4b-it",
+    "@cf/qwen/qwen2.5-coder-32b-instruct",
     "@cf/openai/gpt-oss-120b",
     "@cf/openai/gpt-oss-20b"
   ],
