@@ -55,8 +55,11 @@ export const retired: Readonly<Record<ProviderId, ReadonlyArray<Retirement>>> = 
     { ids: ["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"], on: "2026-02-19", replacement: "claude-sonnet-5" },
     { ids: ["claude-sonnet-4-5", "claude-sonnet-4-5-20250929"], on: "2026-11-30", replacement: "claude-sonnet-5" }
   ],
+  // Google routes 2.5 Flash and Pro to 3.x models since 2026-12-01 rather than refusing them (the
+  // answer's model says which served), so they are not listed.
   gemini: [
-    { ids: ["gemini-pro", "gemini-pro-vision"], prefixes: ["gemini-1."], on: undefined, replacement: "gemini-3.5-flash" }
+    { ids: ["gemini-pro", "gemini-pro-vision"], prefixes: ["gemini-1."], on: undefined, replacement: "gemini-3.5-flash" },
+    { ids: [], prefixes: ["gemini-2.0-"], on: "2026-06-01", replacement: "gemini-3.5-flash" }
   ],
   // Cloudflare's 2026-05-08 changelog; `@cf/moonshotai/kimi-k2.5` is aliased to k2.6, not refused.
   cloudflare: [

@@ -58,14 +58,14 @@ describe("Gemini provider over loopback HTTP", () => {
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
         expect(result.explanation).toBe("Lists rows of customers.")
         expect(result.meta.provider).toBe("gemini")
-        expect(result.meta.model).toBe("gemini-2.5-flash")
+        expect(result.meta.model).toBe("gemini-3.5-flash")
         expect(result.meta.finishReason).toBe("stop")
         expect(result.meta.usage).toEqual({ inputTokens: 120, outputTokens: 14 })
         expect(result.meta.requestId).toMatch(/^req_emu_/)
 
         const [req] = emu.chatRequests()
         expect(req!.method).toBe("POST")
-        expect(req!.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent")
+        expect(req!.path).toBe("/v1beta/models/gemini-3.5-flash:generateContent")
         expect(req!.query).toEqual({})
         expect(req!.headers["x-goog-api-key"]).toBe(SECRET_KEY)
         expect(req!.headers["authorization"]).toBeUndefined()
@@ -83,7 +83,8 @@ describe("Gemini provider over loopback HTTP", () => {
         expect(body.contents[0].parts[0].text).toContain("customers(id integer, email text, name text)")
         expect(body.contents[0].parts[0].text).toContain("PostgreSQL")
         expect(body.contents[0].parts[0].text).toContain("list customers with their email")
-        expect(body.generationConfig).toEqual({ temperature: 0.2, maxOutputTokens: 2048 })
+        // A thinking model's default cap leaves room for the answer after the thinking.
+        expect(body.generationConfig).toEqual({ temperature: 0.2, maxOutputTokens: 16384 })
       })))
 
   it.live("temperature, maxTokens, thinkingBudget and safetySettings go where the API reads them", () =>
@@ -107,6 +108,97 @@ describe("Gemini provider over loopback HTTP", () => {
         ]
       }
     }))
+
+  describe("the default maxOutputTokens", () => {
+    const cases: ReadonlyArray<[string, Partial<Gemini.ConfigInput>, number]> = [
+      ["16,384 for the default gemini-3.5-flash (thinking) when none is set", {}, 16384],
+      ["16,384 for gemini-2.5-pro (thinking)", { model: "gemini-2.5-pro" }, 16384],
+      ["2,048 for gemma-3-27b-it (no thinking)", { model: "gemma-3-27b-it" }, 2048],
+      ["2,048 with thinking turned off (thinkingBudget 0)", { thinkingBudget: 0 }, 2048],
+      ["the value set, on a thinking model", { maxTokens: 900 }, 900],
+      ["the value set, on a model without thinking", { model: "gemma-3-27b-it", maxTokens: 4096 }, 4096]
+    ]
+    for (const [name, config, expected] of cases) {
+      it.live(name, () =>
+        withGemini((emu, provider) =>
+          Effect.gen(function*() {
+            expect(provider.maxTokens).toBe(expected)
+            yield* provider.explainSql({ sql: "SELECT 1", dialect: "sqlite" })
+            const body = emu.chatRequests()[0]!.body as Record<string, any>
+            expect(body.generationConfig.maxOutputTokens).toBe(expected)
+          }), { config }))
+    }
+  })
+
+  describe("tuned models", () => {
+    const tunedModels: ReadonlyArray<GeminiEmulator.TunedModel> = [
+      { id: "my-sql-model-abc", baseModel: "gemini-2.0-flash-001", displayName: "Shop SQL" },
+      { id: "still-tuning", baseModel: "models/gemini-2.0-flash-001", state: "CREATING" }
+    ]
+    const tuned = (id: string): Setup => ({ emulator: { tunedModels }, config: { model: `tunedModels/${id}` } })
+
+    it.live("chat goes to tunedModels/{id}:generateContent", () =>
+      withGemini((emu, provider) =>
+        Effect.gen(function*() {
+          expect(provider.model).toBe("tunedModels/my-sql-model-abc")
+          const result = yield* generate(provider)
+          expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
+          expect(result.meta.model).toBe("tunedModels/my-sql-model-abc")
+          const [req] = emu.chatRequests()
+          expect(`${req!.method} ${req!.path}`).toBe("POST /v1beta/tunedModels/my-sql-model-abc:generateContent")
+          expect(req!.query).toEqual({})
+          expect(req!.headers["x-goog-api-key"]).toBe(SECRET_KEY)
+          // Its base model is unknown here, so it gets the cap of a model that does not think.
+          expect((req!.body as Record<string, any>).generationConfig).toEqual({ temperature: 0.2, maxOutputTokens: 2048 })
+        }), tuned("my-sql-model-abc")))
+
+    it.live("streams from tunedModels/{id}:streamGenerateContent?alt=sse", () =>
+      withGemini((emu, provider) =>
+        Effect.gen(function*() {
+          emu.script({ reply: "SELECT id FROM orders;" })
+          const events = yield* collect(provider)
+          expect(events.map((e) => (e._tag === "TextDelta" ? e.text : "")).join("")).toBe("SELECT id FROM orders;")
+          expect(events[events.length - 1]!._tag).toBe("Completed")
+          const [req] = emu.chatRequests()
+          expect(`${req!.method} ${req!.path}`).toBe("POST /v1beta/tunedModels/my-sql-model-abc:streamGenerateContent")
+          expect(req!.query).toEqual({ alt: "sse" })
+        }), tuned("my-sql-model-abc")))
+
+    it.live("testConnection reads GET tunedModels/{id}: an ACTIVE one is available", () =>
+      withGemini((emu, provider) =>
+        Effect.gen(function*() {
+          const test = yield* provider.testConnection
+          expect(test.ok).toBe(true)
+          expect(test.modelAvailable).toBe(true)
+          expect(test.details).toContain("tunedModels/my-sql-model-abc is available (Shop SQL)")
+          expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1beta/tunedModels/my-sql-model-abc"])
+          expect(emu.requests[0]!.headers["x-goog-api-key"]).toBe(SECRET_KEY)
+        }), tuned("my-sql-model-abc")))
+
+    it.live("a tuned model still CREATING is not available", () =>
+      withGemini((emu, provider) =>
+        Effect.gen(function*() {
+          const test = yield* provider.testConnection
+          expect(test.ok).toBe(true)
+          expect(test.modelAvailable).toBe(false)
+          expect(test.details).toContain("state CREATING")
+          expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1beta/tunedModels/still-tuning"])
+        }), tuned("still-tuning")))
+
+    it.live("an unknown tuned model is ModelNotFound, and not available to testConnection", () =>
+      withGemini((emu, provider) =>
+        Effect.gen(function*() {
+          const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
+          expect(error._tag).toBe("ModelNotFound")
+          expect(error.status).toBe(404)
+          expect(error._tag === "ModelNotFound" && error.model).toBe("tunedModels/no-such-model")
+          expect(emu.chatRequests()[0]!.path).toBe("/v1beta/tunedModels/no-such-model:generateContent")
+          const test = yield* provider.testConnection
+          expect(test.ok).toBe(true)
+          expect(test.modelAvailable).toBe(false)
+          expect(test.details).toContain("tunedModels/no-such-model")
+        }), tuned("no-such-model")))
+  })
 
   it.live("a models/ prefixed id is sent as the plain id", () =>
     withGemini((emu, provider) =>
@@ -238,7 +330,7 @@ describe("Gemini provider over loopback HTTP", () => {
           expect(last.result.meta.finishReason).toBe("stop")
           expect(last.result.meta.requestId).toMatch(/^req_emu_/)
           const req = emu.chatRequests()[0]!
-          expect(req.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent")
+          expect(req.path).toBe("/v1beta/models/gemini-3.5-flash:streamGenerateContent")
           expect(req.query).toEqual({ alt: "sse" })
           expect(req.headers["accept"]).toBe("text/event-stream")
           expect(req.headers["x-goog-api-key"]).toBe(SECRET_KEY)
@@ -592,9 +684,9 @@ describe("Gemini provider over loopback HTTP", () => {
           expect(test.ok).toBe(true)
           expect(test.modelAvailable).toBe(true)
           expect(test.provider).toBe("gemini")
-          expect(test.details).toContain("gemini-2.5-flash is available")
+          expect(test.details).toContain("gemini-3.5-flash is available")
           expect(test.latencyMs).toBeGreaterThanOrEqual(0)
-          expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1beta/models/gemini-2.5-flash"])
+          expect(emu.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1beta/models/gemini-3.5-flash"])
           expect(emu.requests[0]!.headers["x-goog-api-key"]).toBe(SECRET_KEY)
           expect(emu.requests[0]!.query).toEqual({})
         })))
@@ -696,11 +788,12 @@ describe("Gemini.Config", () => {
   it("applies documented defaults", () => {
     const r = decode({ apiKey: "AIza-abc" })
     if (r._tag === "Left") throw new Error(r.left.message)
-    expect(r.right.model).toBe("gemini-2.5-flash")
+    expect(r.right.model).toBe("gemini-3.5-flash")
     expect(r.right.model).toBe(Gemini.defaultModel)
     expect(r.right.baseUrl).toBe("https://generativelanguage.googleapis.com/v1beta")
     expect(r.right.temperature).toBe(0.2)
-    expect(r.right.maxTokens).toBe(2048)
+    // Unset: the provider picks a cap by model (see "the default maxOutputTokens").
+    expect(r.right.maxTokens).toBeUndefined()
     expect(r.right.safetySettings).toBeUndefined()
     expect(r.right.thinkingBudget).toBeUndefined()
     expect(Redacted.isRedacted(r.right.apiKey)).toBe(true)
@@ -727,14 +820,28 @@ describe("Gemini.Config", () => {
     expect(r.right.safetySettings).toHaveLength(6)
   })
 
+  it("keeps a tuned model's resource name, tunedModels/{id}", () => {
+    for (const model of ["tunedModels/my-sql-model-abc", "  tunedModels/x ", `tunedModels/a${"b".repeat(38)}9`]) {
+      const r = decode({ apiKey: "k", model })
+      if (r._tag === "Left") throw new Error(r.left.message)
+      expect(r.right.model).toBe(model.trim())
+    }
+  })
+
   const bad: ReadonlyArray<[string, unknown, string, RegExp?]> = [
     ["a missing key", {}, "apiKey", /is required/],
     ["an empty key", { apiKey: "  " }, "apiKey"],
     ["an empty model", { apiKey: "k", model: "" }, "model"],
     ["a bare models/ prefix", { apiKey: "k", model: "models/" }, "model"],
-    ["Gemini 1.5 (shut down)", { apiKey: "k", model: "gemini-1.5-flash" }, "model", /shut down/],
-    ["Gemini 1.0 behind models/", { apiKey: "k", model: "models/gemini-1.0-pro" }, "model", /shut down/],
-    ["gemini-pro (shut down)", { apiKey: "k", model: "gemini-pro" }, "model", /shut down/],
+    ["Gemini 1.5 (retired)", { apiKey: "k", model: "gemini-1.5-flash" }, "model", /^names gemini-1\.5-flash, which the provider retired; use gemini-3\.5-flash/],
+    ["Gemini 1.0 behind models/", { apiKey: "k", model: "models/gemini-1.0-pro" }, "model", /names gemini-1\.0-pro, which the provider retired/],
+    ["gemini-pro (retired)", { apiKey: "k", model: "gemini-pro" }, "model", /names gemini-pro, which the provider retired/],
+    ["an empty tuned model id", { apiKey: "k", model: "tunedModels/" }, "model", /tunedModels\/\{id\}/],
+    ["a tuned model id with a path in it", { apiKey: "k", model: "tunedModels/../x" }, "model", /tunedModels\/\{id\}/],
+    ["a tuned model id of two segments", { apiKey: "k", model: "tunedModels/a/b" }, "model", /tunedModels\/\{id\}/],
+    ["a tuned model id in capitals", { apiKey: "k", model: "tunedModels/My-Model" }, "model", /lowercase/],
+    ["a tuned model id over 40 characters", { apiKey: "k", model: `tunedModels/a${"b".repeat(40)}` }, "model", /40 characters/],
+    ["a tuned model id ending in a dash", { apiKey: "k", model: "tunedModels/sql-" }, "model"],
     ["plain http to a remote host", { apiKey: "k", baseUrl: "http://generativelanguage.googleapis.com/v1beta" }, "baseUrl"],
     ["a key in the base URL's query", { apiKey: "k", baseUrl: "https://generativelanguage.googleapis.com/v1beta?key=AIzaXYZ" }, "baseUrl"],
     ["a temperature above 2", { apiKey: "k", temperature: 2.5 }, "temperature"],

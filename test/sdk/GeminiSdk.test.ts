@@ -50,6 +50,52 @@ describe("@google/genai SDK against the Gemini emulator", () => {
     expect(body.generationConfig).toMatchObject({ temperature: 0.2, maxOutputTokens: 256 })
   })
 
+  it("serves the default model, gemini-3.5-flash, and reports it as modelVersion", async () => {
+    emu.script({ reply: "SELECT 4;" })
+    const r = await client.models.generateContent({ ...request, model: "gemini-3.5-flash" })
+    expect(r.text).toBe("SELECT 4;")
+    expect(r.modelVersion).toBe("gemini-3.5-flash")
+    expect(emu.chatRequests()[0]!.path).toBe("/v1beta/models/gemini-3.5-flash:generateContent")
+    const m = await client.models.get({ model: "gemini-3.5-flash" })
+    expect(m).toMatchObject({ name: "models/gemini-3.5-flash", displayName: "Gemini 3.5 Flash", thinking: true })
+  })
+
+  it("serves tuned models at tunedModels/{id}: get, generateContent and streams; 404 for unknown ones", async () => {
+    const tuned = await GeminiEmulator.start({
+      apiKey: KEY,
+      tunedModels: [{ id: "shop-sql-7", baseModel: "gemini-2.0-flash-001" }, { id: "half-done", baseModel: "gemini-2.0-flash-001", state: "CREATING" }]
+    })
+    try {
+      const c = sdk(tuned.origin)
+      const m = await c.models.get({ model: "tunedModels/shop-sql-7" })
+      expect(m.name).toBe("tunedModels/shop-sql-7")
+      expect(tuned.requests[0]!.path).toBe("/v1beta/tunedModels/shop-sql-7")
+
+      tuned.script({ reply: "SELECT 5;" }, { reply: "SELECT 6 FROM orders;" })
+      const r = await c.models.generateContent({ ...request, model: "tunedModels/shop-sql-7" })
+      expect(r.text).toBe("SELECT 5;")
+      let text = ""
+      for await (const chunk of await c.models.generateContentStream({ ...request, model: "tunedModels/shop-sql-7" })) text += chunk.text ?? ""
+      expect(text).toBe("SELECT 6 FROM orders;")
+      expect(tuned.chatRequests().map((q) => `${q.path}?${new URLSearchParams(q.query)}`)).toEqual([
+        "/v1beta/tunedModels/shop-sql-7:generateContent?",
+        "/v1beta/tunedModels/shop-sql-7:streamGenerateContent?alt=sse"
+      ])
+
+      for (const missing of [c.models.get({ model: "tunedModels/nope" }), c.models.generateContent({ ...request, model: "tunedModels/nope" })]) {
+        const error = await failure(missing)
+        expect(error).toBeInstanceOf(ApiError)
+        expect((error as ApiError).status).toBe(404)
+        expect((error as ApiError).message).toContain("NOT_FOUND")
+      }
+      // Not ACTIVE yet: its resource says so, and it takes no chats.
+      expect((await c.models.get({ model: "tunedModels/half-done" })).name).toBe("tunedModels/half-done")
+      expect(((await failure(c.models.generateContent({ ...request, model: "tunedModels/half-done" }))) as ApiError).status).toBe(404)
+    } finally {
+      await tuned.close()
+    }
+  })
+
   it("streams CRLF-separated SSE events that end with the socket, usage on the last", async () => {
     emu.script({ reply: "SELECT name FROM customers LIMIT 100;", usage: { inputTokens: 20, outputTokens: 9 } })
     const stream = await client.models.generateContentStream(request)

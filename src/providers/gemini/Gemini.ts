@@ -2,7 +2,8 @@
  * Google Gemini, over the Gemini Developer API (`generativelanguage.googleapis.com/v1beta`).
  *
  * - Chat: `POST {baseUrl}/models/{model}:generateContent` with `systemInstruction`, one `user`
- *   turn in `contents`, `generationConfig` and optional `safetySettings`.
+ *   turn in `contents`, `generationConfig` and optional `safetySettings`. A tuned model
+ *   (`tunedModels/{id}`) has its own resource path: `POST {baseUrl}/tunedModels/{id}:generateContent`.
  * - Auth: the key goes only in the `x-goog-api-key` header, never in `?key=`: a URL ends up in
  *   logs, proxies and HttpClient URL attributes, a header does not.
  * - Streaming: `…:streamGenerateContent?alt=sse`, data-only SSE (Google separates events with
@@ -10,13 +11,14 @@
  *   `GenerateContentResponse` carrying only the new text, so the end is recognized by the
  *   `finishReason` of the last event; a stream that closes without one was cut short.
  * - Thinking (2.5+ models): `thought: true` parts are skipped; `thoughtsTokenCount` is billed as
- *   output, so it is added to `usage.outputTokens`.
+ *   output, so it is added to `usage.outputTokens`. Thinking counts against `maxOutputTokens`, so
+ *   a thinking model gets a larger default cap (see {@link Config}'s `maxTokens`).
  * - Errors are Google RPC bodies (`{"error":{"code","message","status","details"}}`); the
  *   `details` (`ErrorInfo`, `QuotaFailure`, `RetryInfo`, `BadRequest`) decide the class. A bad
  *   key is HTTP 400 `API_KEY_INVALID`, and a blocked prompt is HTTP 200 with
  *   `promptFeedback.blockReason`.
- * - `testConnection` reads `GET {baseUrl}/models/{model}` and `listModels` pages through
- *   `GET {baseUrl}/models`; neither costs tokens.
+ * - `testConnection` reads `GET {baseUrl}/models/{model}` (`GET {baseUrl}/tunedModels/{id}` for a
+ *   tuned model) and `listModels` pages through `GET {baseUrl}/models`; neither costs tokens.
  *
  * @since 0.1.0
  */
@@ -30,16 +32,19 @@ import { displayName } from "../../domain/ProviderId.js"
 import * as SqlTask from "../../domain/SqlTask.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
+import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 /**
- * The model used when the config names none: a current Flash model, fast and cheap, good at SQL.
+ * The model used when the config names none (reviewed on `ModelLifecycle.reviewed`): the current
+ * GA Flash model, fast and good at SQL. Google shut 2.0 down on 2026-06-01 and routes 2.5 Flash
+ * and Pro to other models since 2026-12-01.
  *
  * @since 0.1.0
  * @category Constants
  */
-export const defaultModel = "gemini-2.5-flash"
+export const defaultModel = "gemini-3.5-flash"
 
 /**
  * The Gemini Developer API root, version included (the official SDKs default to `v1beta`).
@@ -92,25 +97,46 @@ export const HarmBlockThreshold = Schema.Literal(
  */
 export const SafetySetting = Schema.Struct({ category: HarmCategory, threshold: HarmBlockThreshold })
 
-// Google shut these down; a request for them only ever gets a 404, so say so at config time.
-const isRetired = (model: string): boolean => /^gemini-1\./.test(model) || model === "gemini-pro" || model === "gemini-pro-vision"
+const TUNED = "tunedModels/"
+
+// `CreateTunedModelRequest.tuned_model_id` in the v1beta protos: it is one path segment, so a
+// checked id can never reach another route (`tunedModels/../x`).
+const TUNED_ID = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/
+
+/** Whether a (decoded) model id is a tuned model's resource name, `tunedModels/{id}`. */
+const isTuned = (model: string): boolean => model.startsWith(TUNED)
+
+/**
+ * Whether a model thinks by default: Gemini 2.5, 3.x and later, and the `-latest` aliases (which
+ * point at current, thinking, models). A tuned model's base is unknown until it is fetched, so it
+ * counts as not thinking.
+ */
+const isThinkingModel = (model: string): boolean => {
+  const m = model.toLowerCase()
+  return /^gemini-(?:2\.5|[3-9]|\d{2,})/.test(m) || /^gemini-[a-z-]*latest$/.test(m)
+}
 
 /**
  * A Gemini model id. `models/gemini-2.5-flash` (the API's resource name) is accepted and stored
- * as `gemini-2.5-flash`; retired ids (Gemini 1.x, `gemini-pro`) are refused.
+ * as `gemini-2.5-flash`; a tuned model keeps its resource name, `tunedModels/{id}` (`{id}`:
+ * lowercase letters, digits and dashes, up to 40 characters). Ids Google retired (see
+ * `ModelLifecycle.retired`) are refused.
  *
  * @since 0.1.0
  * @category Configuration
  */
-export const ModelId: Schema.Schema<string> = Schema.transform(ProviderConfig.Name, Schema.String, {
-  strict: true,
-  decode: (s) => s.replace(/^models\//, ""),
-  encode: (s) => s
-}).pipe(
-  Schema.filter((s) => s !== "" || "must name a model after models/"),
-  Schema.filter((s) =>
-    !isRetired(s) ||
-    "names a model Google has shut down (Gemini 1.0/1.5 and gemini-pro); use gemini-2.5-flash or a newer model"
+export const ModelId: Schema.Schema<string> = ProviderConfig.Model(
+  "gemini",
+  Schema.transform(ProviderConfig.Name, Schema.String, {
+    strict: true,
+    decode: (s) => s.replace(/^models\//, ""),
+    encode: (s) => s
+  }).pipe(
+    Schema.filter((s) => s !== "" || "must name a model after models/"),
+    Schema.filter((s) =>
+      !isTuned(s) || TUNED_ID.test(s.slice(TUNED.length)) ||
+      "must name a tuned model as tunedModels/{id}, the id lowercase letters, digits and dashes (up to 40 characters)"
+    )
   )
 )
 
@@ -131,9 +157,10 @@ export const Config = Schema.Struct({
   temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
   /**
    * `generationConfig.maxOutputTokens`. On 2.5+ thinking models the thinking tokens count against
-   * this limit too: a small value can end in `MAX_TOKENS` before any answer text.
+   * this limit too: a small value can end in `MAX_TOKENS` before any answer text. When unset: 16,384
+   * for a thinking model (Gemini 2.5, 3.x and later, unless `thinkingBudget` is 0), else 2,048.
    */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  maxTokens: Schema.optional(ProviderConfig.TokenCount),
   /** Sent as `safetySettings` when given; otherwise the API's defaults apply. */
   safetySettings: Schema.optional(Schema.Array(SafetySetting)),
   /**
@@ -483,6 +510,14 @@ const ModelResource = Schema.Struct({
   supportedGenerationMethods: Schema.optional(Schema.Array(Schema.String))
 })
 
+// A tuned model is usable only once tuning is done: `state` ACTIVE (CREATING and FAILED are not).
+const TunedModelResource = Schema.Struct({
+  name: Schema.String,
+  displayName: Schema.optional(Schema.String),
+  baseModel: Schema.optional(Schema.String),
+  state: Schema.optional(Schema.String)
+})
+
 const ModelList = Schema.Struct({
   models: Schema.optionalWith(Schema.Array(ModelResource), { default: () => [] }),
   nextPageToken: Schema.optional(Schema.String)
@@ -540,15 +575,22 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       requestIdHeaders: ["x-request-id"],
       classify: (info) => classify(info, config.model)
     })
-    const modelUrl = `${config.baseUrl}/models/${yield* Wire.pathSegment("gemini", "model", config.model)}`
+    const tuned = isTuned(config.model)
+    // The model's resource under the API root: `models/{id}`, or a tuned model's `tunedModels/{id}`.
+    const resource = tuned
+      ? `${TUNED}${yield* Wire.pathSegment("gemini", "model", config.model.slice(TUNED.length))}`
+      : `models/${yield* Wire.pathSegment("gemini", "model", config.model)}`
+    const modelUrl = `${config.baseUrl}/${resource}`
     const chatUrl = `${modelUrl}:generateContent`
     const streamUrl = `${modelUrl}:streamGenerateContent`
     const modelsUrl = `${config.baseUrl}/models`
     const jsonHeaders = { accept: "application/json" }
     const sseHeaders = { accept: "text/event-stream" }
+    // Thinking counts against maxOutputTokens: a thinking model needs room left for the answer.
+    const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(config.thinkingBudget !== 0 && isThinkingModel(config.model))
     const generationConfig = {
       temperature: config.temperature,
-      maxOutputTokens: config.maxTokens,
+      maxOutputTokens: maxTokens,
       ...(config.thinkingBudget !== undefined ? { thinkingConfig: { thinkingBudget: config.thinkingBudget } } : {})
     }
     const safety = config.safetySettings && config.safetySettings.length > 0 ? { safetySettings: config.safetySettings } : {}
@@ -586,25 +628,30 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       return out as ReadonlyArray<AiProvider.ModelInfo>
     })
 
-    // GET models/{model} is free and says exactly whether this key may use the model.
-    const check = wire.json(HttpClientRequest.get(modelUrl, { headers: jsonHeaders }).pipe(withKey), ModelResource).pipe(
-      Effect.map(({ value }) =>
+    const getModel = HttpClientRequest.get(modelUrl, { headers: jsonHeaders }).pipe(withKey)
+    const available = (displayName: string | undefined) => ({
+      modelAvailable: true,
+      details: `Connected; ${config.model} is available${displayName ? ` (${wire.clean(displayName, reply.errorTextChars)})` : ""}`
+    })
+    // GET models/{model} (tunedModels/{id}) is free and says exactly whether this key may use the
+    // model. As with a missing method list, a missing state is unknown, not "unavailable".
+    const probe = tuned
+      ? Effect.map(wire.json(getModel, TunedModelResource), ({ value }) =>
+        value.state === undefined || value.state === "ACTIVE"
+          ? available(value.displayName)
+          : { modelAvailable: false, details: `Connected, but ${config.model} is not ready to use (state ${wire.clean(value.state, reply.errorTextChars)})` })
+      : Effect.map(wire.json(getModel, ModelResource), ({ value }) =>
         chats(value)
-          ? {
-            modelAvailable: true,
-            details: `Connected; ${config.model} is available${value.displayName ? ` (${wire.clean(value.displayName, reply.errorTextChars)})` : ""}`
-          }
-          : { modelAvailable: false, details: `Connected, but ${config.model} does not support generateContent` }
-      ),
-      Effect.catchTag("ModelNotFound", () =>
-        Effect.succeed({ modelAvailable: false, details: `Connected, but the model ${config.model} is not available to this key` }))
-    )
+          ? available(value.displayName)
+          : { modelAvailable: false, details: `Connected, but ${config.model} does not support generateContent` })
+    const check = Effect.catchTag(probe, "ModelNotFound", () =>
+      Effect.succeed({ modelAvailable: false, details: `Connected, but the model ${config.model} is not available to this key` }))
 
     return AiProvider.make({
       clean: wire.clean,
       provider: "gemini",
       model: config.model,
-      endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
+      endpoint: chatUrl, temperature: config.temperature, maxTokens,
       complete: (request) =>
         Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(wire, exchange, config.model)),
       completeStream: (request) =>

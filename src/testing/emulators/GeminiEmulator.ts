@@ -3,7 +3,9 @@
  * `POST /v1beta/models/{model}:generateContent`, `POST …:streamGenerateContent?alt=sse` (data-only
  * SSE, `\r\n\r\n` between events by default, no end marker: the last event carries the
  * `finishReason` and the socket closes), `GET /v1beta/models` (paged with `pageSize` /
- * `pageToken`) and `GET /v1beta/models/{model}`, with Google's RPC error bodies
+ * `pageToken`) and `GET /v1beta/models/{model}`; tuned models (the `tunedModels` option) at
+ * `GET /v1beta/tunedModels/{id}` and `POST /v1beta/tunedModels/{id}:generateContent` (or
+ * `:streamGenerateContent`). Errors are Google's RPC bodies
  * (`ErrorInfo`, `QuotaFailure`, `RetryInfo`, `BadRequest` details). The key is read from
  * `x-goog-api-key` or `?key=`, as Google does; a blocked prompt is HTTP 200 with
  * `promptFeedback.blockReason`.
@@ -32,6 +34,28 @@ export interface GeminiOptions {
    * Default: a quarter of the thought summary's length, or 0.
    */
   readonly thoughtsTokens?: number | undefined
+  /**
+   * Tuned models served at `/v1beta/tunedModels/{id}`, besides the base models. Chats go only to
+   * an ACTIVE one; any other tuned model is 404 NOT_FOUND.
+   */
+  readonly tunedModels?: ReadonlyArray<TunedModel> | undefined
+}
+
+/**
+ * A tuned model the emulator serves.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface TunedModel {
+  /** The id after `tunedModels/`. */
+  readonly id: string
+  /** The model it was tuned from (`gemini-2.0-flash-001`; a `models/` prefix is optional). */
+  readonly baseModel: string
+  /** The tuning state: `ACTIVE` (the default), `CREATING` or `FAILED`. */
+  readonly state?: "ACTIVE" | "CREATING" | "FAILED" | undefined
+  /** Default: the id. */
+  readonly displayName?: string | undefined
 }
 
 /**
@@ -44,6 +68,10 @@ export type Options = Emulator.Options & GeminiOptions
 
 const BASE = "/v1beta"
 const MODELS = `${BASE}/models`
+const TUNED = "tunedModels/"
+
+/** The base models served by default; the first is `Gemini.defaultModel`. */
+const DEFAULT_MODELS: ReadonlyArray<string> = ["gemini-3.5-flash", "gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-3-flash-preview", "gemma-3-27b-it"]
 
 const RPC = "type.googleapis.com/google.rpc."
 
@@ -77,8 +105,9 @@ const quotaFailure = (model: string, perDay: boolean) => ({
 
 const help = { "@type": `${RPC}Help`, links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] }
 
+// `model`: a base model id, or a tuned model's resource name (`tunedModels/{id}`).
 const notFound = (model: string, method: string) =>
-  `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`
+  `${model.startsWith(TUNED) ? "" : "models/"}${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`
 
 const QUOTA_MESSAGE =
   "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
@@ -208,18 +237,34 @@ const modelResource = (id: string) => {
   }
 }
 
+// A `TunedModel` as the API returns it, less the tuning task and its data.
+const tunedModelResource = (m: TunedModel) => ({
+  name: `${TUNED}${m.id}`,
+  displayName: m.displayName ?? m.id,
+  baseModel: m.baseModel.startsWith("models/") ? m.baseModel : `models/${m.baseModel}`,
+  state: m.state ?? "ACTIVE",
+  createTime: "2026-11-02T09:14:03.512Z",
+  updateTime: "2026-11-02T09:31:47.208Z",
+  temperature: 1,
+  topP: 0.95,
+  topK: 64
+})
+
 // Always listed besides the served models: the real catalogue holds models that cannot chat.
 const NON_CHAT = ["gemini-embedding-001"]
 
 const keyOf = (r: Emulator.RecordedRequest): string | undefined => r.headers["x-goog-api-key"] ?? r.query["key"]
 
+// `model`: the id under `models/`, or the resource name `tunedModels/{id}` (one segment only,
+// as the API routes `{model=tunedModels/*}`).
 const parsePath = (path: string): { readonly model: string; readonly method: string | undefined } | undefined => {
-  if (!path.startsWith(`${MODELS}/`)) return undefined
-  const rest = path.slice(MODELS.length + 1)
+  const tuned = path.startsWith(`${BASE}/${TUNED}`)
+  if (!tuned && !path.startsWith(`${MODELS}/`)) return undefined
+  const rest = path.slice(tuned ? BASE.length + 1 + TUNED.length : MODELS.length + 1)
   const colon = rest.lastIndexOf(":")
-  return colon === -1
-    ? { model: decodeURIComponent(rest), method: undefined }
-    : { model: decodeURIComponent(rest.slice(0, colon)), method: rest.slice(colon + 1) }
+  const id = decodeURIComponent(colon === -1 ? rest : rest.slice(0, colon))
+  if (tuned && (id === "" || id.includes("/"))) return undefined
+  return { model: tuned ? `${TUNED}${id}` : id, method: colon === -1 ? undefined : rest.slice(colon + 1) }
 }
 
 /**
@@ -231,6 +276,12 @@ const parsePath = (path: string): { readonly model: string; readonly method: str
 export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => {
   const thoughts = options.thoughts
   const thoughtTokens = options.thoughtsTokens ?? (thoughts ? Math.ceil(thoughts.length / 4) : 0)
+  const tuned = new Map((options.tunedModels ?? []).map((m) => [`${TUNED}${m.id}`, m]))
+  // Whether a chat may go to this model: a served base model, or an ACTIVE tuned one.
+  const chats = (model: string, models: ReadonlyArray<string>): boolean => {
+    const t = tuned.get(model)
+    return t === undefined ? models.includes(model) : (t.state ?? "ACTIVE") === "ACTIVE"
+  }
 
   const usage = (answer: Emulator.Answer, final: boolean, share = 1) => {
     const input = answer.usage.inputTokens
@@ -264,7 +315,7 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
   return {
     provider: "gemini",
     basePath: BASE,
-    defaultModels: ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-3-flash-preview"],
+    defaultModels: DEFAULT_MODELS,
     kindOf: (r) => {
       if (r.method === "GET" && r.path === MODELS) return "models"
       const p = parsePath(r.path)
@@ -312,6 +363,11 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
         }
         case "model": {
           const id = p!.model
+          if (id.startsWith(TUNED)) {
+            const t = tuned.get(id)
+            if (t === undefined) return { _tag: "Error", kind: r.kind, error: "model-not-found", message: notFound(id, "get") }
+            return { _tag: "Respond", kind: r.kind, response: json(200, tunedModelResource(t)) }
+          }
           if (!ctx.models.includes(id) && !NON_CHAT.includes(id)) {
             return { _tag: "Error", kind: r.kind, error: "model-not-found", message: notFound(id, "get") }
           }
@@ -328,7 +384,7 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
             return { _tag: "Error", kind: r.kind, error: "bad-request", message: "* GenerateContentRequest.contents: contents is not specified\n" }
           }
           // The kit passes the model to `error` only for chats it accepted: name it here.
-          if (!ctx.models.includes(p!.model)) {
+          if (!chats(p!.model, ctx.models)) {
             return { _tag: "Error", kind: r.kind, error: "model-not-found", message: notFound(p!.model, p!.method!) }
           }
           return { _tag: "Chat", input: chatInput(r.body, p!.model, stream) }
@@ -366,11 +422,11 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
       if (kind === "content-filter") {
         return event({
           candidates: [{ content: { parts: [{ text: "" }], role: "model" }, finishReason: "SAFETY", index: 0, safetyRatings: safetyRatings(true) }],
-          modelVersion: "gemini-2.5-flash",
+          modelVersion: DEFAULT_MODELS[0],
           responseId: requestId
         })
       }
-      return `data: ${JSON.stringify(rpcError(kind, "gemini-2.5-flash", undefined, undefined).body)}\n\n`
+      return `data: ${JSON.stringify(rpcError(kind, DEFAULT_MODELS[0]!, undefined, undefined).body)}\n\n`
     },
     malformedChunk: "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \n\n",
     // Google sends no keep-alive events on these streams.
@@ -387,8 +443,10 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
 export const protocol: Emulator.Protocol = makeProtocol()
 
 const split = (options: Options = {}): [Emulator.Protocol, Emulator.Options] => {
-  const { thoughts, thoughtsTokens, ...rest } = options
-  const p = thoughts === undefined && thoughtsTokens === undefined ? protocol : makeProtocol({ thoughts, thoughtsTokens })
+  const { thoughts, thoughtsTokens, tunedModels, ...rest } = options
+  const p = thoughts === undefined && thoughtsTokens === undefined && tunedModels === undefined
+    ? protocol
+    : makeProtocol({ thoughts, thoughtsTokens, tunedModels })
   // Google separates SSE events with CRLF pairs.
   return [p, { ...rest, lineEndings: rest.lineEndings ?? "crlf" }]
 }
