@@ -153,6 +153,8 @@ for (const fx of fixtures) {
         const entry = catalog[fx.id]
         const input = yield* ProviderConfig.fromEnv<Record<string, unknown>>(fx.id, entry.environment, entry.validate)(vars, given)
         expect(Object.keys(vars).every((name) => entry.environment.some((v) => v.names.includes(name)))).toBe(true)
+        // Every variable the official SDK reads is exercised.
+        expect(entry.environment.flatMap((v) => v.names).filter((name) => !(name in vars))).toEqual([])
         const provider = yield* entry.make(input)
         const result = yield* generate(provider)
         expect(result.sql).toBe("SELECT id, customer_id, total FROM orders LIMIT 100;")
