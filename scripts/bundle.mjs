@@ -7,7 +7,7 @@
 //   vendor/http.js     @effect/platform-node's HTTP client on undici (not the package, whose
 //                      peers bring Effect's cluster, RPC and workflow packages)
 //   cli/main.js        the dbtk-ai CLI with @effect/cli, its printers and @effect/platform-node's
-//                      runtime
+//                      runtime and HTTP server, and the server of `dbtk-ai ui` (ui/server/)
 //   internal/tables/   the BPE rank tables internal/Bpe.js reads
 // The runtime dependencies stay imports: the app shares them with the library. So do the
 // CLI's imports of the library's own modules (relative paths leaving cli/), so nothing is
@@ -24,24 +24,30 @@ const root = resolve(import.meta.dirname, "..")
 // Packages resolve from this checkout's node_modules wherever dist is (pack-check builds in /tmp).
 const nodeModules = join(root, "node_modules")
 const RUNTIME_PACKAGES = new Set(Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies))
+// Native add-ons ws (under @effect/platform-node's HTTP server) requires inside a try, when installed;
+// without them it uses its own JavaScript. They stay optional imports, never bundled.
+const OPTIONAL_PACKAGES = new Set(["bufferutil", "utf-8-validate"])
 const packageOf = (path) => (path.startsWith("@") ? path.split("/").slice(0, 2) : path.split("/").slice(0, 1)).join("/")
 
-// Keeps the shared packages as imports, and a relative import that leaves the bundle's folder (the
-// library's own modules) as the same relative path, which resolves the same from the output.
-const external = (folder) => ({
+// Keeps the shared packages as imports, and a relative import that leaves the bundled folders (the
+// library's own modules) as a relative path from the output, which resolves to the same module.
+const external = (folder, folders) => ({
   name: "external",
   setup(build) {
     build.onResolve({ filter: /.*/ }, ({ path, importer, kind }) => {
       if (kind === "entry-point") return undefined
-      if (RUNTIME_PACKAGES.has(packageOf(path))) return { path, external: true }
-      const own = importer.startsWith(dist + "/")
-      if (own && path.startsWith(".") && !resolve(dirname(importer), path).startsWith(folder + "/")) return { path, external: true }
-      return undefined
+      if (RUNTIME_PACKAGES.has(packageOf(path)) || OPTIONAL_PACKAGES.has(path)) return { path, external: true }
+      if (!importer.startsWith(dist + "/") || !path.startsWith(".")) return undefined
+      const target = resolve(dirname(importer), path)
+      if (folders.some((f) => target.startsWith(f + "/"))) return undefined
+      const fromOutput = relative(folder, target)
+      return { path: fromOutput.startsWith(".") ? fromOutput : `./${fromOutput}`, external: true }
     })
   }
 })
 
-const bundle = async (entry, { commonJs = false } = {}) => {
+// `also`: more folders of dist whose modules go into the bundle.
+const bundle = async (entry, { commonJs = false, also = [] } = {}) => {
   const file = join(dist, entry)
   const folder = dirname(file)
   const result = await esbuild.build({
@@ -55,14 +61,14 @@ const bundle = async (entry, { commonJs = false } = {}) => {
     metafile: true,
     nodePaths: [nodeModules],
     logLevel: "error",
-    plugins: [external(folder)],
+    plugins: [external(folder, [folder, ...also.map((f) => join(dist, f))])],
     // CommonJS code bundled into ESM (the CLI's toml and ini) gets a require of its own.
     ...(commonJs ? { banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' } } : {})
   })
   const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports)
   for (const { path, external: isExternal } of imports) {
     if (!isExternal || path.startsWith(".") || path.startsWith("node:") || builtinModules.includes(path)) continue
-    if (!RUNTIME_PACKAGES.has(packageOf(path))) throw new Error(`${entry} imports ${path}, which is not a runtime dependency`)
+    if (!RUNTIME_PACKAGES.has(packageOf(path)) && !OPTIONAL_PACKAGES.has(path)) throw new Error(`${entry} imports ${path}, which is not a runtime dependency`)
   }
   return Object.keys(result.metafile.inputs).length
 }
@@ -70,7 +76,7 @@ const bundle = async (entry, { commonJs = false } = {}) => {
 const counts = {}
 counts["vendor/otlp.js"] = await bundle("vendor/otlp.js")
 counts["vendor/http.js"] = await bundle("vendor/http.js")
-counts["cli/main.js"] = await bundle("cli/main.js", { commonJs: true })
+counts["cli/main.js"] = await bundle("cli/main.js", { commonJs: true, also: ["ui/server"] })
 cpSync(join(root, "src", "internal", "tables"), join(dist, "internal", "tables"), { recursive: true })
 
 // What was bundled is gone from the folders: only the bundles and the CLI's entry remain there.
@@ -78,4 +84,5 @@ cpSync(join(root, "src", "internal", "tables"), join(dist, "internal", "tables")
 // refers to them.
 for (const file of readdirSync(join(dist, "vendor"))) if (!file.endsWith(".js")) rmSync(join(dist, "vendor", file))
 for (const file of readdirSync(join(dist, "cli"))) if (file !== "main.js") rmSync(join(dist, "cli", file))
+rmSync(join(dist, "ui", "server"), { recursive: true, force: true })
 console.log(`bundle: ${Object.entries(counts).map(([entry, n]) => `${entry} (${n} modules)`).join(", ")} in ${relative(process.cwd(), dist) || dist}`)

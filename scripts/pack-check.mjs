@@ -24,12 +24,13 @@ const run = (cmd, args, cwd) =>
 
 // The public entries, in the exports map's order; nothing else (internal/ above all) is reachable.
 const PROVIDERS = ["openai", "anthropic", "azure-openai", "cloudflare", "ollama", "gemini"]
-const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./electron", "./preload", "./testing", "./package.json"]
+const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", "./electron", "./preload", "./testing", "./react", "./package.json"]
 
 // What an app must not install with the library: the CLI's and the benchmark's packages, the
 // OpenTelemetry SDK, gpt-tokenizer (the library counts with its own encoder), @effect/platform-node and the
-// cluster/rpc/workflow packages its peers would bring.
-const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|tsx|esbuild|vitest)$/
+// cluster/rpc/workflow packages its peers would bring, and the React entry's optional peers (the
+// renderer's own React, recharts and lucide-react).
+const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|tsx|esbuild|vitest|react|react-dom|recharts|lucide-react)$/
 // The native packages an app gets: better-sqlite3 (the library's database), and msgpackr-extract,
 // an optional dependency of msgpackr, which @effect/platform depends on (never loaded here: the
 // library does not use MessagePack; `npm install --omit=optional` leaves it out).
@@ -93,6 +94,16 @@ try {
       if (path === undefined || !files.includes(path)) throw new Error(`the tarball lacks ${key} of ${name}: ${path}`)
     }
   }
+
+  // The React entry runs in the renderer: its modules import one another, React, recharts and
+  // lucide-react, and nothing of the library's runtime (its types are erased).
+  const reactModules = files.filter((f) => f.startsWith("dist/react/") && f.endsWith(".js"))
+  const reactImports = reactModules.flatMap((f) =>
+    [...readFileSync(join(pkg, f), "utf8").matchAll(/^(?:import|export)\s[^"']*?from\s*["']([^"']+)["']/gm)].map((m) => m[1])
+  )
+  const strayImports = reactImports.filter((spec) => !/^(react|react\/jsx-runtime|recharts|lucide-react|\.\/[A-Za-z]+\.js)$/.test(spec))
+  if (reactModules.length === 0 || strayImports.length > 0) throw new Error(`the React entry imports ${strayImports.join(", ") || "nothing (no modules)"}`)
+  console.log(`pack-check: react entry: ${reactModules.length} modules importing only React, recharts, lucide-react and one another`)
 
   const app = join(scratch, "app")
   mkdirSync(app)
@@ -260,10 +271,10 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
   mkdirSync(target, { recursive: true })
   copyFileSync(nativeBuild, join(target, "better_sqlite3.node"))
   const electron = JSON.parse(run(process.execPath, ["--expose-gc", "main.cjs"], app))
-  if (electron.channels !== 21 || electron.heavy.length > 0 || electron.heapMb >= 10 || !electron.rules || electron.generate !== "AiNotConfigured" || !electron.ready.ok) {
+  if (electron.channels !== 23 || electron.heavy.length > 0 || electron.heapMb >= 10 || !electron.rules || electron.generate !== "AiNotConfigured" || !electron.ready.ok) {
     throw new Error(`electron (require): ${JSON.stringify(electron)}`)
   }
-  console.log(`pack-check: electron entry required from CommonJS: 21 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
+  console.log(`pack-check: electron entry required from CommonJS: 23 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
 
   // What the lean install keeps working without the packages it dropped: OTLP export, an exact
   // token count (equal to gpt-tokenizer's) and the CLI (scripts/consumer/lean.mjs).
@@ -288,10 +299,10 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
   copyFileSync(join(root, "scripts", "consumer", "main.cjs"), join(app, "consumer.cjs"))
   const consumer = JSON.parse(run(process.execPath, ["consumer.cjs"], app))
   const failed = Object.entries(consumer.answers).filter(([, a]) => !a.success)
-  if (Object.keys(consumer.answers).length !== 21 || failed.length > 0 || !/FROM customers/.test(consumer.sql) || consumer.refused !== "InvalidIpcInput" || consumer.keyOnDisk || consumer.sent < 5) {
+  if (Object.keys(consumer.answers).length !== 23 || failed.length > 0 || !/FROM customers/.test(consumer.sql) || consumer.refused !== "InvalidIpcInput" || consumer.keyOnDisk || consumer.sent < 5) {
     throw new Error(`the CommonJS consumer: ${JSON.stringify(consumer)}`)
   }
-  console.log(`pack-check: a CommonJS app (electron entry + preload bridge) drove all 21 channels through window.dbtkAi to an emulator (${consumer.sent} chat requests); no key on disk in clear`)
+  console.log(`pack-check: a CommonJS app (electron entry + preload bridge) drove all 23 channels through window.dbtkAi to an emulator (${consumer.sent} chat requests); no key on disk in clear`)
 
   // The preload entry loads nothing but itself and the IPC contract: with import (every URL
   // resolved) and with require (every CommonJS module cached), in fresh processes.

@@ -71,6 +71,8 @@ const columns = [{ name: "id", type: "integer" }, { name: "customer_id", type: "
     await call("generateCommonQueries", () => dbtkAi.generateCommonQueries({ table_name: "orders", columns, db_type: "mysql" }))
     await call("providers.status", () => dbtkAi.providers.status())
     await call("metrics.summary", () => dbtkAi.metrics.summary({ provider: "openai", period: "month" }))
+    await call("metrics.timeline", () => dbtkAi.metrics.timeline({ provider: "openai", bucket: "hour" }))
+    await call("metrics.export", () => dbtkAi.metrics.export({ format: "csv" }))
     await call("cost.estimate", () => dbtkAi.cost.estimate({ operation: "generate", natural_language: "list customers" }))
     await call("events.recent", () => dbtkAi.events.recent(5))
     const refused = await dbtkAi.fixQuery({ query: "SELECT 1", error_message: () => "a function cannot cross" })

@@ -11,7 +11,7 @@
  */
 import { Args, type CliApp, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { SqlClient } from "@effect/sql"
-import { Cause, Clock, Effect, Layer, Logger, LogLevel, Option, Schema, Stream } from "effect"
+import { Cause, Clock, Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Util from "node:util"
@@ -44,6 +44,7 @@ import * as CloudflareEmulator from "../testing/emulators/CloudflareEmulator.js"
 import * as GeminiEmulator from "../testing/emulators/GeminiEmulator.js"
 import * as OllamaEmulator from "../testing/emulators/OllamaEmulator.js"
 import * as OpenAiEmulator from "../testing/emulators/OpenAiEmulator.js"
+import * as UiServer from "../ui/server/Server.js"
 import * as Demo from "./demo.js"
 import * as ExitCode from "./ExitCode.js"
 import * as Inputs from "./Inputs.js"
@@ -602,6 +603,59 @@ const emulate = Command.make("emulate", {
   ))
 
 // ---------------------------------------------------------------------------
+// ui
+// ---------------------------------------------------------------------------
+
+// The stack's own logs go where the CLI's go (stderr), never before the URL on stdout.
+const stackLogs = (level: LogLevel.LogLevel) =>
+  Effect.map(Output.Output, (o) => Layer.merge(Logger.replace(Logger.defaultLogger, logger(o)), Logger.minimumLogLevel(level)))
+
+const managedRuntime = <R, E>(layer: Layer.Layer<R, E>) =>
+  Effect.acquireRelease(Effect.sync(() => ManagedRuntime.make(layer)), (runtime) => Effect.promise(() => runtime.dispose()))
+
+// The stack the page runs on, for the length of the scope, started: the data folder's, or the
+// demo's (its emulated providers configured, in a temporary folder).
+const uiRuntime = (g: Globals, demo: boolean) =>
+  Effect.gen(function*() {
+    if (!demo) {
+      const runtime = yield* managedRuntime(Layer.merge(stackLayer(g), yield* stackLogs(LogLevel.Warning)))
+      yield* runtime.runtimeEffect
+      return runtime
+    }
+    const where = yield* Demo.setting
+    const runtime = yield* managedRuntime(Layer.merge(where.stack, yield* stackLogs(LogLevel.Error)))
+    yield* Effect.flatMap(runtime.runtimeEffect, (services) => Effect.provide(Demo.configureProviders(where), services))
+    yield* Output.printErr(Output.styles.dim(
+      `  demo: Cloudflare Workers AI (active) and OpenAI (fallback) emulated at ${where.cloudflare.origin} and ${where.openai.origin}; ` +
+        `data folder ${where.dir} (temporary)`
+    ))
+    return runtime
+  })
+
+const ui = Command.make("ui", {
+  port: Options.integer("port").pipe(Options.withDefault(0), Options.withDescription("The port on 127.0.0.1 (default: a free one)")),
+  demo: Options.boolean("demo").pipe(
+    Options.withDescription("Run on emulated providers, as npm start does, in a temporary data folder (--data-dir is not used)")
+  )
+}, (a) =>
+  Effect.scoped(Effect.gen(function*() {
+    const g = yield* root
+    if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65_535) {
+      return yield* new ExitCode.CliInputError({ message: `--port must be a port number (0 to 65535), not ${a.port}` })
+    }
+    const runtime = yield* uiRuntime(g, a.demo)
+    const server = yield* UiServer.make({ runtime, port: a.port }).pipe(
+      Effect.mapError((e) => new ExitCode.CliInputError({ message: `Could not listen on 127.0.0.1:${a.port}: ${String(e.cause)}` }))
+    )
+    // The URL is the first line: a script reads it, a terminal makes it a link.
+    yield* Output.print(g.json ? JSON.stringify({ url: server.url, origin: server.origin, token: server.token }) : server.url)
+    yield* Output.printErr(Output.styles.dim("  the AI settings page and its HTTP API (/openapi.json), on 127.0.0.1 until Ctrl+C"))
+    return yield* Effect.never
+  }))).pipe(Command.withDescription(
+    "Serve the AI settings page and the HTTP API of the IPC channels on 127.0.0.1; prints the page's URL, with its token, first"
+  ))
+
+// ---------------------------------------------------------------------------
 // demo and the whole command
 // ---------------------------------------------------------------------------
 
@@ -631,6 +685,7 @@ export const command = rootWithHelp.pipe(Command.withSubcommands([
   metrics,
   usageCommand,
   emulate,
+  ui,
   demo
 ]))
 

@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel, Option, Stream } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel, Option, type Scope, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -96,6 +96,77 @@ export interface Options {
 }
 
 /**
+ * Where the demo runs: a temporary data folder (removed with the scope), the Cloudflare Workers
+ * AI and OpenAI emulators on 127.0.0.1 (with a little latency, so the numbers look like a
+ * network's), and the AI stack on that folder under a generated master key. `dbtk-ai ui --demo`
+ * runs on it too.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Setting {
+  readonly dir: string
+  readonly cloudflare: Emulator.Emulator
+  readonly openai: Emulator.Emulator
+  readonly stack: Layer.Layer<AiStack.Services, AiStack.StackError>
+}
+
+/**
+ * Starts the demo's {@link Setting} for the length of the scope.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const setting: Effect.Effect<Setting, never, Scope.Scope> = Effect.gen(function*() {
+  const dir = yield* tempDir
+  const cloudflare = yield* CloudflareEmulator.make({
+    accountId: CLOUDFLARE_ACCOUNT,
+    apiKey: CLOUDFLARE_TOKEN,
+    defaults: { latencyMs: 40, chunkDelayMs: 12 }
+  })
+  const openai = yield* OpenAiEmulator.make({ apiKey: OPENAI_KEY, defaults: { latencyMs: 60, chunkDelayMs: 12 } })
+  const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
+    Layer.provide(layerUndici)
+  )
+  return { dir, cloudflare, openai, stack }
+})
+
+/**
+ * Configures the two emulated providers, each tested before it is saved: Cloudflare as the
+ * active provider (DB Toolkit's), OpenAI as the fallback, and one quick retry on the primary so
+ * that a fallback does not wait long. Answers the connection tests.
+ *
+ * @since 0.1.0
+ * @category Running
+ */
+export const configureProviders = (on: Pick<Setting, "cloudflare" | "openai">) =>
+  Effect.gen(function*() {
+    const settings = yield* Settings
+    const registry = yield* ProviderRegistry
+    const configure = (id: ProviderId, input: Record<string, unknown>, role: string) =>
+      Effect.map(registry.save(id, input, { validate: true, enabled: true }), (tested) => ({
+        id,
+        role,
+        ok: tested?.ok ?? true,
+        model: tested?.model ?? null,
+        latencyMs: tested?.latencyMs ?? null,
+        modelAvailable: tested?.modelAvailable ?? null
+      }))
+    const tests = [
+      yield* configure("cloudflare", {
+        accountId: CLOUDFLARE_ACCOUNT,
+        apiToken: CLOUDFLARE_TOKEN,
+        baseUrl: on.cloudflare.baseUrl,
+        model: CLOUDFLARE_MODEL
+      }, "primary"),
+      yield* configure("openai", { apiKey: OPENAI_KEY, baseUrl: on.openai.baseUrl }, "fallback")
+    ]
+    yield* settings.setResilience("cloudflare", { retry: { maxRetries: 1, baseDelayMs: 50, jitter: false } })
+    yield* settings.update({ activeProvider: "cloudflare", fallback: { order: ["cloudflare", "openai"] } })
+    return tests
+  })
+
+/**
  * Runs the demo; it needs nothing but loopback sockets and a temporary folder.
  *
  * @since 0.1.0
@@ -105,18 +176,8 @@ export const run = (options: Options = {}) =>
   Effect.scoped(
     Effect.gen(function*() {
       const started = yield* Clock.currentTimeMillis
-      const dir = yield* tempDir
-      // A little latency, so the numbers look like a network's.
-      const cloudflare = yield* CloudflareEmulator.make({
-        accountId: CLOUDFLARE_ACCOUNT,
-        apiKey: CLOUDFLARE_TOKEN,
-        defaults: { latencyMs: 40, chunkDelayMs: 12 }
-      })
-      const openai = yield* OpenAiEmulator.make({ apiKey: OPENAI_KEY, defaults: { latencyMs: 60, chunkDelayMs: 12 } })
-      const stack = AiStack.layer({ databasePath: Path.join(dir, "ai.db"), keyStore: KeyStores.fromKey(Crypto.generateKey()) }).pipe(
-        Layer.provide(layerUndici)
-      )
-      const report = yield* narrate({ json: options.json === true, dir, cloudflare, openai }).pipe(Effect.provide(stack))
+      const { stack, ...where } = yield* setting
+      const report = yield* narrate({ json: options.json === true, ...where }).pipe(Effect.provide(stack))
       const elapsed = (yield* Clock.currentTimeMillis) - started
       if (options.json === true) return yield* Output.print(JSON.stringify({ ...report, elapsedMs: elapsed }, null, 2))
       yield* Output.print(
@@ -138,8 +199,6 @@ const narrate = (ctx: Context) =>
     const say = (...lines: ReadonlyArray<string>) => (ctx.json ? Effect.void : Output.print(...lines))
     const section = (n: number, title: string) => say("", bold(`${n}. ${title}`))
     const ai = yield* AiService
-    const settings = yield* Settings
-    const registry = yield* ProviderRegistry
 
     yield* say(
       bold("DB Toolkit AI demo") + dim(" - no keys, no network: two provider emulators on loopback"),
@@ -152,24 +211,7 @@ const narrate = (ctx: Context) =>
 
     // 1. Providers -------------------------------------------------------------------------
     yield* section(1, "Configure the providers (keys stored encrypted, connection tested before saving)")
-    const configure = (id: ProviderId, input: Record<string, unknown>, role: string) =>
-      Effect.map(registry.save(id, input, { validate: true, enabled: true }), (tested) => ({
-        id,
-        role,
-        ok: tested?.ok ?? true,
-        model: tested?.model ?? null,
-        latencyMs: tested?.latencyMs ?? null,
-        modelAvailable: tested?.modelAvailable ?? null
-      }))
-    const tests = [
-      yield* configure("cloudflare", {
-        accountId: CLOUDFLARE_ACCOUNT,
-        apiToken: CLOUDFLARE_TOKEN,
-        baseUrl: ctx.cloudflare.baseUrl,
-        model: CLOUDFLARE_MODEL
-      }, "primary"),
-      yield* configure("openai", { apiKey: OPENAI_KEY, baseUrl: ctx.openai.baseUrl }, "fallback")
-    ]
+    const tests = yield* configureProviders(ctx)
     yield* say(...Output.table(["", "", "", "", ""], tests.map((t) => [
       green("✓"),
       bold(displayName[t.id]),
@@ -177,9 +219,6 @@ const narrate = (ctx: Context) =>
       t.model ?? "",
       dim(`connection ${t.ok ? "ok" : "failed"} in ${Render.ms(t.latencyMs)}${t.modelAvailable ? ", model available" : ""}`)
     ]), { header: false, indent: "  " }))
-    // One quick retry on the primary keeps the fallback scene short.
-    yield* settings.setResilience("cloudflare", { retry: { maxRetries: 1, baseDelayMs: 50, jitter: false } })
-    yield* settings.update({ activeProvider: "cloudflare", fallback: { order: ["cloudflare", "openai"] } })
 
     const schema = Ddl.parse(sampleDdl)
     const dialect = "postgresql" as const

@@ -7,7 +7,7 @@
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Exit } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import * as Cli from "./Cli.js"
 import * as Output from "./Output.js"
 
@@ -18,7 +18,10 @@ Cli.run(process.argv.slice(2)).pipe(
     // The CLI logs to stderr itself (Cli.run); runMain's pretty logger would add each line to stdout.
     disablePrettyLogger: true,
     teardown: (exit, onExit) => {
-      const code = Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1
+      // Stopped by a signal (Ctrl+C on `ui` or `emulate`): a clean end.
+      const code = Exit.isSuccess(exit)
+        ? typeof exit.value === "number" ? exit.value : 1
+        : Cause.isInterruptedOnly(exit.cause) ? 0 : 1
       process.exitCode = code
       onExit(code)
     }

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { ProviderId } from "./ProviderId.js"
 import type { SqlTask } from "./SqlTask.js"
 
@@ -440,6 +440,111 @@ export const ExportFormat = Schema.Literal("csv", "json")
  */
 export type ExportFormat = typeof ExportFormat.Type
 
+// The first time a file name cannot carry as YYYY-MM-DD (the year 10000 has five digits).
+const YEAR_10000 = Date.UTC(10_000, 0, 1)
+
+/**
+ * What the usage export channel takes: the format and the range of the report (`from`
+ * inclusive, `to` exclusive; `to` also dates the file name).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const ExportRequest = Schema.Struct({
+  format: ExportFormat,
+  from: Schema.optional(Millis),
+  to: Schema.optional(Millis.pipe(Schema.lessThan(YEAR_10000, { message: () => "must be a time before the year 10000" })))
+}).pipe(Schema.filter(orderedRange))
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type ExportRequest = typeof ExportRequest.Type
+
+/**
+ * The size of a timeline's buckets: UTC hours or UTC days.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TimelineBucket = Schema.Literal("hour", "day")
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TimelineBucket = typeof TimelineBucket.Type
+
+/**
+ * Options of a timeline, all optional: `to` (exclusive) defaults to now, `from` (inclusive) to
+ * 7 days before `to`, `bucket` to hours for a range of up to 2 days and days beyond; `provider`
+ * keeps one provider's attempts.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TimelineOptions = Schema.Struct({
+  from: Schema.optional(Millis),
+  to: Schema.optional(Millis),
+  bucket: Schema.optional(TimelineBucket),
+  provider: Schema.optional(ProviderId)
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TimelineOptions = typeof TimelineOptions.Type
+
+/**
+ * One provider's requests (the four features, as in the usage report) in one bucket. `at` is the
+ * bucket's start, aligned to the UTC hour or day. Latencies are those of `Summary.latency`
+ * (successful attempts the provider answered, not cache hits), nearest-rank; `null` without any.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const TimelinePoint = Schema.Struct({
+  at: Millis,
+  provider: ProviderId,
+  requests: Count,
+  successes: Count,
+  failures: Count,
+  latencyP50Ms: Schema.NullOr(Schema.Number),
+  latencyP95Ms: Schema.NullOr(Schema.Number),
+  inputTokens: Count,
+  outputTokens: Count,
+  costUsd: Schema.Number,
+  unknownCostCount: Count
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type TimelinePoint = typeof TimelinePoint.Type
+
+/**
+ * Usage over time per provider: the resolved range and bucket, and one point per bucket and
+ * provider that has requests (empty buckets are left out), by time, then in provider order.
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const Timeline = Schema.Struct({
+  from: Millis,
+  to: Millis,
+  bucket: TimelineBucket,
+  points: Schema.Array(TimelinePoint)
+})
+
+/**
+ * @since 0.1.0
+ * @category Models
+ */
+export type Timeline = typeof Timeline.Type
+
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
@@ -488,6 +593,73 @@ export const calendarRange = (period: "day" | "month", now: number): { readonly 
   const d = new Date(now)
   return { from: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) }
 }
+
+/**
+ * The most buckets a timeline may have (about 83 days of hours, or 5 years of days).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const TIMELINE_MAX_BUCKETS = 2_000
+
+/**
+ * Milliseconds in a timeline bucket.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const bucketMs: Readonly<Record<TimelineBucket, number>> = { hour: 3_600_000, day: DAY }
+
+// A timeline's range when it is not given, and the longest range drawn in hours by default.
+const TIMELINE_DEFAULT_MS = 7 * DAY
+const HOURLY_UP_TO_MS = 2 * DAY
+
+// The UTC-aligned buckets that [from, to) touches.
+const bucketCount = (from: number, to: number, bucket: TimelineBucket): number =>
+  Math.floor((to - 1) / bucketMs[bucket]) - Math.floor(from / bucketMs[bucket]) + 1
+
+const invalidTimeline = (field: "from" | "to", reason: string): MetricsError =>
+  new MetricsError({ reason: "InvalidInput", field, message: `Invalid timeline options: ${field} ${reason}` })
+
+/**
+ * The range and bucket size of a timeline asked for at `now`: the options with their defaults
+ * filled in, or an `InvalidInput` error naming the field when the range is empty or spans more
+ * than {@link TIMELINE_MAX_BUCKETS} buckets.
+ *
+ * @since 0.1.0
+ * @category Functions
+ */
+export const timelineRange = (
+  options: TimelineOptions,
+  now: number
+): Either.Either<{ readonly from: number; readonly to: number; readonly bucket: TimelineBucket }, MetricsError> => {
+  const to = options.to ?? now
+  const from = options.from ?? Math.max(0, to - TIMELINE_DEFAULT_MS)
+  if (from >= to) {
+    // With `to` left to the clock, it is `from` that is out of place.
+    return Either.left(options.to === undefined ? invalidTimeline("from", "must be before now") : invalidTimeline("to", "must be after from"))
+  }
+  const bucket = options.bucket ?? (to - from <= HOURLY_UP_TO_MS ? "hour" : "day")
+  const buckets = bucketCount(from, to, bucket)
+  if (buckets > TIMELINE_MAX_BUCKETS) {
+    const fix = bucket === "hour" ? "a later from or day buckets" : "a later from"
+    return Either.left(invalidTimeline(
+      "from",
+      `is too early: the range spans ${buckets.toLocaleString("en-US")} ${bucket}s, the most is ${TIMELINE_MAX_BUCKETS.toLocaleString("en-US")} (use ${fix})`
+    ))
+  }
+  return Either.right({ from, to, bucket })
+}
+
+/**
+ * The file name of a usage export dated by `at` (its UTC day; a time before the year 10000, as
+ * {@link ExportRequest} ensures): `dbtk-ai-usage-2025-03-10.csv`.
+ *
+ * @since 0.1.0
+ * @category Functions
+ */
+export const exportFilename = (format: ExportFormat, at: number): string =>
+  `dbtk-ai-usage-${new Date(at).toISOString().slice(0, 10)}.${format}`
 
 /**
  * Rounds an amount of dollars to a billionth, removing the noise of adding binary fractions.

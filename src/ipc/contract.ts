@@ -51,6 +51,10 @@ export type LegacyChannel = typeof legacyChannels[number]
  * - `ai:providers:status` → `{ active_provider, fallback_serving, last_served_by, providers, budget }`;
  * - `ai:providers:remove (id)` → `{ provider }`;
  * - `ai:metrics:summary ({ provider?, model?, operation?, from?, to?, period? })` → `{ summary, costs }`;
+ * - `ai:metrics:timeline ({ from?, to?, bucket?, provider? })` → `{ timeline }` (`Metrics.Timeline`:
+ *   per UTC hour or day and provider, at most 2,000 buckets);
+ * - `ai:metrics:export ({ format, from?, to? })` → `{ format, filename, content }` (the usage
+ *   report as CSV or JSON text);
  * - `ai:cost:estimate ({ operation, ...the operation's legacy payload, provider? })` →
  *   `{ input_tokens, input_tokens_exact, max_output_tokens, min_usd, max_usd, source, provider }`;
  * - `ai:events:recent (limit?)` → `{ events }`, oldest first.
@@ -70,6 +74,8 @@ export const settingsChannels = [
   "ai:providers:status",
   "ai:providers:remove",
   "ai:metrics:summary",
+  "ai:metrics:timeline",
+  "ai:metrics:export",
   "ai:cost:estimate",
   "ai:events:recent"
 ] as const

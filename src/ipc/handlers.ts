@@ -34,7 +34,9 @@ import { analyzeRelationships, analyzeSchema, generateCommonQueries, suggestInde
 import {
   costEstimate,
   eventsRecent,
+  metricsExport,
   metricsSummary,
+  metricsTimeline,
   providersModels,
   providersRemove,
   providersSave,
@@ -121,6 +123,8 @@ const routes: { readonly [C in Channel]: Route } = {
   "ai:providers:status": remote(providersStatus),
   "ai:providers:remove": remote(providersRemove),
   "ai:metrics:summary": remote(metricsSummary),
+  "ai:metrics:timeline": remote(metricsTimeline),
+  "ai:metrics:export": remote(metricsExport),
   "ai:cost:estimate": remote(costEstimate),
   "ai:events:recent": remote(eventsRecent)
 }

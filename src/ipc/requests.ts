@@ -315,6 +315,15 @@ export const schemaOf = (
 // ---------------------------------------------------------------------------
 
 /**
+ * The options object a channel takes as its first argument (the metrics channels, the cost
+ * estimate); `{}` when the first argument is not an object.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const optionsOf = (args: Args): Obj => (isObject(args[0]) ? args[0] : {})
+
+/**
  * A provider id argument: the first argument itself, or its `provider` / `id` field.
  *
  * @since 0.1.0

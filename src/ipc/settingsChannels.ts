@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
-import type * as Metrics from "../domain/Metrics.js"
+import { Clock, Effect } from "effect"
+import * as Metrics from "../domain/Metrics.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import { catalog } from "../providers/Catalog.js"
 import type * as AiProvider from "../services/AiProvider.js"
@@ -171,12 +171,41 @@ export const providersRemove: Handler = (args) =>
  */
 export const metricsSummary: Handler = (args) =>
   Effect.gen(function*() {
-    const input = Requests.isObject(args[0]) ? args[0] : {}
-    const { period = "day", ...filter } = input
+    const { period = "day", ...filter } = Requests.optionsOf(args)
     const repo = yield* MetricsRepo
     const summary = yield* repo.summary(filter as Metrics.SummaryFilter)
     const costs = yield* repo.costs(period as Metrics.CostPeriod)
     return { success: true, summary, costs }
+  })
+
+/**
+ * `ai:metrics:timeline`: requests, success, latency, tokens and cost per hour or day and provider.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const metricsTimeline: Handler = (args) =>
+  Effect.gen(function*() {
+    const repo = yield* MetricsRepo
+    const timeline = yield* repo.timeline(Requests.optionsOf(args) as Metrics.TimelineOptions)
+    return { success: true, timeline }
+  })
+
+const decodeExport = Metrics.decodeQuery(Metrics.ExportRequest, "export request")
+
+/**
+ * `ai:metrics:export`: the usage report as CSV or JSON text, with a file name dated by `to` (or
+ * today), for the renderer to save.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const metricsExport: Handler = (args) =>
+  Effect.gen(function*() {
+    const { format, ...range } = yield* decodeExport(Requests.optionsOf(args))
+    const content = yield* Effect.flatMap(MetricsRepo, (repo) => repo.exportUsage(format, range))
+    const day = range.to ?? (yield* Clock.currentTimeMillis)
+    return { success: true, format, filename: Metrics.exportFilename(format, day), content }
   })
 
 /**
@@ -187,7 +216,7 @@ export const metricsSummary: Handler = (args) =>
  */
 export const costEstimate: Handler = (args, context) =>
   Effect.gen(function*() {
-    const payload = Requests.isObject(args[0]) ? args[0] : {}
+    const payload = Requests.optionsOf(args)
     const operation = payload["operation"]
     const pinned = ProviderIdModule.is(payload["provider"]) ? payload["provider"] : undefined
     const request = yield* prepared(yield* sqlTaskOf(operation, payload, context), { pin: pinned })

@@ -13,7 +13,9 @@
  * Queries first wait for the records queued before them, so they see every attempt recorded
  * earlier. Percentiles use the nearest-rank method (`Metrics.percentileIndex`): SQL counts the
  * matching rows, then reads the one value at that rank (`ORDER BY ... LIMIT 1 OFFSET k`), so no
- * latency list is loaded into memory.
+ * latency list is loaded into memory. The timeline's percentiles (per bucket and provider) come
+ * from one statement in which a window function ranks the latencies: one row per bucket and
+ * provider comes back, and the range is capped at `Metrics.TIMELINE_MAX_BUCKETS` buckets.
  *
  * @since 0.1.0
  */
@@ -49,6 +51,7 @@ export type Options = typeof Options.Encoded
 const decodeOptions = Metrics.decodeQuery(Options, "metrics options")
 const decodeFilter = Metrics.decodeQuery(Metrics.SummaryFilter, "summary filter")
 const decodeUsage = Metrics.decodeQuery(Metrics.UsageOptions, "usage options")
+const decodeTimeline = Metrics.decodeQuery(Metrics.TimelineOptions, "timeline options")
 const decodePeriod = Metrics.decodeQuery(Metrics.CostPeriod, "cost period")
 const decodeNow = Metrics.decodeQuery(Schema.UndefinedOr(Schema.NonNegativeInt), "time")
 const decodeFormat = Metrics.decodeQuery(Metrics.ExportFormat, "export format")
@@ -115,6 +118,19 @@ interface UsageSqlRow {
   readonly reasoning_tokens: number | null
   readonly cost: number | null
   readonly unknown: number
+}
+
+interface TimelineSqlRow {
+  readonly at: number
+  readonly provider: ProviderId
+  readonly requests: number
+  readonly successes: number
+  readonly input_tokens: number
+  readonly output_tokens: number
+  readonly cost: number | null
+  readonly unknown: number
+  readonly p50: number | null
+  readonly p95: number | null
 }
 
 const byCostThenName = <A extends { readonly costUsd: number; readonly provider: string; readonly model?: string }>(a: A, b: A) =>
@@ -378,6 +394,46 @@ export const make = (
         } satisfies Metrics.UsageReport
       })
 
+    // One statement: each attempt's bucket, then, among the attempts of a bucket and provider whose
+    // latency counts (as in `summary`), the share at or below each one (CUME_DIST); the nearest-rank
+    // percentile p is the smallest latency whose share reaches p. SQLite sorts and groups, and only
+    // one row per bucket and provider comes back.
+    const timeline = (input: Metrics.TimelineOptions = {}) =>
+      Effect.gen(function*() {
+        const opts = yield* decodeTimeline(input)
+        const { bucket, from, to } = yield* Metrics.timelineRange(opts, yield* Clock.currentTimeMillis)
+        const size = Metrics.bucketMs[bucket]
+        const filter = { from, to, ...(opts.provider === undefined ? {} : { provider: opts.provider }) }
+        const rows = yield* query(sql<TimelineSqlRow>`
+          WITH attempts AS (
+            SELECT at - at % ${size} AS bucket, provider, outcome = 'success' AS ok, outcome = 'success' AND cached = 0 AS timed,
+                   latency_ms, input_tokens, output_tokens, cost_usd
+            FROM ai_metrics WHERE ${where(filter)} AND ${sql.in("operation", Metrics.Feature.literals)}
+          ), ranked AS (
+            SELECT *, CUME_DIST() OVER (PARTITION BY bucket, provider, timed ORDER BY latency_ms) AS share FROM attempts
+          )
+          SELECT bucket AS at, provider, COUNT(*) AS requests, SUM(ok) AS successes, SUM(input_tokens) AS input_tokens,
+                 SUM(output_tokens) AS output_tokens, SUM(cost_usd) AS cost, SUM(cost_usd IS NULL) AS unknown,
+                 MIN(CASE WHEN timed AND share >= ${0.5} THEN latency_ms END) AS p50,
+                 MIN(CASE WHEN timed AND share >= ${0.95} THEN latency_ms END) AS p95
+          FROM ranked GROUP BY bucket, provider`)
+        const order = (p: Metrics.TimelinePoint) => ProviderId.literals.indexOf(p.provider)
+        const points = rows.map((r): Metrics.TimelinePoint => ({
+          at: r.at,
+          provider: r.provider,
+          requests: r.requests,
+          successes: r.successes,
+          failures: r.requests - r.successes,
+          latencyP50Ms: r.p50,
+          latencyP95Ms: r.p95,
+          inputTokens: r.input_tokens,
+          outputTokens: r.output_tokens,
+          costUsd: Metrics.roundUsd(r.cost ?? 0),
+          unknownCostCount: r.unknown
+        })).sort((a, b) => a.at - b.at || order(a) - order(b))
+        return { from, to, bucket, points } satisfies Metrics.Timeline
+      })
+
     const exportUsage = (format: Metrics.ExportFormat, input?: Metrics.UsageOptions) =>
       Effect.flatMap(decodeFormat(format), (f) =>
         Effect.map(usage(input), (report) => f === "csv" ? Metrics.usageToCsv(report) : Metrics.usageToJson(report)))
@@ -406,7 +462,7 @@ export const make = (
       yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(Duration.days(1)), retain)))
     }
 
-    return MetricsRepo.of({ record, flush, summary, costs, usage, exportUsage, reset, prune, stats })
+    return MetricsRepo.of({ record, flush, summary, costs, timeline, usage, exportUsage, reset, prune, stats })
   })
 
 /**

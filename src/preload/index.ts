@@ -190,7 +190,11 @@ export const makeAi = (ipcRenderer: IpcRendererLike): DbtkAi =>
       status: method(ipcRenderer, "ai:providers:status"),
       remove: method(ipcRenderer, "ai:providers:remove")
     },
-    metrics: { summary: method(ipcRenderer, "ai:metrics:summary") },
+    metrics: {
+      summary: method(ipcRenderer, "ai:metrics:summary"),
+      timeline: method(ipcRenderer, "ai:metrics:timeline"),
+      export: method(ipcRenderer, "ai:metrics:export")
+    },
     cost: { estimate: method(ipcRenderer, "ai:cost:estimate") },
     events: { recent: method(ipcRenderer, "ai:events:recent") },
     onEvents: onEvents(ipcRenderer)

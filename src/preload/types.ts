@@ -386,6 +386,28 @@ export type ProvidersRemoveReply = Reply<{ readonly provider: ProviderId }>
 export type MetricsSummaryReply = Reply<{ readonly summary: Metrics.Summary; readonly costs: Metrics.CostReport }>
 
 /**
+ * `metrics.timeline`: per UTC hour or day and provider, the requests, successes and failures,
+ * latency p50/p95, tokens and cost (points only where there were requests).
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type MetricsTimelineReply = Reply<{ readonly timeline: Metrics.Timeline }>
+
+/**
+ * `metrics.export`: the usage report as CSV or JSON text and a file name to save it under
+ * (`dbtk-ai-usage-<YYYY-MM-DD>.<format>`, the UTC day of `to`, or today).
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type MetricsExportReply = Reply<{
+  readonly format: Metrics.ExportFormat
+  readonly filename: string
+  readonly content: string
+}>
+
+/**
  * `cost.estimate`: what a request would cost before it is sent (`min_usd`/`max_usd` null when
  * the price is unknown).
  *
@@ -591,6 +613,34 @@ export interface MetricsRequest {
 }
 
 /**
+ * A timeline's range (epoch milliseconds, `from` inclusive, `to` exclusive; the last 7 days by
+ * default), bucket size (hours for up to 2 days, days beyond, by default; 2,000 buckets at most)
+ * and provider.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export interface MetricsTimelineRequest {
+  readonly from?: number
+  readonly to?: number
+  readonly bucket?: Metrics.TimelineBucket
+  readonly provider?: ProviderId
+}
+
+/**
+ * A usage export: its format and range (epoch milliseconds, `from` inclusive, `to` exclusive;
+ * all records by default).
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export interface MetricsExportRequest {
+  readonly format: Metrics.ExportFormat
+  readonly from?: number
+  readonly to?: number
+}
+
+/**
  * Options of {@link DbtkAi.onEvents}.
  *
  * @since 0.1.0
@@ -675,6 +725,10 @@ export interface DbtkAi {
   readonly metrics: {
     /** `ai:metrics:summary`. */
     summary(request?: MetricsRequest): Promise<MetricsSummaryReply>
+    /** `ai:metrics:timeline`: usage over time per provider, for charts. */
+    timeline(request?: MetricsTimelineRequest): Promise<MetricsTimelineReply>
+    /** `ai:metrics:export`: the usage report as a CSV or JSON file's content and name. */
+    export(request: MetricsExportRequest): Promise<MetricsExportReply>
   }
   /** Cost estimates. */
   readonly cost: {

@@ -6,12 +6,13 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type { Effect } from "effect"
+import type { Effect, Schema } from "effect"
 import type { ConfigInvalid } from "../domain/AiError.js"
 import { displayName, type ProviderId } from "../domain/ProviderId.js"
 import type * as ProviderConfig from "../internal/wire/ProviderConfig.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import * as Anthropic from "./anthropic/Anthropic.js"
+import * as Fields from "./Fields.js"
 import * as AzureOpenAi from "./azure-openai/AzureOpenAi.js"
 import * as Cloudflare from "./cloudflare/Cloudflare.js"
 import * as Gemini from "./gemini/Gemini.js"
@@ -58,9 +59,14 @@ export interface Entry {
   readonly make: (input: unknown) => Effect.Effect<AiProvider.Service, ConfigInvalid, HttpClient.HttpClient>
   readonly defaultModel: string | undefined
   readonly limitations: Limitations
+  /** The config's fields as a settings form shows them, read from its Schema. */
+  readonly fields: ReadonlyArray<Fields.FieldView>
 }
 
-const entry = (e: Omit<Entry, "displayName">): Entry => ({ ...e, displayName: displayName[e.id] })
+const entry = (e: Omit<Entry, "displayName" | "fields"> & { readonly config: Schema.Schema.Any }): Entry => {
+  const { config, ...rest } = e
+  return { ...rest, displayName: displayName[e.id], fields: Fields.fieldsOf(config, e) }
+}
 
 /**
  * Every provider, by id.
@@ -74,6 +80,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiToken"],
     endpointFields: ["accountId", "baseUrl"],
     environment: Cloudflare.environment,
+    config: Cloudflare.Config,
     validate: Cloudflare.decodeConfig,
     make: (input) => Cloudflare.make(input as Cloudflare.ConfigInput),
     defaultModel: Cloudflare.defaultModel,
@@ -84,6 +91,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
     environment: OpenAi.environment,
+    config: OpenAi.Config,
     validate: OpenAi.decodeConfig,
     make: (input) => OpenAi.make(input as OpenAi.ConfigInput),
     defaultModel: OpenAi.defaultModel,
@@ -94,6 +102,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
     environment: Ollama.environment,
+    config: Ollama.Config,
     validate: Ollama.decodeConfig,
     make: (input) => Ollama.make(input as Ollama.ConfigInput),
     defaultModel: Ollama.defaultModel,
@@ -104,6 +113,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
     environment: Anthropic.environment,
+    config: Anthropic.Config,
     validate: Anthropic.decodeConfig,
     make: (input) => Anthropic.make(input as Anthropic.ConfigInput),
     defaultModel: Anthropic.defaultModel,
@@ -114,6 +124,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiKey"],
     endpointFields: ["endpoint"],
     environment: AzureOpenAi.environment,
+    config: AzureOpenAi.Config,
     validate: AzureOpenAi.decodeConfig,
     make: (input) => AzureOpenAi.make(input as AzureOpenAi.ConfigInput),
     defaultModel: undefined,
@@ -124,6 +135,7 @@ export const catalog: Readonly<Record<ProviderId, Entry>> = {
     secretFields: ["apiKey"],
     endpointFields: ["baseUrl"],
     environment: Gemini.environment,
+    config: Gemini.Config,
     validate: Gemini.decodeConfig,
     make: (input) => Gemini.make(input as Gemini.ConfigInput),
     defaultModel: Gemini.defaultModel,

@@ -1,7 +1,8 @@
 /**
  * The metrics repository: every provider attempt is recorded off the request path (queued,
  * written in batches by a background fiber) and summarized on demand: success rates, latency
- * percentiles, errors, tokens, costs per period, usage analytics and their export.
+ * percentiles, errors, tokens, costs per period, usage over time, usage analytics and their
+ * export.
  *
  * @since 0.1.0
  */
@@ -45,6 +46,12 @@ export interface Service {
   readonly summary: (filter?: Metrics.SummaryFilter) => Effect.Effect<Metrics.Summary, Metrics.MetricsError>
   /** Costs of the period containing `now` (default: the clock's time), per provider and model. */
   readonly costs: (period: Metrics.CostPeriod, now?: number) => Effect.Effect<Metrics.CostReport, Metrics.MetricsError>
+  /**
+   * Requests, successes, latency percentiles, tokens and cost per UTC hour or day and provider
+   * (the four features only), for a usage panel's charts. The range is refused when it is empty
+   * or spans more than `Metrics.TIMELINE_MAX_BUCKETS` buckets.
+   */
+  readonly timeline: (options?: Metrics.TimelineOptions) => Effect.Effect<Metrics.Timeline, Metrics.MetricsError>
   /** Usage analytics in a time range. */
   readonly usage: (options?: Metrics.UsageOptions) => Effect.Effect<Metrics.UsageReport, Metrics.MetricsError>
   /** The usage report as CSV or JSON text. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import * as AiError from "../../src/domain/AiError.js"
 import * as Metrics from "../../src/domain/Metrics.js"
 import * as SqlTask from "../../src/domain/SqlTask.js"
@@ -150,4 +150,46 @@ describe("usage report helpers", () => {
       minutesSaved: 30
     })
   })
+})
+
+describe("timelineRange", () => {
+  const HOUR = 3_600_000
+  const now = Date.UTC(2025, 2, 10, 12, 30)
+  const range = (options: Metrics.TimelineOptions) => Metrics.timelineRange(options, now)
+
+  it("defaults to the 7 days up to now, in days; hours for a range of up to 2 days", () => {
+    expect(range({})).toEqual(Either.right({ from: now - 7 * Metrics.DAY_MS, to: now, bucket: "day" }))
+    expect(range({ from: now - 2 * Metrics.DAY_MS })).toEqual(Either.right({ from: now - 2 * Metrics.DAY_MS, to: now, bucket: "hour" }))
+    expect(range({ to: 3 * HOUR })).toEqual(Either.right({ from: 0, to: 3 * HOUR, bucket: "hour" }))
+    expect(range({ from: 0, to: 3 * HOUR, bucket: "day" })).toEqual(Either.right({ from: 0, to: 3 * HOUR, bucket: "day" }))
+  })
+
+  it("refuses an empty range and more than 2,000 UTC buckets, naming the field", () => {
+    const field = (options: Metrics.TimelineOptions) => Either.match(range(options), { onLeft: (e) => e.field, onRight: () => "accepted" })
+    expect(field({ from: now, to: now })).toBe("to")
+    expect(field({ from: now })).toBe("from")
+    expect(field({ to: 0 })).toBe("to")
+    // buckets are counted on UTC boundaries: 2,000 hours off the hour touch 2,001 of them
+    expect(field({ from: Date.UTC(2025, 0, 1), to: Date.UTC(2025, 0, 1) + 2_000 * HOUR, bucket: "hour" })).toBe("accepted")
+    expect(field({ from: Date.UTC(2025, 0, 1) + 1, to: Date.UTC(2025, 0, 1) + 2_000 * HOUR + 1, bucket: "hour" })).toBe("from")
+    expect(field({ from: 0, to: 2_000 * Metrics.DAY_MS })).toBe("accepted")
+    expect(field({ from: 0, to: 2_000 * Metrics.DAY_MS + 1 })).toBe("from")
+  })
+})
+
+describe("usage export", () => {
+  it("names the file by the UTC day", () => {
+    expect(Metrics.exportFilename("csv", Date.UTC(2025, 2, 10, 23, 59))).toBe("dbtk-ai-usage-2025-03-10.csv")
+    expect(Metrics.exportFilename("json", Date.UTC(2025, 2, 11))).toBe("dbtk-ai-usage-2025-03-11.json")
+  })
+
+  it.effect("the request names a bad format or a time no file name can carry", () =>
+    Effect.gen(function*() {
+      const decode = Metrics.decodeQuery(Metrics.ExportRequest, "export request")
+      expect(yield* decode({ format: "json", from: 1, to: 2, extra: true })).toEqual({ format: "json", from: 1, to: 2 })
+      expect(yield* Effect.flip(decode({ format: "xml" }))).toMatchObject({ reason: "InvalidInput", field: "format" })
+      expect(yield* Effect.flip(decode({}))).toMatchObject({ field: "format" })
+      expect(yield* Effect.flip(decode({ format: "csv", to: Date.UTC(10_000, 0, 1) }))).toMatchObject({ field: "to" })
+      expect(yield* Effect.flip(decode({ format: "csv", from: 2, to: 1 }))).toMatchObject({ field: "to" })
+    }))
 })

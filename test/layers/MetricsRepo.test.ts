@@ -403,3 +403,125 @@ describe("MetricsRepo privacy", () => {
       for (const needle of Object.values(canaries)) expect(after(needle), needle).toBe(false)
     }))
 })
+
+describe("MetricsRepo timeline", () => {
+  const HOUR = 3_600_000
+  const DAY = Metrics.DAY_MS
+  // openai's provider latencies in the 12:00 bucket: 10, 20 ... 200 ms
+  const latencies = Array.from({ length: 20 }, (_, i) => (i + 1) * 10)
+  const seed = (repo: Service) =>
+    Effect.forEach(shuffle([
+      ...latencies.map((latencyMs, i) => rec({ latencyMs, at: T0 + i * 60_000 })),
+      // counted as requests, not in the latencies: a cache hit and a failure
+      rec({ at: T0 + 1, cached: true, latencyMs: 1, costUsd: 0 }),
+      rec({ at: T0 + 2, outcome: "RateLimited", latencyMs: 5_000, costUsd: undefined, inputTokens: 0, outputTokens: 0 }),
+      rec({ at: T0 + 30 * 60_000, provider: "gemini", model: "gemini-2.0-flash", operation: "explain", latencyMs: 9 }),
+      rec({ at: T0 + 31 * 60_000, provider: "gemini", model: "gemini-2.0-flash", operation: "explain", latencyMs: 7 }),
+      rec({ at: T0 + HOUR + 5 * 60_000, operation: "fix", latencyMs: 300 }),
+      rec({ at: T0 + 2 * HOUR, provider: "anthropic", model: "claude-3-5-haiku", outcome: "Timeout", costUsd: undefined }),
+      rec({ at: T0 + 2 * HOUR + 1, provider: "anthropic", model: "claude-3-5-haiku", outcome: "Overloaded", costUsd: 0.5 }),
+      rec({ at: T0 - 1, operation: "optimize", latencyMs: 250 }),
+      // not features: never in a timeline
+      rec({ at: T0, provider: "ollama", model: "llama3.1:8b", operation: "health" }),
+      rec({ at: T0 + 3, operation: "test", latencyMs: 1 })
+    ]), repo.record)
+
+  it.scoped("hour and day buckets per provider, exact nearest-rank percentiles, only the four features", () =>
+    Effect.gen(function*() {
+      const file = Path.join(yield* tempDir, "ai.db")
+      yield* TestClock.setTime(T0 + 3 * HOUR)
+      yield* withRepo(file, (repo) =>
+        Effect.gen(function*() {
+          yield* seed(repo)
+          const hours = yield* repo.timeline({ from: T0, to: T0 + 3 * HOUR })
+          expect(hours).toMatchObject({ from: T0, to: T0 + 3 * HOUR, bucket: "hour" })
+          expect(hours.points).toEqual([
+            {
+              at: T0,
+              provider: "openai",
+              requests: 22,
+              successes: 21,
+              failures: 1,
+              latencyP50Ms: 100,
+              latencyP95Ms: 190,
+              inputTokens: 210,
+              outputTokens: 105,
+              costUsd: 0.02,
+              unknownCostCount: 1
+            },
+            { at: T0, provider: "gemini", requests: 2, successes: 2, failures: 0, latencyP50Ms: 7, latencyP95Ms: 9, inputTokens: 20, outputTokens: 10, costUsd: 0.002, unknownCostCount: 0 },
+            { at: T0 + HOUR, provider: "openai", requests: 1, successes: 1, failures: 0, latencyP50Ms: 300, latencyP95Ms: 300, inputTokens: 10, outputTokens: 5, costUsd: 0.001, unknownCostCount: 0 },
+            { at: T0 + 2 * HOUR, provider: "anthropic", requests: 2, successes: 0, failures: 2, latencyP50Ms: null, latencyP95Ms: null, inputTokens: 20, outputTokens: 10, costUsd: 0.5, unknownCostCount: 1 }
+          ])
+          expect(hours.points[0]!.latencyP50Ms).toBe(Metrics.percentile(latencies, 0.5))
+          expect(hours.points[0]!.latencyP95Ms).toBe(Metrics.percentile(latencies, 0.95))
+          expect(Schema.is(Metrics.Timeline)(hours)).toBe(true)
+
+          // One UTC day: the 11:00 record joins openai's, which now has 22 latencies.
+          const days = yield* repo.timeline({ from: T0 - HOUR, to: T0 + 3 * HOUR, bucket: "day" })
+          const midnight = Date.UTC(2025, 2, 10)
+          expect(days.points.map((p) => [p.at, p.provider, p.requests])).toEqual([[midnight, "openai", 24], [midnight, "anthropic", 2], [midnight, "gemini", 2]])
+          const openaiDay = [...latencies, 250, 300]
+          expect(days.points[0]).toMatchObject({ latencyP50Ms: 110, latencyP95Ms: 250 })
+          expect(days.points[0]!.latencyP95Ms).toBe(Metrics.percentile(openaiDay, 0.95))
+
+          // one provider; `from` inclusive, `to` exclusive
+          expect((yield* repo.timeline({ from: T0, to: T0 + 3 * HOUR, provider: "gemini" })).points.map((p) => p.provider)).toEqual(["gemini"])
+          expect((yield* repo.timeline({ from: T0 + HOUR + 5 * 60_000, to: T0 + 2 * HOUR })).points.map((p) => [p.at, p.provider])).toEqual([[T0 + HOUR, "openai"]])
+          expect((yield* repo.timeline({ from: T0 - HOUR, to: T0 })).points.map((p) => [p.at, p.requests])).toEqual([[T0 - HOUR, 1]])
+          expect((yield* repo.timeline({ from: T0, to: T0 + 3 * HOUR, provider: "ollama" })).points).toEqual([])
+        }))
+    }))
+
+  it.scoped("defaults: the 7 days up to now in days; a range of up to 2 days in hours", () =>
+    Effect.gen(function*() {
+      const file = Path.join(yield* tempDir, "ai.db")
+      const now = T0 + 3 * HOUR
+      yield* TestClock.setTime(now)
+      yield* withRepo(file, (repo) =>
+        Effect.gen(function*() {
+          yield* seed(repo)
+          // 8 days ago: outside the default range
+          yield* repo.record(rec({ at: now - 8 * DAY }))
+          const week = yield* repo.timeline()
+          expect(week).toMatchObject({ from: now - 7 * DAY, to: now, bucket: "day" })
+          expect(week.points.map((p) => [p.at, p.provider])).toEqual([
+            [Date.UTC(2025, 2, 10), "openai"],
+            [Date.UTC(2025, 2, 10), "anthropic"],
+            [Date.UTC(2025, 2, 10), "gemini"]
+          ])
+          expect((yield* repo.timeline({ from: now - 2 * DAY })).bucket).toBe("hour")
+          expect((yield* repo.timeline({ from: now - 2 * DAY - 1 })).bucket).toBe("day")
+          expect((yield* repo.timeline({ from: now - 2 * DAY, bucket: "day" })).bucket).toBe("day")
+          // the clock moves on: so does the default range
+          yield* TestClock.adjust("8 days")
+          expect((yield* repo.timeline()).points).toEqual([])
+        }))
+    }))
+
+  it.scoped("refuses an empty range, more than 2,000 buckets and bad options, naming the field", () =>
+    Effect.gen(function*() {
+      const file = Path.join(yield* tempDir, "ai.db")
+      yield* TestClock.setTime(T0)
+      yield* withRepo(file, (repo) =>
+        Effect.gen(function*() {
+          const refused = (options: Metrics.TimelineOptions) => Effect.flip(repo.timeline(options))
+          expect(yield* refused({ from: T0, to: T0 })).toMatchObject({ reason: "InvalidInput", field: "to", message: "Invalid timeline options: to must be after from" })
+          expect(yield* refused({ from: T0 + 1, to: T0 })).toMatchObject({ field: "to" })
+          expect(yield* refused({ from: T0 })).toMatchObject({ field: "from", message: "Invalid timeline options: from must be before now" })
+          // T0 is on the hour: 2,000 hours are 2,000 buckets, one more millisecond starts another
+          expect((yield* repo.timeline({ from: T0 - 2_000 * HOUR, to: T0, bucket: "hour" })).bucket).toBe("hour")
+          expect(yield* refused({ from: T0 - 2_000 * HOUR - 1, to: T0, bucket: "hour" })).toMatchObject({
+            field: "from",
+            message: "Invalid timeline options: from is too early: the range spans 2,001 hours, the most is 2,000 (use a later from or day buckets)"
+          })
+          // the same range by default is drawn in days
+          expect((yield* repo.timeline({ from: T0 - 2_000 * HOUR - 1, to: T0 })).bucket).toBe("day")
+          expect(yield* refused({ from: 0, to: T0 })).toMatchObject({ field: "from", message: expect.stringMatching(/spans 20,158 days, the most is 2,000/) })
+          expect(yield* refused({ bucket: "week" as never })).toMatchObject({ reason: "InvalidInput", field: "bucket" })
+          expect(yield* refused({ provider: "acme" as never })).toMatchObject({ reason: "InvalidInput", field: "provider" })
+          expect(yield* refused({ from: -1 })).toMatchObject({ reason: "InvalidInput", field: "from" })
+          expect(yield* refused({ to: 1.5 })).toMatchObject({ reason: "InvalidInput", field: "to" })
+        }))
+    }))
+})

@@ -77,6 +77,8 @@ const methods: ReadonlyArray<readonly [path: string, channel: string, args: Read
   ["providers.status", "ai:providers:status", []],
   ["providers.remove", "ai:providers:remove", [{ provider: "gemini" }]],
   ["metrics.summary", "ai:metrics:summary", [{ provider: "openai", period: "month" }]],
+  ["metrics.timeline", "ai:metrics:timeline", [{ from: 0, to: 86_400_000, bucket: "hour", provider: "openai" }]],
+  ["metrics.export", "ai:metrics:export", [{ format: "csv", to: 86_400_000 }]],
   ["cost.estimate", "ai:cost:estimate", [{ operation: "generate", natural_language: "list customers" }]],
   ["events.recent", "ai:events:recent", [5]]
 ]
@@ -238,6 +240,8 @@ const bad: ReadonlyArray<readonly [string, string, () => ReadonlyArray<unknown>,
     "Invalid argument 1: could not be read"
   ],
   ["NaN", "ai:events:recent", () => [Number.NaN], "argument 1", "Invalid argument 1: must be a finite number"],
+  ["an infinite time", "ai:metrics:timeline", () => [{ from: 0, to: Number.POSITIVE_INFINITY }], "to", "Invalid to: must be a finite number"],
+  ["a function as the format", "ai:metrics:export", () => [{ format: () => "csv" }], "format", "Invalid format: must be plain data, not a function"],
   ["a lone surrogate", "ai:providers:save", () => ["openai", { apiKey: "sk-\uD800" }], "apiKey", "Invalid apiKey: contains an invalid character (a lone UTF-16 surrogate)"]
 ]
 
@@ -489,6 +493,14 @@ export const status = async () => {
   return s.success ? s.providers.map((p) => p.health?.state ?? p.displayName) : []
 }
 
+// The usage panel: a chart's series and a file to save, on both branches.
+export const usage = async () => {
+  const t = await window.dbtkAi.metrics.timeline({ bucket: "day" })
+  const series = t.success ? t.timeline.points.map((p) => [p.at, p.provider, p.requests, p.successes, p.failures, p.latencyP50Ms ?? 0, p.latencyP95Ms ?? 0, p.inputTokens + p.outputTokens, p.costUsd, p.unknownCostCount]) : t.field
+  const file = await window.dbtkAi.metrics.export({ format: "csv" })
+  return [series, file.success ? [file.filename, file.content, file.format] : file.error_kind]
+}
+
 export const watch = () => window.dbtkAi.onEvents((e) => (e.type === "FallbackTaken" ? e.from + e.to : e.type), { intervalMs: 5_000 })
 
 // Every method in the styles the main side reads.
@@ -520,6 +532,9 @@ export const every = (ai: typeof window.dbtkAi) => [
   ai.providers.remove("gemini"),
   ai.metrics.summary({ provider: "openai", period: "month" }),
   ai.metrics.summary(),
+  ai.metrics.timeline(),
+  ai.metrics.timeline({ from: 0, to: 86_400_000, bucket: "hour", provider: "gemini" }),
+  ai.metrics.export({ format: "json", from: 0 }),
   ai.cost.estimate({ operation: "fix", query: "SELEC 1", error_message: "syntax error" }),
   ai.events.recent(10)
 ]
@@ -530,6 +545,10 @@ window.dbtkAi.invoke("ai:settings:update", {})
 window.dbtkAi = window.dbtkAi
 // @ts-expect-error a provider id is checked
 void window.dbtkAi.providers.models("openia")
+// @ts-expect-error an export names a format the library writes
+void window.dbtkAi.metrics.export({ format: "xml" })
+// @ts-expect-error a timeline's buckets are hours or days
+void window.dbtkAi.metrics.timeline({ bucket: "week" })
 // @ts-expect-error a table request names its table
 void window.dbtkAi.analyzeTable({ connection_id: "c" })
 `

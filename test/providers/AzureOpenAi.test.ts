@@ -182,7 +182,11 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
         ["2025-03-01-preview", true],
         ["2025-04-01-preview", true],
         ["2026-02-01", true],
-        ["v1", false],
+        ["v1", true],
+        ["preview", true],
+        [" v1 ", true],
+        ["v2", false],
+        ["V1", false],
         ["latest", false]
       ]
       for (const [version, has] of table) {
@@ -582,6 +586,205 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
   })
 })
 
+describe("AzureOpenAi over the v1 API (/openai/v1/, loopback HTTP)", () => {
+  const V1 = { apiVersion: "v1" } as const
+
+  it.live("generateSql posts to /openai/v1/chat/completions with the deployment as model and no api-version (the default)", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        emu.script({ usage: { inputTokens: 50, outputTokens: 9 } })
+        const result = yield* generate(provider)
+        expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
+        expect(result.meta.model).toBe("gpt-4.1-mini-2025-04-14")
+        expect(result.meta.usage).toEqual({ inputTokens: 50, outputTokens: 9 })
+        const [req] = emu.chatRequests()
+        expect(`${req!.method} ${req!.path}`).toBe("POST /openai/v1/chat/completions")
+        expect(req!.query).toEqual({})
+        expect(req!.headers["api-key"]).toBe(SECRET_KEY)
+        expect(req!.headers["authorization"]).toBeUndefined()
+        expect(req!.headers["accept"]).toBe("application/json")
+        const body = req!.body as Record<string, any>
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "stream", "temperature"])
+        expect(body.model).toBe("gpt-4.1-mini")
+        expect(body.max_tokens).toBe(2048)
+        expect(body.temperature).toBe(0.2)
+        expect(body.messages[0]).toEqual({ role: "system", content: Prompts.system })
+      }), { config: { apiVersion: undefined } }))
+
+  it.live("a reasoning deployment gets max_completion_tokens, the developer role and no temperature", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        const result = yield* generate(provider)
+        expect(result.meta.model).toBe("o4-mini-2025-04-16")
+        const body = emu.chatRequests()[0]!.body as Record<string, any>
+        expect(Object.keys(body).sort()).toEqual(["max_completion_tokens", "messages", "model", "stream"])
+        expect(body.model).toBe("sql-reasoner")
+        expect(body.max_completion_tokens).toBe(16_384)
+        expect(body.messages[0].role).toBe("developer")
+      }), { config: { ...V1, deployment: "sql-reasoner", reasoning: true } }))
+
+  it.live("the emulator holds v1 clients to the rules: a reasoning deployment refuses max_tokens", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
+        expect(error._tag === "InvalidRequest" && error.field).toBe("max_tokens")
+        expect(emu.chatRequests()[0]!.path).toBe("/openai/v1/chat/completions")
+      }), { config: { ...V1, deployment: "sql-reasoner" } }))
+
+  it.live("streams with stream_options.include_usage and reports the usage", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        emu.script({ usage: { inputTokens: 77, outputTokens: 8 } })
+        const events = yield* collect(provider)
+        const last = events[events.length - 1]!
+        if (last._tag !== "Completed") throw new Error("no Completed event")
+        expect(last.result.meta.usage).toEqual({ inputTokens: 77, outputTokens: 8 })
+        expect(last.result.meta.model).toBe("gpt-4.1-mini-2025-04-14")
+        const req = emu.chatRequests()[0]!
+        expect(`${req.method} ${req.path}`).toBe("POST /openai/v1/chat/completions")
+        expect(req.query).toEqual({})
+        expect(req.headers["accept"]).toBe("text/event-stream")
+        const body = req.body as Record<string, unknown>
+        expect(body.model).toBe("gpt-4.1-mini")
+        expect(body.stream).toBe(true)
+        expect(body.stream_options).toEqual({ include_usage: true })
+      }), { config: V1 }))
+
+  it.live("preview sends api-version=preview to chat and listModels", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        yield* generate(provider)
+        yield* provider.listModels
+        const [chat, models] = emu.requests
+        expect(`${chat!.method} ${chat!.path}`).toBe("POST /openai/v1/chat/completions")
+        expect(chat!.query).toEqual({ "api-version": "preview" })
+        expect((chat!.body as Record<string, unknown>).model).toBe("gpt-4.1-mini")
+        expect(`${models!.method} ${models!.path}`).toBe("GET /openai/v1/models")
+        expect(models!.query).toEqual({ "api-version": "preview" })
+      }), { config: { apiVersion: "preview" } }))
+
+  it.live("listModels lists the base models with GET /openai/v1/models", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        const models = yield* provider.listModels
+        expect(models.map((m) => m.id)).toContain("o4-mini-2025-04-16")
+        const req = emu.requests[0]!
+        expect(`${req.method} ${req.path}`).toBe("GET /openai/v1/models")
+        expect(req.query).toEqual({})
+        expect(req.headers["api-key"]).toBe(SECRET_KEY)
+      }), { config: V1 }))
+
+  it.live("testConnection sends the one-token chat, with the deployment as model", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        const test = yield* provider.testConnection
+        expect(test.ok).toBe(true)
+        expect(test.modelAvailable).toBe(true)
+        expect(test.details).toContain("gpt-4.1-mini-2025-04-14")
+        expect(emu.requests).toHaveLength(1)
+        const req = emu.requests[0]!
+        expect(`${req.method} ${req.path}`).toBe("POST /openai/v1/chat/completions")
+        expect(req.query).toEqual({})
+        const body = req.body as Record<string, unknown>
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "stream"])
+        expect(body.model).toBe("gpt-4.1-mini")
+        expect(body.max_tokens).toBe(1)
+      }), { config: V1 }))
+
+  it.live("testConnection of a deployment the resource lacks: ModelNotFound, modelAvailable false", () =>
+    withAzure((emu, provider) =>
+      Effect.gen(function*() {
+        const test = yield* provider.testConnection
+        expect(test.ok).toBe(false)
+        expect(test.modelAvailable).toBe(false)
+        expect(test.error?._tag).toBe("ModelNotFound")
+        expect(test.error?.code).toBe("DeploymentNotFound")
+        expect(test.details).toContain("the deployment \"gpt-9\" does not exist")
+        expect((emu.requests[0]!.body as Record<string, unknown>).model).toBe("gpt-9")
+      }), { config: { ...V1, deployment: "gpt-9" } }))
+
+  for (const suffix of ["/openai/v1", "/openai/v1/", "/openai/", ""]) {
+    it.live(`an endpoint pasted as origin${suffix}, no apiVersion: /openai/v1/chat/completions, once`, () =>
+      Effect.scoped(Effect.gen(function*() {
+        const emu = yield* AzureOpenAiEmulator.make({ apiKey: SECRET_KEY })
+        const provider = yield* AzureOpenAi.make({ endpoint: `${emu.origin}${suffix}`, apiKey: SECRET_KEY, deployment: "gpt-4o" })
+        expect(provider.endpoint).toBe(`${emu.origin}/openai/v1/chat/completions`)
+        yield* provider.explainSql({ sql: "SELECT 1", dialect: "sqlite" })
+        const req = emu.chatRequests()[0]!
+        expect(req.path).toBe("/openai/v1/chat/completions")
+        expect(req.query).toEqual({})
+        expect((req.body as Record<string, unknown>).model).toBe("gpt-4o")
+      })).pipe(Effect.provide(HttpLive)))
+  }
+
+  it.live("a wrong endpoint path is ConfigInvalid on endpoint naming the URL tried, for chat and listModels", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const emu = yield* AzureOpenAiEmulator.make({ apiKey: SECRET_KEY })
+      const provider = yield* AzureOpenAi.make({ endpoint: `${emu.origin}/gateway/openai/v1/`, apiKey: SECRET_KEY, deployment: "gpt-4o" })
+      const error = expectFailure<AiError.AiError>(yield* Effect.exit(generate(provider)))
+      if (error._tag !== "ConfigInvalid") throw new Error(error._tag)
+      expect(error.field).toBe("endpoint")
+      expect(error.status).toBe(404)
+      expect(error.message).toContain(`POST ${emu.origin}/gateway/openai/v1/chat/completions`)
+      const listed = expectFailure<AiError.AiError>(yield* Effect.exit(provider.listModels))
+      if (listed._tag !== "ConfigInvalid") throw new Error(listed._tag)
+      expect(listed.field).toBe("endpoint")
+      expect(listed.message).toContain(`GET ${emu.origin}/gateway/openai/v1/models`)
+      expect(emu.requests.map((r) => r.path)).toEqual(["/gateway/openai/v1/chat/completions", "/gateway/openai/v1/models"])
+    })).pipe(Effect.provide(HttpLive)))
+
+  it.live("an endpoint pasted with /openai/v1 and a dated apiVersion is ConfigInvalid on apiVersion", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(AzureOpenAi.make({ endpoint: "https://myres.openai.azure.com/openai/v1/", apiKey: "k", deployment: "gpt-4o", apiVersion: GA }))
+      const error = expectFailure<AiError.ConfigInvalid>(exit)
+      expect(error._tag).toBe("ConfigInvalid")
+      expect(error.field).toBe("apiVersion")
+      expect(error.reason).toContain("/openai/v1")
+      expect(error.reason).toContain("dated")
+      expect(error.message).not.toContain(GA) // values are never echoed
+    }).pipe(Effect.provide(HttpLive)))
+
+  it("the emulator's v1 route: the body's model names the deployment, api-version only v1 or preview, the key as api-key or bearer", async () => {
+    const emu = await AzureOpenAiEmulator.start({ apiKey: SECRET_KEY })
+    try {
+      const key = { "api-key": SECRET_KEY }
+      const post = (query: string, headers: Record<string, string>, body: Record<string, unknown>) =>
+        fetch(`${emu.origin}/openai/v1/chat/completions${query}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body })
+        })
+      const errorOf = async (r: Response) => ({ status: r.status, error: ((await r.json()) as { error: Record<string, unknown> }).error })
+      expect((await post("", key, { model: "gpt-4o" })).status).toBe(200)
+      expect((await post("?api-version=v1", key, { model: "gpt-4o" })).status).toBe(200)
+      expect((await post("?api-version=preview", key, { model: "gpt-4o", max_completion_tokens: 5, stream: true, stream_options: { include_usage: true } })).status).toBe(200)
+      expect(await errorOf(await post(`?api-version=${GA}`, key, { model: "gpt-4o" }))).toEqual({
+        status: 400,
+        error: { code: "BadRequest", message: "API version not supported" }
+      })
+      expect(await errorOf(await post("", key, { model: "gpt-9" }))).toMatchObject({ status: 404, error: { code: "DeploymentNotFound" } })
+      expect(await errorOf(await post("", key, {}))).toMatchObject({ status: 400, error: { param: "model" } })
+      expect(await errorOf(await post("", key, { model: "sql-reasoner", max_tokens: 5 }))).toMatchObject({ status: 400, error: { param: "max_tokens" } })
+      expect((await post("", { authorization: `Bearer ${SECRET_KEY}` }, { model: "gpt-4o" })).status).toBe(200)
+      expect((await post("", { authorization: "Bearer wrong-key" }, { model: "gpt-4o" })).status).toBe(401)
+      expect((await post("", {}, { model: "gpt-4o" })).status).toBe(401)
+      // The dated route takes the key only as api-key (a bearer there is an Entra token).
+      const dated = await fetch(`${emu.origin}/openai/deployments/gpt-4o/chat/completions?api-version=${GA}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${SECRET_KEY}` },
+        body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] })
+      })
+      expect(dated.status).toBe(401)
+      const models = (query: string) => fetch(`${emu.origin}/openai/v1/models${query}`, { headers: key })
+      expect((await models("")).status).toBe(200)
+      expect((await models("?api-version=preview")).status).toBe(200)
+      expect((await models(`?api-version=${GA}`)).status).toBe(400)
+    } finally {
+      await emu.close()
+    }
+  })
+})
+
 describe("AzureOpenAi.Config", () => {
   const decode = (input: unknown) => Effect.runSync(Effect.either(AzureOpenAi.decodeConfig(input)))
   const valid = { endpoint: "https://myres.openai.azure.com/", apiKey: "0123abcd", deployment: "gpt-4o", apiVersion: GA }
@@ -605,6 +808,89 @@ describe("AzureOpenAi.Config", () => {
     expect(decode({ ...valid, deployment: "my_sql-gpt.4o", reasoning: true, apiVersion: "2024-12-01-preview" })._tag).toBe("Right")
   })
 
+  describe("endpoint forms and the api-version they imply", () => {
+    const base = { apiKey: "0123abcd", deployment: "gpt-4o" }
+    const hosts = ["https://myres.openai.azure.com", "https://myres.cognitiveservices.azure.com", "https://myres.services.ai.azure.com"]
+    const resourceForms = ["", "/", "/openai", "/openai/", "/OpenAI"]
+    const v1Forms = ["/openai/v1", "/openai/v1/", "/OpenAI/V1/"]
+    const read = (input: Record<string, unknown>) => {
+      const r = decode(input)
+      return r._tag === "Right" ? { endpoint: r.right.endpoint, apiVersion: r.right.apiVersion } : { field: r.left.field, reason: r.left.reason }
+    }
+    for (const host of hosts) {
+      it(`${new URL(host).hostname}: every pasted form is stored as the origin`, () => {
+        for (const suffix of [...resourceForms, ...v1Forms]) {
+          const endpoint = host + suffix
+          // No apiVersion: the v1 API, whether the form said so (/openai/v1) or not (the default).
+          expect([endpoint, read({ ...base, endpoint })]).toEqual([endpoint, { endpoint: host, apiVersion: "v1" }])
+          for (const apiVersion of ["v1", "preview", " preview "]) {
+            expect([endpoint, read({ ...base, endpoint, apiVersion })]).toEqual([endpoint, { endpoint: host, apiVersion: apiVersion.trim() }])
+          }
+        }
+        for (const suffix of resourceForms) {
+          const endpoint = host + suffix
+          expect([endpoint, read({ ...base, endpoint, apiVersion: GA })]).toEqual([endpoint, { endpoint: host, apiVersion: GA }])
+          expect([endpoint, read({ ...base, endpoint, apiVersion: PREVIEW })]).toEqual([endpoint, { endpoint: host, apiVersion: PREVIEW }])
+        }
+        // The v1 form with a dated version: the two disagree.
+        for (const suffix of v1Forms) {
+          for (const apiVersion of [GA, PREVIEW]) {
+            const r = read({ ...base, endpoint: host + suffix, apiVersion })
+            expect([suffix, apiVersion, r]).toEqual([suffix, apiVersion, { field: "apiVersion", reason: expect.stringContaining("/openai/v1") }])
+          }
+        }
+      })
+    }
+
+    it("a proxy's path prefix is kept, with /openai or /openai/v1 dropped after it", () => {
+      for (const suffix of ["", "/", "/openai", "/openai/v1/"]) {
+        expect(read({ ...base, endpoint: `https://gw.example.com/azure${suffix}` })).toEqual({ endpoint: "https://gw.example.com/azure", apiVersion: "v1" })
+      }
+      // Only a trailing /openai/v1 is the v1 base URL.
+      expect(read({ ...base, endpoint: "https://gw.example.com/openai/v1/azure" })).toEqual({ endpoint: "https://gw.example.com/openai/v1/azure", apiVersion: "v1" })
+    })
+
+    it("a pasted request URL (the portal's Target URI) is refused on endpoint, saying what goes where, without echoing it", () => {
+      for (
+        const endpoint of [
+          "https://myres.openai.azure.com/openai/deployments/sql-gpt-prod/chat/completions?api-version=2024-10-21",
+          "https://myres.cognitiveservices.azure.com/openai/deployments/sql-gpt-prod/chat/completions",
+          "https://myres.openai.azure.com/openai/v1/chat/completions",
+          "https://myres.openai.azure.com/openai/models?api-version=2024-10-21"
+        ]
+      ) {
+        const r = decode({ ...base, endpoint })
+        if (r._tag === "Right") throw new Error(`expected ConfigInvalid for ${endpoint}`)
+        expect([endpoint, r.left.field]).toEqual([endpoint, "endpoint"])
+        expect(r.left.reason).toContain("Target URI")
+        expect(r.left.reason).toContain("deployment and apiVersion")
+        expect(r.left.message).not.toContain("sql-gpt-prod")
+        expect(r.left.message).not.toContain("myres")
+      }
+    })
+
+    it("reasoning is accepted on v1 and preview, refused on a GA dated version", () => {
+      expect(decode({ ...valid, apiVersion: "v1", reasoning: true })._tag).toBe("Right")
+      expect(decode({ ...valid, apiVersion: "preview", reasoning: true })._tag).toBe("Right")
+      expect(decode({ ...base, endpoint: valid.endpoint, reasoning: true })._tag).toBe("Right")
+      const r = decode({ ...valid, reasoning: true })
+      if (r._tag === "Right") throw new Error("expected ConfigInvalid")
+      expect(r.left.field).toBe("apiVersion")
+      expect(r.left.reason).toContain("use v1")
+    })
+
+    it.effect("from the environment: the endpoint in v1 form needs no OPENAI_API_VERSION, and a dated one there disagrees", () =>
+      Effect.gen(function*() {
+        const env = { AZURE_OPENAI_API_KEY: "0123abcd", AZURE_OPENAI_ENDPOINT: "https://myres.openai.azure.com/openai/v1/" }
+        const input = yield* AzureOpenAi.fromEnv(env, { deployment: "gpt-4o" })
+        const config = yield* AzureOpenAi.decodeConfig(input)
+        expect([config.endpoint, config.apiVersion]).toEqual(["https://myres.openai.azure.com", "v1"])
+        const error = yield* Effect.flip(AzureOpenAi.fromEnv({ ...env, OPENAI_API_VERSION: GA }, { deployment: "gpt-4o" }))
+        expect(error.field).toBe("apiVersion")
+        expect(error.message).toContain("read from OPENAI_API_VERSION")
+      }))
+  })
+
   const bad: ReadonlyArray<[string, unknown, string]> = [
     ["a missing endpoint", { ...valid, endpoint: undefined }, "endpoint"],
     ["an endpoint that is not a URL", { ...valid, endpoint: "myres.openai.azure.com" }, "endpoint"],
@@ -617,8 +903,8 @@ describe("AzureOpenAi.Config", () => {
     ["a deployment with a slash", { ...valid, deployment: "gpt-4o/chat" }, "deployment"],
     ["a deployment that climbs the path", { ...valid, deployment: ".." }, "deployment"],
     ["a deployment with a space", { ...valid, deployment: "my deployment" }, "deployment"],
-    ["a missing apiVersion", { ...valid, apiVersion: undefined }, "apiVersion"],
-    ["an undated apiVersion", { ...valid, apiVersion: "v1" }, "apiVersion"],
+    ["an undated apiVersion", { ...valid, apiVersion: "latest" }, "apiVersion"],
+    ["a v1 API version that does not exist", { ...valid, apiVersion: "v2" }, "apiVersion"],
     ["an impossible date", { ...valid, apiVersion: "2024-13-01" }, "apiVersion"],
     ["a misspelled preview", { ...valid, apiVersion: "2025-04-01-beta" }, "apiVersion"],
     ["reasoning on the GA version", { ...valid, reasoning: true }, "apiVersion"],
@@ -640,7 +926,8 @@ describe("AzureOpenAi.Config", () => {
   it("names every missing required field at once", () => {
     const r = decode({})
     if (r._tag === "Right") throw new Error("expected ConfigInvalid")
-    for (const field of ["endpoint", "apiKey", "deployment", "apiVersion"]) expect(r.left.message).toContain(`${field} is required`)
+    for (const field of ["endpoint", "apiKey", "deployment"]) expect(r.left.message).toContain(`${field} is required`)
+    expect(r.left.message).not.toContain("apiVersion") // it defaults to v1
   })
 
   it("never echoes a value from a wrong field", () => {

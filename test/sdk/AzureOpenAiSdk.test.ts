@@ -1,5 +1,6 @@
 /**
- * The official `openai` SDK's `AzureOpenAI` client against the Azure OpenAI emulator: the emulator
+ * The official `openai` SDK against the Azure OpenAI emulator, its `AzureOpenAI` client on the dated
+ * routes and the plain `OpenAI` client on the v1 ones (`/openai/v1/`): the emulator
  * speaks the real protocol only if the SDK routes to it, parses its answers (including the
  * prompt-filter chunk) and raises its documented errors.
  */
@@ -143,5 +144,79 @@ describe("openai SDK's AzureOpenAI client against the emulator", () => {
       for await (const _ of stream) void _
     }
     await expect(consume()).rejects.toBeInstanceOf(OpenAI.APIError)
+  })
+})
+
+// Microsoft's v1 samples use the plain client: `new OpenAI({ baseURL: "https://<res>.openai.azure.com/openai/v1/", apiKey })`.
+describe("the plain openai SDK (OpenAI) against the emulator's v1 API", () => {
+  const v1 = (options: ConstructorParameters<typeof OpenAI>[0] = {}) =>
+    new OpenAI({ baseURL: `${emu.origin}/openai/v1/`, apiKey: KEY, defaultHeaders: { "api-key": KEY }, maxRetries: 0, ...options })
+
+  it("chats with the deployment as model, sending the key as api-key and bearer, and no api-version", async () => {
+    emu.script({ reply: "SELECT 1;", usage: { inputTokens: 12, outputTokens: 3 } })
+    const r = await v1().chat.completions.create({ model: "gpt-4.1-mini", messages, max_completion_tokens: 50 })
+    expect(r.choices[0]!.message.content).toBe("SELECT 1;")
+    expect(r.model).toBe("gpt-4.1-mini-2025-04-14")
+    expect(r.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 })
+    const req = emu.chatRequests()[0]!
+    expect(`${req.method} ${req.path}`).toBe("POST /openai/v1/chat/completions")
+    expect(req.query).toEqual({})
+    expect(req.headers["api-key"]).toBe(KEY)
+    expect(req.headers["authorization"]).toBe(`Bearer ${KEY}`)
+    expect((req.body as Record<string, unknown>).model).toBe("gpt-4.1-mini")
+  })
+
+  it("a key sent only as a bearer token (no api-key header) is accepted", async () => {
+    emu.script({ reply: "SELECT 4;" })
+    const r = await v1({ defaultHeaders: {} }).chat.completions.create({ model: "gpt-4o", messages })
+    expect(r.choices[0]!.message.content).toBe("SELECT 4;")
+    expect(emu.chatRequests()[0]!.headers["api-key"]).toBeUndefined()
+  })
+
+  it("streams past the prompt-filter chunk to the content and the usage chunk", async () => {
+    emu.script({ reply: "SELECT name FROM customers LIMIT 100;", usage: { inputTokens: 20, outputTokens: 9 } })
+    const stream = await v1().chat.completions.create({ model: "gpt-4.1-mini", messages, stream: true, stream_options: { include_usage: true } })
+    let text = ""
+    let usage: OpenAI.CompletionUsage | null | undefined
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? ""
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(text).toBe("SELECT name FROM customers LIMIT 100;")
+    expect(usage).toMatchObject({ prompt_tokens: 20, completion_tokens: 9 })
+  })
+
+  it("a reasoning deployment takes max_completion_tokens and refuses max_tokens", async () => {
+    emu.script({ reply: "SELECT 3;" })
+    const r = await v1().chat.completions.create({ model: "sql-reasoner", messages, max_completion_tokens: 100 })
+    expect(r.model).toBe("o4-mini-2025-04-16")
+    const error = await failure(v1().chat.completions.create({ model: "sql-reasoner", messages, max_tokens: 100 }))
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("max_tokens")
+  })
+
+  it("lists the base models from /openai/v1/models", async () => {
+    const ids: Array<string> = []
+    for await (const m of v1().models.list()) ids.push(m.id)
+    expect(ids).toContain("gpt-4.1-mini-2025-04-14")
+    expect(`${emu.requests[0]!.method} ${emu.requests[0]!.path}`).toBe("GET /openai/v1/models")
+    expect(emu.requests[0]!.query).toEqual({})
+  })
+
+  it("api-version=preview is accepted; a dated api-version is a BadRequestError", async () => {
+    const preview = await v1({ defaultQuery: { "api-version": "preview" } }).chat.completions.create({ model: "gpt-4o", messages })
+    expect(preview.choices[0]!.message.content).toBeTypeOf("string")
+    expect(emu.chatRequests()[0]!.query).toEqual({ "api-version": "preview" })
+    const error = await failure(v1({ defaultQuery: { "api-version": PREVIEW } }).chat.completions.create({ model: "gpt-4o", messages }))
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("API version not supported")
+  })
+
+  it("raises NotFoundError (DeploymentNotFound) for a model that is no deployment, and AuthenticationError for a wrong key", async () => {
+    const missing = await failure(v1().chat.completions.create({ model: "gpt-9", messages }))
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError)
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("DeploymentNotFound")
+    const wrong = new OpenAI({ baseURL: `${emu.origin}/openai/v1/`, apiKey: "wrong", maxRetries: 0 })
+    await expect(wrong.chat.completions.create({ model: "gpt-4o", messages })).rejects.toBeInstanceOf(OpenAI.AuthenticationError)
   })
 })

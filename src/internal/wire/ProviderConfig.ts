@@ -112,7 +112,7 @@ export const BaseUrl = (options: BaseUrlOptions = {}): Schema.Schema<string> =>
       return ParseResult.succeed(`${url.origin}${segments.map((segment) => `/${segment}`).join("")}`)
     },
     encode: ParseResult.succeed
-  })
+  }).annotations({ jsonSchema: { type: "string", format: "uri" } })
 
 /**
  * A sampling temperature within the provider's range.

@@ -110,21 +110,21 @@ const BetaName = ProviderConfig.Name.pipe(
  */
 export const Config = Schema.Struct({
   /** The API key (`sk-ant-...`). */
-  apiKey: ProviderConfig.Secret,
+  apiKey: ProviderConfig.Secret.annotations({ description: "Your Anthropic API key (sk-ant-...), from console.anthropic.com." }),
   /** Any Messages API model id; defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ProviderConfig.Model("anthropic"), { default: () => defaultModel }),
+  model: Schema.optionalWith(ProviderConfig.Model("anthropic").annotations({ description: "A Claude model id, such as claude-sonnet-5." }), { default: () => defaultModel }),
   /** The API root; change it for a proxy (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }).annotations({ description: "Change only for a proxy; /v1 is added when missing." }), { default: () => defaultBaseUrl }),
   /** Sent as `anthropic-version`; defaults to {@link defaultApiVersion}. */
-  apiVersion: Schema.optionalWith(ApiVersion, { default: () => defaultApiVersion }),
+  apiVersion: Schema.optionalWith(ApiVersion.annotations({ description: "The anthropic-version header: 2023-06-01, or 2026-10-21 (no sampling parameters)." }), { default: () => defaultApiVersion }),
   /** Beta features, sent comma-separated as `anthropic-beta`. */
-  anthropicBeta: Schema.optional(Schema.Array(BetaName)),
+  anthropicBeta: Schema.optional(Schema.Array(BetaName).annotations({ description: "Beta feature names to turn on, as a JSON list." })),
   /** Sampling temperature, 0 to 1; sent only where it is accepted (see {@link sendsTemperature}). */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(1), { default: () => 0.2 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(1).annotations({ description: "0 to 1; sent only to models that accept it." }), { default: () => 0.2 }),
   /** The most tokens an answer may use (`max_tokens`, which the API requires). */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use." }), { default: () => 2048 }),
   /** Overrides the detection of models that accept a temperature, for model ids it does not know. */
-  temperatureSupported: Schema.optional(Schema.Boolean)
+  temperatureSupported: Schema.optional(Schema.Boolean.annotations({ description: "Whether the model accepts a temperature; detected from known ids otherwise." }))
 })
 
 /**

@@ -1,26 +1,36 @@
 /**
- * Azure OpenAI, over the dated data-plane API: chat completions on a *deployment*,
- * `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={apiVersion}`.
+ * Azure OpenAI: chat completions on a *deployment*, over either of Azure's two URL families,
+ * which `apiVersion` picks:
  *
+ * - **v1** (`v1`, the default, or `preview`): the OpenAI API on the resource,
+ *   `POST {endpoint}/openai/v1/chat/completions` with the deployment as the body's `model`;
+ *   `api-version` is sent only as `preview` (`v1` is what its absence means). GA since August 2025.
+ * - **Dated** (`YYYY-MM-DD`, `YYYY-MM-DD-preview`):
+ *   `POST {endpoint}/openai/deployments/{deployment}/chat/completions?api-version={apiVersion}`;
+ *   the deployment in the URL picks the model, so the body has none.
+ *
+ * - Endpoint: the resource's origin, on `*.openai.azure.com`, `*.cognitiveservices.azure.com` or
+ *   Foundry's `*.services.ai.azure.com`, however it was pasted (`/`, `/openai`, `/openai/v1/`); a
+ *   pasted `/openai/v1` means the v1 API. It is kept normalized to the origin (plus any proxy path).
  * - Auth: `api-key: <key>` (what the portal's "Keys and Endpoint" page gives, and what the
- *   official `AzureOpenAI` client sends).
- * - The deployment picks the model, so the body has no `model`; answers report the base model
- *   (`gpt-4o-2024-11-20`), which becomes the result's `meta.model`.
- * - The body is OpenAI's Chat Completions body, limited to what the chosen `api-version`
- *   accepts (see {@link supports}): GA `2024-10-21` and older know neither
- *   `max_completion_tokens` nor `stream_options`.
+ *   official `AzureOpenAI` client sends), on both families.
+ * - Answers report the base model (`gpt-4o-2024-11-20`), which becomes the result's `meta.model`.
+ * - The body is OpenAI's Chat Completions body, limited to what the `api-version` accepts (see
+ *   {@link supports}): GA `2024-10-21` and older know neither `max_completion_tokens` nor
+ *   `stream_options`; v1 knows both.
  * - Streaming: SSE ended by `data: [DONE]`; the first chunk usually carries only
  *   `prompt_filter_results` with `choices: []` and `model: ""`.
  * - Errors: `{"error":{"code","message",...}}`, content-filter details under `innererror`
  *   (classic) or `inner_error` (newer); request ids in `apim-request-id` / `x-request-id`.
  * - `testConnection` sends a one-token chat to the deployment (the data plane cannot list
- *   deployments); `listModels` lists the resource's *base models* (`GET /openai/models`).
+ *   deployments); `listModels` lists the resource's *base models* (`GET /openai/v1/models`, or
+ *   `GET /openai/models?api-version=...` on the dated family).
  *
  * @since 0.1.0
  */
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
@@ -46,6 +56,27 @@ export const latestGaApiVersion = "2024-10-21"
 export const latestPreviewApiVersion = "2025-04-01-preview"
 
 /**
+ * The `api-version` a config without one gets: `v1`, the v1 API (GA since August 2025), which
+ * Microsoft recommends and which takes every body field this library sends.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultApiVersion = "v1"
+
+/**
+ * Whether an `api-version` is one of the v1 API's (`v1`, or `preview` for its preview features)
+ * rather than a dated one: it decides the URL family.
+ *
+ * @since 0.1.0
+ * @category Versions
+ */
+export const isV1 = (apiVersion: string): boolean => {
+  const v = apiVersion.trim()
+  return v === "v1" || v === "preview"
+}
+
+/**
  * What an `api-version` accepts in a chat body.
  *
  * @since 0.1.0
@@ -61,25 +92,55 @@ export interface ApiVersionSupport {
 const DATED = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(-preview)?$/
 
 /**
- * What a dated `api-version` accepts. Microsoft's changelog adds `max_completion_tokens` and
- * `stream_options` in `2024-09-01-preview`; the GA `2024-10-21` spec has neither (only
- * `max_tokens`). So: previews from `2024-09-01` on have both, GA versions up to `2024-10-21`
- * have neither, and a GA version dated later is assumed to include what the previews before it
- * introduced. Anything that is not a dated version supports nothing.
+ * What an `api-version` accepts. The v1 API (`v1`, `preview`) takes both fields. For dated
+ * versions, Microsoft's changelog adds `max_completion_tokens` and `stream_options` in
+ * `2024-09-01-preview`; the GA `2024-10-21` spec has neither (only `max_tokens`). So: previews
+ * from `2024-09-01` on have both, GA versions up to `2024-10-21` have neither, and a GA version
+ * dated later is assumed to include what the previews before it introduced. Anything else
+ * supports nothing.
  *
  * @since 0.1.0
  * @category Versions
  */
 export const supports = (apiVersion: string): ApiVersionSupport => {
+  if (isV1(apiVersion)) return { maxCompletionTokens: true, streamUsage: true }
   const m = DATED.exec(apiVersion.trim())
   const date = m?.[1]
   const has = date === undefined ? false : m?.[2] !== undefined ? date >= "2024-09-01" : date > latestGaApiVersion
   return { maxCompletionTokens: has, streamUsage: has }
 }
 
-// The endpoint as the portal shows it (`https://myres.openai.azure.com/`); a pasted
-// `.../openai` suffix is dropped because the client appends `/openai/...` itself.
-const Endpoint = ProviderConfig.BaseUrl({ dropSuffix: "openai" })
+// The endpoint as the portal shows it (`https://myres.openai.azure.com/`); a pasted `/openai`
+// suffix is dropped because the client appends `/openai/...` itself.
+const Resource = ProviderConfig.BaseUrl({ dropSuffix: "openai" })
+
+// The v1 API's base URL as Microsoft's samples give it (`https://myres.openai.azure.com/openai/v1/`),
+// once read by `Resource` (which keeps the `v1`).
+const V1_SUFFIX = /\/openai\/v1$/i
+
+// A request URL rather than an endpoint: the portal's "Target URI"
+// (`.../openai/deployments/{deployment}/chat/completions?api-version=...`) or the like.
+const REQUEST_URL = /\/openai\/deployments(?:\/|$)|\/chat\/completions\/?(?:[?#]|$)|[?&]api-version=/i
+
+// Whether an endpoint was pasted as the v1 API's base URL (false for anything `Resource` refuses).
+const pastedAsV1 = (endpoint: unknown): boolean =>
+  typeof endpoint === "string" &&
+  Option.exists(Schema.decodeUnknownOption(Resource)(endpoint), (url) => V1_SUFFIX.test(url))
+
+const Endpoint = Schema.String.pipe(
+  // Taking a Target URI apart would be easy, but only `endpoint` is stored as read: the
+  // deployment and api-version in it would be lost. So say what goes where instead.
+  Schema.filter((s) =>
+    !REQUEST_URL.test(s) ||
+    "is a request URL (such as the portal's Target URI), not the resource endpoint: give only its origin (https://<resource>.openai.azure.com), and the deployment and apiVersion as settings of their own"
+  ),
+  Schema.compose(Resource),
+  Schema.compose(Schema.transform(Schema.String, Schema.String, {
+    strict: true,
+    decode: (url) => url.replace(V1_SUFFIX, ""),
+    encode: (url) => url
+  }))
+)
 
 // Deployment names go into the URL path unencoded: allow only what Azure allows in a name
 // (letters, digits, `.`, `_`, `-`), starting with a letter or digit so `.`/`..` cannot traverse.
@@ -90,47 +151,78 @@ const Deployment = ProviderConfig.Name.pipe(
 )
 
 const ApiVersion = Schema.Trim.pipe(
-  Schema.filter((s) => DATED.test(s), {
-    message: () => `must be a dated API version such as ${latestGaApiVersion} or ${latestPreviewApiVersion}`
+  Schema.filter((s) => isV1(s) || DATED.test(s), {
+    message: () => `must be v1, preview, or a dated API version such as ${latestGaApiVersion} or ${latestPreviewApiVersion}`
   })
 )
 
-/**
- * Azure OpenAI's configuration. Encoded (JSON) form:
- * `{ endpoint, apiKey, deployment, apiVersion, temperature?, maxTokens?, reasoning? }`.
- *
- * @since 0.1.0
- * @category Configuration
- */
-export const Config = Schema.Struct({
-  /** The resource endpoint, such as `https://myres.openai.azure.com` (plain http only on loopback). */
-  endpoint: Endpoint,
+const Fields = Schema.Struct({
+  /**
+   * The resource endpoint, such as `https://myres.openai.azure.com` (plain http only on
+   * loopback), stored without a pasted `/openai` or `/openai/v1`.
+   */
+  endpoint: Endpoint.annotations({ description: "Your resource's endpoint, such as https://myres.openai.azure.com (Keys and Endpoint page)." }),
   /** One of the resource's two keys, sent as `api-key`. */
-  apiKey: ProviderConfig.Secret,
+  apiKey: ProviderConfig.Secret.annotations({ description: "One of the resource's two keys, from the Keys and Endpoint page." }),
   /** The deployment name chosen when the model was deployed (not the model name). */
-  deployment: Deployment,
-  /** A dated `api-version` (`YYYY-MM-DD` or `YYYY-MM-DD-preview`); it decides which body fields may be sent. */
-  apiVersion: ApiVersion,
+  deployment: Deployment.annotations({ description: "The deployment name chosen when the model was deployed (not the model name)." }),
+  /**
+   * `v1` (the default) or `preview` for the v1 API; a dated `YYYY-MM-DD` or `YYYY-MM-DD-preview`
+   * for the dated one. It picks the URL family and which body fields may be sent.
+   */
+  apiVersion: Schema.optionalWith(ApiVersion.annotations({ description: "v1 (default) or preview, or a dated version such as 2024-10-21." }), { default: () => defaultApiVersion }),
   /** Sampling temperature, 0 to 2; not sent to reasoning deployments. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning deployments ignore it." }), { default: () => 0.2 }),
   /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
-  maxTokens: Schema.optional(ProviderConfig.TokenCount),
+  maxTokens: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use: 2,048 by default, 16,384 for reasoning deployments." })),
   /**
    * Whether the deployment runs a reasoning model (o-series, gpt-5): it then gets
    * `max_completion_tokens`, the `developer` role and no temperature. A deployment's name says
    * nothing reliable about its model, so this is never guessed.
    */
-  reasoning: Schema.optional(Schema.Boolean)
+  reasoning: Schema.optional(Schema.Boolean.annotations({ description: "Turn on when the deployment runs a reasoning model (o-series, gpt-5)." }))
 }).pipe(
   Schema.filter((c) =>
     c.reasoning === true && !supports(c.apiVersion).maxCompletionTokens
       ? {
         path: ["apiVersion"],
-        message: `does not accept max_completion_tokens, which reasoning deployments need; use ${latestPreviewApiVersion} or another preview from 2024-09-01 on`
+        message:
+          `does not accept max_completion_tokens, which reasoning deployments need; use v1, or ${latestPreviewApiVersion} or another preview from 2024-09-01 on`
       }
       : undefined
   )
 )
+
+// An endpoint pasted as `.../openai/v1` says which API it is for, and normalizing drops that, so
+// it is compared with the api-version before: the two disagreeing is a mistake, not a choice.
+const Pasted = Schema.Record({ key: Schema.String, value: Schema.Unknown }).pipe(
+  Schema.filter((c) =>
+    pastedAsV1(c.endpoint) && typeof c.apiVersion === "string" && DATED.test(c.apiVersion.trim())
+      ? {
+        path: ["apiVersion"],
+        message:
+          "is a dated version, but the endpoint ends in /openai/v1, the v1 API's address: leave apiVersion out (or set v1 or preview) for the v1 API, or drop /openai/v1 from the endpoint for the dated one"
+      }
+      : undefined
+  )
+)
+
+/**
+ * Azure OpenAI's configuration. Encoded (JSON) form:
+ * `{ endpoint, apiKey, deployment, apiVersion?, temperature?, maxTokens?, reasoning? }`.
+ *
+ * - `endpoint` may be pasted in any of the portal's and SDKs' forms (`https://myres.openai.azure.com`,
+ *   with `/`, `/openai` or `/openai/v1/`, on `*.openai.azure.com`, `*.cognitiveservices.azure.com`
+ *   or `*.services.ai.azure.com`); it decodes to the origin (plus any proxy path).
+ * - `apiVersion` defaults to `v1`; a dated one selects the dated URL family. An endpoint pasted
+ *   with `/openai/v1` and a dated `apiVersion` disagree: `ConfigInvalid` on `apiVersion`.
+ * - A request URL (the portal's "Target URI") is refused with a hint rather than taken apart.
+ *
+ * @since 0.1.0
+ * @category Configuration
+ */
+// Typed as `Fields`: the check before it reads the input as a loose record, but takes the same JSON.
+export const Config = Schema.compose(Pasted, Fields, { strict: false }) as unknown as Schema.Schema<typeof Fields.Type, typeof Fields.Encoded>
 
 /**
  * @since 0.1.0
@@ -231,11 +323,16 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const reasoning = config.reasoning === true
     const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(reasoning)
     const support = supports(config.apiVersion)
-    const urlParams = { "api-version": config.apiVersion }
+    const v1 = isV1(config.apiVersion)
+    // The v1 API takes `api-version` only to opt into `preview`: no parameter means `v1`.
+    const urlParams: Record<string, string> = config.apiVersion === "v1" ? {} : { "api-version": config.apiVersion }
     const headers = { accept: "application/json" }
-    const chatUrl = `${config.endpoint}/openai/deployments/${config.deployment}/chat/completions`
-    const modelsUrl = `${config.endpoint}/openai/models`
+    const api = `${config.endpoint}/openai${v1 ? "/v1" : ""}`
+    const chatUrl = v1 ? `${api}/chat/completions` : `${api}/deployments/${config.deployment}/chat/completions`
+    const modelsUrl = `${api}/models`
     const options = (stream: boolean, maxTokens: number): OpenAiWire.BodyOptions => ({
+      // The v1 API names the deployment in the body; the dated one in the URL.
+      model: v1 ? config.deployment : undefined,
       reasoning,
       temperature: config.temperature,
       maxTokens,

@@ -84,17 +84,17 @@ const ModelId = ProviderConfig.Model("cloudflare", ProviderConfig.Name.pipe(
  */
 export const Config = Schema.Struct({
   /** The Cloudflare account id (32 hex characters in the dashboard; `CLOUDFLARE_ACCOUNT_ID`). */
-  accountId: AccountId,
+  accountId: AccountId.annotations({ description: "Your Cloudflare account id, shown on the Workers AI page of the dashboard." }),
   /** An API token with Workers AI Read and Edit (`CLOUDFLARE_API_TOKEN`). */
-  apiToken: ProviderConfig.Secret,
+  apiToken: ProviderConfig.Secret.annotations({ description: "An API token with Workers AI Read and Edit, from dash.cloudflare.com/profile/api-tokens." }),
   /** A Workers AI text-generation model id; defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ModelId, { default: () => defaultModel }),
+  model: Schema.optionalWith(ModelId.annotations({ description: "A Workers AI text-generation model, such as @cf/meta/llama-3.3-70b-instruct-fp8-fast." }), { default: () => defaultModel }),
   /** The API root; change it for a proxy (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl(), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl().annotations({ description: "Change only for a proxy such as an AI Gateway." }), { default: () => defaultBaseUrl }),
   /** Sampling temperature, 0 to 5 (Workers AI's range); 0.7 as DB Toolkit sends today. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(5), { default: () => 0.7 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(5).annotations({ description: "0 to 5; lower is more predictable." }), { default: () => 0.7 }),
   /** The most tokens an answer may use; always sent, as the server default (256) is too short. */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 })
+  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use (the server's own default, 256, cuts answers short)." }), { default: () => 2048 })
 })
 
 /**

@@ -148,21 +148,21 @@ export const ModelId: Schema.Schema<string> = ProviderConfig.Model(
  */
 export const Config = Schema.Struct({
   /** The Gemini API key (`AIza...`), sent as `x-goog-api-key`. */
-  apiKey: ProviderConfig.Secret,
+  apiKey: ProviderConfig.Secret.annotations({ description: "Your Gemini API key (AIza...), from aistudio.google.com/apikey." }),
   /** A Gemini model id (`models/` prefix optional); defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ModelId, { default: () => defaultModel }),
+  model: Schema.optionalWith(ModelId.annotations({ description: "A Gemini model id such as gemini-3.5-flash, or a tuned model as tunedModels/{id}." }), { default: () => defaultModel }),
   /** The API root including the version; change it for a proxy (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1beta" }), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1beta" }).annotations({ description: "Change only for a proxy; /v1beta is added when missing." }), { default: () => defaultBaseUrl }),
   /** Sampling temperature, 0 to 2. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable." }), { default: () => 0.2 }),
   /**
    * `generationConfig.maxOutputTokens`. On 2.5+ thinking models the thinking tokens count against
    * this limit too: a small value can end in `MAX_TOKENS` before any answer text. When unset: 16,384
    * for a thinking model (Gemini 2.5, 3.x and later, unless `thinkingBudget` is 0), else 2,048.
    */
-  maxTokens: Schema.optional(ProviderConfig.TokenCount),
+  maxTokens: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use, thinking included: 2,048 by default, 16,384 for thinking models." })),
   /** Sent as `safetySettings` when given; otherwise the API's defaults apply. */
-  safetySettings: Schema.optional(Schema.Array(SafetySetting)),
+  safetySettings: Schema.optional(Schema.Array(SafetySetting).annotations({ description: "Safety thresholds per harm category, as a JSON list; Google's defaults when empty." })),
   /**
    * `generationConfig.thinkingConfig.thinkingBudget`: `0` turns thinking off (Flash models), `-1`
    * lets the model decide, a positive number caps the thinking tokens. Thinking tokens are billed
@@ -170,6 +170,7 @@ export const Config = Schema.Struct({
    */
   thinkingBudget: Schema.optional(
     Schema.Int.pipe(Schema.greaterThanOrEqualTo(-1, { message: () => "must be a whole number of tokens, 0 to turn thinking off or -1 for dynamic" }))
+      .annotations({ description: "Tokens the model may think with: 0 turns thinking off, -1 lets it decide." })
   )
 })
 

@@ -54,19 +54,19 @@ const KeepAlive = Schema.String.pipe(
 
 const Fields = Schema.Struct({
   /** A model name as `ollama list` shows it (`name[:tag]`, the tag defaults to `latest`); defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ProviderConfig.Name, { default: () => defaultModel }),
+  model: Schema.optionalWith(ProviderConfig.Name.annotations({ description: "A model you have pulled, as ollama list shows it (name[:tag])." }), { default: () => defaultModel }),
   /** The server's root, without `/api`; plain http is allowed to any host unless `apiKey` is set. */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ allowPlainHttp: "any", bareHostPort: 11434, dropSuffix: "api" }), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ allowPlainHttp: "any", bareHostPort: 11434, dropSuffix: "api" }).annotations({ description: "Where Ollama runs: http://localhost:11434, or host:port as OLLAMA_HOST takes it." }), { default: () => defaultBaseUrl }),
   /** Only for ollama.com's cloud (sent as `Authorization: Bearer`); a local server takes none. */
-  apiKey: Schema.optional(ProviderConfig.Secret),
+  apiKey: Schema.optional(ProviderConfig.Secret.annotations({ description: "Only for ollama.com's cloud models; a local server needs none." })),
   /** The context window to run the model with (`options.num_ctx`); the server's default when unset. */
-  contextWindow: Schema.optional(ProviderConfig.TokenCount),
+  contextWindow: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The context window to run the model with (num_ctx); the server's default when empty." })),
   /** Sampling temperature, 0 to 2 (`options.temperature`). */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable." }), { default: () => 0.2 }),
   /** The most tokens an answer may use (`options.num_predict`). */
-  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount, { default: () => 2048 }),
+  maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use (num_predict)." }), { default: () => 2048 }),
   /** How long the server keeps the model loaded after a call (`keep_alive`, e.g. `10m`, `-1m`). */
-  keepAlive: Schema.optional(KeepAlive)
+  keepAlive: Schema.optional(KeepAlive.annotations({ description: "How long the model stays loaded after a call, such as 10m, 0 or -1m." }))
 })
 
 const plainHttpToRemote = (baseUrl: string): boolean => {

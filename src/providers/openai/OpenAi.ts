@@ -44,21 +44,21 @@ export const defaultBaseUrl = "https://api.openai.com/v1"
  */
 export const Config = Schema.Struct({
   /** The API key (`sk-...`). */
-  apiKey: ProviderConfig.Secret,
+  apiKey: ProviderConfig.Secret.annotations({ description: "Your OpenAI API key (sk-...), from platform.openai.com/api-keys." }),
   /** Any Chat Completions model id; defaults to {@link defaultModel}. */
-  model: Schema.optionalWith(ProviderConfig.Model("openai"), { default: () => defaultModel }),
+  model: Schema.optionalWith(ProviderConfig.Model("openai").annotations({ description: "A Chat Completions model id, such as gpt-4.1-mini or gpt-5-mini." }), { default: () => defaultModel }),
   /** The API root; change it for a proxy or an OpenAI-compatible server (plain http only on loopback). */
-  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }), { default: () => defaultBaseUrl }),
+  baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1" }).annotations({ description: "Change only for a proxy or an OpenAI-compatible server; /v1 is added when missing." }), { default: () => defaultBaseUrl }),
   /** Sent as `OpenAI-Organization`. */
-  organization: Schema.optional(ProviderConfig.Name),
+  organization: Schema.optional(ProviderConfig.Name.annotations({ description: "Your organization id (org-...), when your key belongs to several." })),
   /** Sent as `OpenAI-Project`. */
-  project: Schema.optional(ProviderConfig.Name),
+  project: Schema.optional(ProviderConfig.Name.annotations({ description: "A project id (proj_...), to bill and limit usage per project." })),
   /** Sampling temperature, 0 to 2; not sent to reasoning models. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2), { default: () => 0.2 }),
+  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning models ignore it." }), { default: () => 0.2 }),
   /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
-  maxTokens: Schema.optional(ProviderConfig.TokenCount),
+  maxTokens: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use: 2,048 by default, 16,384 for reasoning models." })),
   /** Overrides the reasoning-model detection for model ids it does not know. */
-  reasoning: Schema.optional(Schema.Boolean)
+  reasoning: Schema.optional(Schema.Boolean.annotations({ description: "Treat the model as a reasoning model (o-series, gpt-5); detected from known ids otherwise." }))
 })
 
 /**

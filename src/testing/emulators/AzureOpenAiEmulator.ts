@@ -1,14 +1,21 @@
 /**
- * The Azure OpenAI protocol for the emulator kit (dated data-plane API):
- * `POST /openai/deployments/{deployment}/chat/completions?api-version=...` (JSON, and SSE whose
- * first chunk carries only `prompt_filter_results`), `GET /openai/models?api-version=...` (base
- * models), `api-key` auth, and Azure's error bodies and headers (`apim-request-id`,
- * `x-request-id`, `retry-after`, `retry-after-ms`). The emulator's `models` are its deployments.
+ * The Azure OpenAI protocol for the emulator kit, in both URL families:
+ *
+ * - dated: `POST /openai/deployments/{deployment}/chat/completions?api-version=...` and
+ *   `GET /openai/models?api-version=...`, `api-key` auth;
+ * - v1: `POST /openai/v1/chat/completions` with the deployment as the body's `model`, and
+ *   `GET /openai/v1/models`; `api-version` absent, `v1` or `preview` (anything else is Azure's 400
+ *   "API version not supported"); the key as `api-key` or as a bearer token (what the plain
+ *   OpenAI SDK sends).
+ *
+ * Both answer in JSON, or SSE whose first chunk carries only `prompt_filter_results`, with
+ * Azure's error bodies and headers (`apim-request-id`, `x-request-id`, `retry-after`,
+ * `retry-after-ms`). The emulator's `models` are its deployments; `models` lists their base models.
  *
  * Like the service, it holds clients to the `api-version` they send: `stream_options` and
  * `max_completion_tokens` are refused on `2024-10-21` and older (previews from `2024-09-01`
- * excepted), and deployments of reasoning models refuse `max_tokens` and a non-default
- * temperature.
+ * excepted; v1 takes both), and deployments of reasoning models refuse `max_tokens` and a
+ * non-default temperature.
  *
  * @since 0.1.0
  */
@@ -61,6 +68,8 @@ const deployed: Readonly<Record<string, string>> = {
 export const baseModel = (deployment: string): string => deployed[deployment] ?? deployment
 
 const CHAT = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/
+const V1_CHAT = "/openai/v1/chat/completions"
+const V1_MODELS = "/openai/v1/models"
 const DATED = /^(\d{4}-\d{2}-\d{2})(-preview)?$/
 
 // Both parameters arrived in 2024-09-01-preview; GA 2024-10-21 and every older version lack them.
@@ -71,6 +80,16 @@ const lacksNewParameters = (apiVersion: string): boolean => {
 
 // The first GA data-plane version; anything older or undated is a route the service does not know.
 const knownVersion = (v: string | undefined): v is string => v !== undefined && DATED.test(v) && v >= "2022-12-01"
+
+// The v1 API's versions: none (meaning `v1`), `v1`, or `preview`; it knows no dated ones.
+const v1Version = (v: string | undefined): boolean => v === undefined || v === "v1" || v === "preview"
+
+// The v1 API also takes the key as `Authorization: Bearer <key>`, as the plain OpenAI SDK sends it.
+const keyOf = (r: Emulator.RecordedRequest): string | undefined => {
+  const key = r.headers["api-key"]
+  if (key !== undefined || !r.path.startsWith("/openai/v1/")) return key
+  return /^Bearer (.+)$/.exec(r.headers["authorization"] ?? "")?.[1]
+}
 
 const safe = { filtered: false, severity: "safe" }
 const safeResults = { hate: safe, self_harm: safe, sexual: safe, violence: safe }
@@ -185,15 +204,24 @@ const notFound = (ctx: Emulator.ProtocolContext, kind: Emulator.RouteKind): Emul
   response: { status: 404, headers: { "apim-request-id": ctx.requestId }, body: JSON.stringify({ error: { code: "404", message: "Resource not found" } }) }
 })
 
-const chatRoute = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, deployment: string): Emulator.Route => {
-  // An api-version the service does not know leaves the deployment route unmatched.
-  if (!knownVersion(r.query["api-version"])) return { _tag: "Error", kind: "chat", error: "model-not-found" }
+// What the v1 API says to a dated (or unknown) `api-version`.
+const unsupportedVersion = (ctx: Emulator.ProtocolContext, kind: Emulator.RouteKind): Emulator.Route => ({
+  _tag: "Respond",
+  kind,
+  response: { status: 400, headers: { "apim-request-id": ctx.requestId }, body: JSON.stringify({ error: { code: "BadRequest", message: "API version not supported" } }) }
+})
+
+const bodyOf = (r: Emulator.RecordedRequest): Record<string, unknown> =>
+  (typeof r.body === "object" && r.body !== null ? r.body : {}) as Record<string, unknown>
+
+// A chat to a deployment, once its URL family has named it and accepted the api-version.
+const chatRoute = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, deployment: string, lacksNew: boolean): Emulator.Route => {
   if (!ctx.models.includes(deployment)) return { _tag: "Error", kind: "chat", error: "model-not-found" }
-  const body = (typeof r.body === "object" && r.body !== null ? r.body : {}) as Record<string, unknown>
+  const body = bodyOf(r)
   if (!Array.isArray(body.messages)) {
     return badRequest("messages", ctx, "'messages' is a required property", null)
   }
-  if (lacksNewParameters(r.query["api-version"])) {
+  if (lacksNew) {
     for (const param of ["stream_options", "max_completion_tokens"]) {
       if (body[param] !== undefined) return badRequest(param, ctx, `Unrecognized request argument supplied: ${param}`)
     }
@@ -207,8 +235,23 @@ const chatRoute = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, d
       return { _tag: "Error", kind: "chat", error: "bad-request", message }
     }
   }
-  // `model` in the body (the official client sends it) is ignored: the deployment decides.
   return { _tag: "Chat", input: OpenAiEmulator.chatInput(r.body, deployment) }
+}
+
+// Dated: the deployment is in the URL; `model` in the body (the official client sends it) is ignored.
+const datedChat = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, deployment: string): Emulator.Route => {
+  const apiVersion = r.query["api-version"]
+  // An api-version the service does not know leaves the deployment route unmatched.
+  if (!knownVersion(apiVersion)) return { _tag: "Error", kind: "chat", error: "model-not-found" }
+  return chatRoute(r, ctx, deployment, lacksNewParameters(apiVersion))
+}
+
+// v1: the body's `model` names the deployment.
+const v1Chat = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext): Emulator.Route => {
+  if (!v1Version(r.query["api-version"])) return unsupportedVersion(ctx, "chat")
+  const model = bodyOf(r).model
+  if (typeof model !== "string" || model === "") return badRequest("model", ctx, "you must provide a model parameter", null)
+  return chatRoute(r, ctx, model, false)
 }
 
 /**
@@ -239,18 +282,20 @@ export const protocolWith = (options: Pick<Options, "innerErrorSpelling" | "apim
     basePath: "",
     defaultModels: defaultDeployments,
     kindOf: (r) =>
-      r.method === "POST" && CHAT.test(r.path)
+      r.method === "POST" && (CHAT.test(r.path) || r.path === V1_CHAT)
         ? "chat"
-        : r.method === "GET" && r.path === "/openai/models"
+        : r.method === "GET" && (r.path === "/openai/models" || r.path === V1_MODELS)
         ? "models"
         : "other",
     route: (r, ctx) => {
-      const key = r.headers["api-key"]
+      const key = keyOf(r)
       if (key === undefined || key === "" || (ctx.apiKey !== undefined && key !== ctx.apiKey)) {
         return { _tag: "Error", kind: r.kind, error: "auth" }
       }
-      if (r.kind === "chat") return chatRoute(r, ctx, decodeURIComponent(CHAT.exec(r.path)![1]!))
-      if (r.kind !== "models" || !knownVersion(r.query["api-version"])) return notFound(ctx, r.kind)
+      const v1 = r.path.startsWith("/openai/v1/")
+      if (r.kind === "chat") return v1 ? v1Chat(r, ctx) : datedChat(r, ctx, decodeURIComponent(CHAT.exec(r.path)![1]!))
+      if (r.kind === "models" && v1 && !v1Version(r.query["api-version"])) return unsupportedVersion(ctx, r.kind)
+      if (r.kind !== "models" || (!v1 && !knownVersion(r.query["api-version"]))) return notFound(ctx, r.kind)
       const bases = [...new Set([...ctx.models.map(baseModel), "text-embedding-3-small"])]
       return {
         _tag: "Respond",
