@@ -58,6 +58,7 @@ export const settingsGet: Handler = () =>
         secret_fields: catalog[id].secretFields,
         default_model: catalog[id].defaultModel ?? null,
         limitations: catalog[id].limitations,
+        fields: catalog[id].fields,
         configured: snapshot.providers.some((p) => p.id === id)
       }))
     }

@@ -19,6 +19,7 @@ import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Resilience from "../domain/Resilience.js"
 import type { CommonQuery, Completion, IndexSuggestion, Relationship, SchemaAnalysis } from "../ipc/heuristics.js"
 import type { Limitations } from "../providers/Catalog.js"
+import type { FieldView } from "../providers/Fields.js"
 import type { ProviderView } from "../services/AiService.js"
 
 // ---------------------------------------------------------------------------
@@ -280,6 +281,8 @@ export interface CatalogEntry {
   readonly default_model: string | null
   readonly limitations: Limitations
   readonly configured: boolean
+  /** The config's fields as a settings form shows them, read from the provider's config Schema. */
+  readonly fields: ReadonlyArray<FieldView>
 }
 
 /**

@@ -46,47 +46,18 @@ export type ExportFormat = Metrics.ExportFormat
 /** The usage channels' requests and replies, as the preload types them. @since 0.1.0 */
 export type { MetricsExportReply, MetricsExportRequest, MetricsTimelineReply, MetricsTimelineRequest }
 
-/**
- * The kind of a provider setting, which decides its control and its checks.
- *
- * @since 0.1.0
- * @category Fields
- */
-export type FieldKind = "string" | "secret" | "url" | "number" | "integer" | "boolean" | "enum" | "json"
+/** A provider setting as `settings.get` describes it (each catalogue entry's `fields`). @since 0.1.0 */
+import type { FieldView } from "../providers/Fields.js"
+export type { FieldKind, FieldView } from "../providers/Fields.js"
 
 /**
- * A provider setting as the main side describes it (`settings.get`, each catalogue entry's
- * `fields`): the settings form is generated from these, so a new field needs no UI code.
+ * A catalogue entry as `settings.get` lists it, with its field descriptions (optional here, for
+ * a main side of an older version that sends none).
  *
  * @since 0.1.0
  * @category Fields
  */
-export interface FieldView {
-  /** The config key. */
-  readonly name: string
-  readonly label: string
-  readonly help: string | null
-  readonly kind: FieldKind
-  readonly required: boolean
-  /** What applies when the field is not set (shown as the placeholder). */
-  readonly default: string | number | boolean | null
-  /** The allowed values of an `enum`. */
-  readonly options: ReadonlyArray<string> | null
-  readonly min: number | null
-  readonly max: number | null
-  readonly placeholder: string | null
-  /** Whether it says where requests go (a stored key is sent only to the endpoint it was saved with). */
-  readonly endpoint: boolean
-}
-
-/**
- * A catalogue entry as `settings.get` lists it, with its field descriptions when the main side
- * sends them.
- *
- * @since 0.1.0
- * @category Fields
- */
-export type CatalogEntryView = CatalogEntry & { readonly fields?: ReadonlyArray<FieldView> }
+export type CatalogEntryView = Omit<CatalogEntry, "fields"> & { readonly fields?: ReadonlyArray<FieldView> }
 
 /**
  * The bridge the components talk to: `window.dbtkAi` in Electron, `httpBridge(...)` on the local

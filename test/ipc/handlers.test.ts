@@ -584,6 +584,16 @@ describe("the settings panel's channels", () => {
         ["azure-openai", false],
         ["gemini", false]
       ])
+      // Each entry carries its form fields, read from the provider's config Schema.
+      const cfEntry = got.catalog.find((c: { id: string }) => c.id === "cloudflare")
+      expect(cfEntry.fields.map((f: { name: string; kind: string; required: boolean }) => [f.name, f.kind, f.required])).toEqual([
+        ["accountId", "string", true],
+        ["apiToken", "secret", true],
+        ["model", "string", false],
+        ["baseUrl", "url", false],
+        ["temperature", "number", false],
+        ["maxTokens", "integer", false]
+      ])
 
       const test = yield* invoke("ai:providers:test", { provider: "cloudflare" })
       expect(test).toMatchObject({ success: true, ok: true, provider: "cloudflare", model: "@cf/meta/llama-3.3-70b-instruct-fp8-fast", model_available: true })

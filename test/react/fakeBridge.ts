@@ -8,7 +8,7 @@
 import type { AiBridge, CatalogEntryView, FieldView, TimelinePoint } from "../../src/react/index.js"
 import type { AppSettings } from "../../src/domain/Settings.js"
 import type { ProviderId } from "../../src/domain/ProviderId.js"
-import type { AiEventView, Failure } from "../../src/preload/types.js"
+import type { AiEventView, CatalogEntry, Failure } from "../../src/preload/types.js"
 import type { ProviderView } from "../../src/services/AiService.js"
 
 const field = (f: Partial<FieldView> & Pick<FieldView, "name" | "label" | "kind">): FieldView => ({
@@ -180,7 +180,8 @@ export const fakeBridge = (options: { readonly pushStatus?: boolean } = {}) => {
             problem: null,
             revision: p.revision
           })),
-          catalog: catalog.map((c) => ({ ...c, configured: state.providers.has(c.id) }))
+          // Ollama's entry has no `fields`, as a main side of an older version sends none.
+          catalog: catalog.map((c) => ({ ...c, configured: state.providers.has(c.id) }) as CatalogEntry)
         })),
       update: (patch) =>
         reply("settings.update", [patch], () => {
