@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AiEventView, ProvidersStatusReply } from "../preload/types.js"
+import type { AiEventView, DbtkAi, ProvidersStatusReply } from "../preload/types.js"
 import type { AiBridge } from "./AiBridge.js"
 import { openEventStream } from "./eventStream.js"
 
@@ -27,6 +27,15 @@ export interface HttpBridgeOptions {
   /** The `fetch` to use (default the global one). */
   readonly fetch?: typeof globalThis.fetch
 }
+
+/**
+ * What {@link httpBridge} gives: an {@link AiBridge}, and `generateSql` for an assistant (the
+ * local page's).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type HttpBridge = AiBridge & Pick<DbtkAi, "generateSql">
 
 /**
  * The path of a channel on the server: `ai:providers:save` → `/api/providers/save`.
@@ -74,7 +83,7 @@ const trimmed = (args: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
  * @since 0.1.0
  * @category Constructors
  */
-export const httpBridge = (options: HttpBridgeOptions): AiBridge => {
+export const httpBridge = (options: HttpBridgeOptions): HttpBridge => {
   const base = (options.baseUrl ?? "").replace(/\/+$/, "")
   const fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const timeoutMs = options.timeoutMs ?? 60_000
@@ -160,6 +169,7 @@ export const httpBridge = (options: HttpBridgeOptions): AiBridge => {
     },
     metrics: { summary: method("ai:metrics:summary"), timeline: method("ai:metrics:timeline"), export: method("ai:metrics:export") },
     events: { recent: method("ai:events:recent") },
+    generateSql: method("ai:generate-sql"),
     onEvents: (callback) => listen(eventListeners, callback),
     onStatus: (callback) => listen(statusListeners, callback)
   }

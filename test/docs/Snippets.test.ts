@@ -12,13 +12,18 @@ import ts from "typescript"
 
 const root = Path.resolve(import.meta.dirname, "../..")
 
-/** The ```ts blocks of a Markdown file, with the line each starts on. */
+/**
+ * The ```ts blocks of a Markdown file, with the line each starts on. A block right after a
+ * `<!-- from: <path> -->` line quotes that file (docs/adding-a-provider.md does): it is checked
+ * against the file by test/docs/Excerpts.test.ts, not compiled alone.
+ */
 const blocksOf = (file: string): Array<{ readonly line: number; readonly code: string }> => {
   const lines = Fs.readFileSync(file, "utf8").split("\n")
   const blocks: Array<{ line: number; code: string }> = []
   let current: { line: number; body: Array<string> } | undefined
   lines.forEach((text, i) => {
-    if (current === undefined && /^```(ts|typescript)\s*$/.test(text)) current = { line: i + 2, body: [] }
+    const quoted = i > 0 && /^<!-- from: \S+ -->$/.test(lines[i - 1]!.trim())
+    if (current === undefined && /^```(ts|typescript)\s*$/.test(text) && !quoted) current = { line: i + 2, body: [] }
     else if (current !== undefined && /^```\s*$/.test(text)) {
       blocks.push({ line: current.line, code: current.body.join("\n") })
       current = undefined
@@ -78,7 +83,8 @@ describe("documentation snippets", () => {
     const sources = new Map<string, string>()
     for (const md of markdownFiles()) {
       for (const block of blocksOf(md)) {
-        const file = Path.join(dir, `${Path.basename(md, ".md")}-line-${block.line}.ts`)
+        // Named after the page's path: docs/README.md and README.md must not share a file.
+        const file = Path.join(dir, `${Path.relative(root, md).replace(/\.md$/, "").replace(/[\\/]/g, "_")}-line-${block.line}.ts`)
         Fs.writeFileSync(file, block.code.includes("import ") || block.code.includes("export ") ? block.code : `${block.code}\nexport {}\n`)
         sources.set(file, `${Path.relative(root, md)}:${block.line}`)
       }
