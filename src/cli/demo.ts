@@ -182,7 +182,10 @@ export const run = (options: Options = {}) =>
       if (options.json === true) return yield* Output.print(JSON.stringify({ ...report, elapsedMs: elapsed }, null, 2))
       yield* Output.print(
         "",
-        green(bold(`Done in ${(elapsed / 1000).toFixed(1)} s.`)) + dim(" Nothing left this machine; the temporary data folder is removed.")
+        green(bold(`Done in ${(elapsed / 1000).toFixed(1)} s.`)) + dim(" Nothing left this machine; the temporary data folder is removed."),
+        "",
+        `The settings page, the status bar and the assistant's badge on the same emulated providers: ${bold(cyan("npm run ui -- --demo"))}`,
+        dim("  (it prints the page's address, with its token, first; open it in a browser)")
       )
     })
   ).pipe(Logger.withMinimumLogLevel(LogLevel.Error))

@@ -80,6 +80,7 @@ export const AiSettings = () => {
             entry={entry}
             stored={data.providers.find((p) => p.id === entry.id)}
             active={data.settings.activeProvider === entry.id}
+            noActive={data.settings.activeProvider === undefined || data.settings.activeProvider === null}
             reload={reload}
           />
         )

@@ -10,7 +10,7 @@ import type * as Metrics from "../domain/Metrics.js"
 import type { ExportFormat, MetricsTimelineReply } from "./AiBridge.js"
 import { useAiBridge } from "./context.js"
 import { download } from "./download.js"
-import { formatCount, formatMs, formatPercent, formatUsd, providerName } from "./format.js"
+import { formatCount, formatCountOf, formatMs, formatPercent, formatUsd, providerName } from "./format.js"
 import { type Outcome, OutcomeMessage } from "./Outcome.js"
 import * as styles from "./styles.js"
 import { type Series, UsageChart } from "./UsageChart.js"
@@ -167,7 +167,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
       <div className="grid gap-4 lg:grid-cols-2">
         <UsageChart<BucketRow>
           title="Requests over time"
-          summary={`${formatCount(requests)} requests in the last ${rangeLabel}, ${formatPercent(total((r) => r.successes) / requests)} succeeded.`}
+          summary={`${formatCountOf(requests, "request")} in the last ${rangeLabel}, ${formatPercent(total((r) => r.successes) / requests)} succeeded.`}
           kind="line"
           rows={rows}
           xKey="at"
@@ -210,7 +210,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
         />
         <UsageChart<BucketRow>
           title="Cost over time"
-          summary={`${formatUsd(total((r) => r.costUsd))} in total${unknown > 0 ? `, plus ${formatCount(unknown)} requests of unknown cost` : ""}.`}
+          summary={`${formatUsd(total((r) => r.costUsd))} in total${unknown > 0 ? `, plus ${formatCountOf(unknown, "request")} of unknown cost` : ""}.`}
           kind="bar"
           rows={rows}
           xKey="at"

@@ -11,7 +11,7 @@ import type { ConnectionTestView, Failure, StoredProvider } from "../preload/typ
 import type { CatalogEntryView } from "./AiBridge.js"
 import { useAiBridge } from "./context.js"
 import { FieldControl } from "./FieldControl.js"
-import { changes, type Draft, type FieldErrors, fieldOfFailure, fieldsOf, initialDraft, type RawValue } from "./fields.js"
+import { changes, type Draft, type FieldErrors, fieldsOf, initialDraft, providerFieldOfFailure, type RawValue } from "./fields.js"
 import { formatMs } from "./format.js"
 import { ModelField } from "./ModelField.js"
 import { type Outcome, OutcomeMessage } from "./Outcome.js"
@@ -59,10 +59,12 @@ const RemoveConfirm = ({ name, onCancel, onConfirm }: { readonly name: string; r
  * @since 0.1.0
  * @category Components
  */
-export const ProviderForm = ({ active, entry, reload, stored }: {
+export const ProviderForm = ({ active, entry, noActive = false, reload, stored }: {
   readonly entry: CatalogEntryView
   readonly stored: StoredProvider | undefined
   readonly active: boolean
+  /** No provider is active yet: the first one saved becomes it, as the user chose it. */
+  readonly noActive?: boolean
   readonly reload: () => Promise<void>
 }) => {
   const bridge = useAiBridge()
@@ -97,7 +99,7 @@ export const ProviderForm = ({ active, entry, reload, stored }: {
   }
 
   const failed = (failure: Failure, what: string): void => {
-    const field = fieldOfFailure(failure, fields.map((f) => f.name))
+    const field = providerFieldOfFailure(failure, fields)
     if (field !== undefined) setErrors({ [field]: failure.error })
     const label = fields.find((f) => f.name === field)?.label
     setOutcome({ ok: false, message: label !== undefined ? `${what}: ${label} is not valid.` : `${what}: ${failure.error}` })
@@ -133,8 +135,9 @@ export const ProviderForm = ({ active, entry, reload, stored }: {
     }
     void run("save", async () => {
       const reply = await bridge.providers.save(entry.id, changed)
-      if (reply.success) setOutcome({ ok: true, message: `${entry.display_name} saved.` })
-      else failed(reply, "Not saved")
+      if (!reply.success) return failed(reply, "Not saved")
+      const activated = noActive && (await bridge.settings.update({ activeProvider: entry.id })).success
+      setOutcome({ ok: true, message: activated ? `${entry.display_name} saved; it is the active provider.` : `${entry.display_name} saved.` })
     })
   }
 

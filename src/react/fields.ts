@@ -236,3 +236,25 @@ export const fieldOfFailure = (failure: Failure, names: ReadonlyArray<string>): 
   }
   return undefined
 }
+
+/**
+ * The field of a provider's form a failed test or save belongs by: the one it names, else, for
+ * the provider's own refusals that name none, the field the user has to change — the key (the
+ * form's secret field) when the provider refused the credentials, the model when it does not
+ * know the model.
+ *
+ * @since 0.1.0
+ * @category Functions
+ */
+export const providerFieldOfFailure = (failure: Failure, fields: ReadonlyArray<FieldView>): string | undefined => {
+  const named = fieldOfFailure(failure, fields.map((f) => f.name))
+  if (named !== undefined) return named
+  switch (failure.error_kind) {
+    case "AuthenticationError":
+      return fields.find((f) => f.kind === "secret")?.name
+    case "ModelNotFound":
+      return fields.find((f) => f.name === "model")?.name
+    default:
+      return undefined
+  }
+}

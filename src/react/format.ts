@@ -32,6 +32,14 @@ export const formatUsd = (usd: number | null | undefined): string =>
 export const formatCount = (n: number): string => n.toLocaleString("en-US")
 
 /**
+ * A count with its noun, singular for one: `1 request`, `12 requests`.
+ *
+ * @since 0.1.0
+ * @category Formatting
+ */
+export const formatCountOf = (n: number, noun: string): string => `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`
+
+/**
  * A share as a percentage: `97.5%`.
  *
  * @since 0.1.0

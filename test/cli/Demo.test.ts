@@ -41,6 +41,8 @@ describe("dbtk-ai demo", () => {
       expect(out).toMatch(/openai\s+1\s+100%/)
       expect(out).toMatch(/total\s+8\s+75%/)
       expect(out).toMatch(/Done in \d+\.\d s\./)
+      // and how to open the page on the same emulated providers, last
+      expect(out.trimEnd().split("\n").slice(-2).join("\n")).toMatch(/npm run ui -- --demo[\s\S]*token/)
     }), 30_000)
 
   it.live("--json gives one report a script can read", () =>

@@ -136,7 +136,12 @@ describe("AiSettings: the provider dropdown and its form", () => {
     const { user } = await renderSettings()
     await user.type(within(form("OpenAI")).getByLabelText("API key"), "sk-bad")
     await user.click(within(form("OpenAI")).getByRole("button", { name: "Test connection" }))
-    await waitFor(() => expect(within(form("OpenAI")).getByRole("status").textContent).toContain("Incorrect API key provided (provider: OpenAI, status 401)"))
+    // The provider's words go by the key's field, which takes the focus; the summary names the field.
+    await waitFor(() => expect(within(form("OpenAI")).getByRole("status").textContent).toContain("The connection test failed: API key is not valid."))
+    const key = within(form("OpenAI")).getByLabelText("API key")
+    expect(key.getAttribute("aria-invalid")).toBe("true")
+    expect(descriptionOf(key)).toContain("Incorrect API key provided (provider: OpenAI, status 401)")
+    expect(document.activeElement).toBe(key)
     expect(fake.callsOf("providers.test").map((c) => c.args)).toEqual([["openai", { apiKey: "sk-bad" }]])
   })
 

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import * as ProviderId from "../../src/domain/ProviderId.js"
 import { providerNames } from "../../src/react/format.js"
-import { checkField, fieldOfFailure, plainField } from "../../src/react/fields.js"
+import { checkField, fieldOfFailure, plainField, providerFieldOfFailure } from "../../src/react/fields.js"
 
 const dir = resolve(import.meta.dirname, "../../src/react")
 const ALLOWED = new Set(["react", "react/jsx-runtime", "recharts", "lucide-react"])
@@ -44,5 +44,15 @@ describe("field checks", () => {
     expect(fieldOfFailure({ success: false, error: "x", field: "safetySettings.0.threshold" }, ["safetySettings", "model"])).toBe("safetySettings")
     expect(fieldOfFailure({ success: false, error: "x", field: "budget.dailyUsd" }, ["budget.dailyUsd"])).toBe("budget.dailyUsd")
     expect(fieldOfFailure({ success: false, error: "x", field: "(config)" }, ["model"])).toBeUndefined()
+  })
+
+  it("puts a provider's refusal that names no field by the field to change", () => {
+    const fields = [plainField("accountId", "string"), plainField("apiToken", "secret"), plainField("model", "string")]
+    const refused = (error_kind: string, field?: string) => ({ success: false as const, error: "x", error_kind, ...(field !== undefined ? { field } : {}) })
+    expect(providerFieldOfFailure(refused("AuthenticationError"), fields)).toBe("apiToken")
+    expect(providerFieldOfFailure(refused("ModelNotFound"), fields)).toBe("model")
+    expect(providerFieldOfFailure(refused("AuthenticationError", "accountId"), fields)).toBe("accountId")
+    expect(providerFieldOfFailure(refused("ProviderUnavailable"), fields)).toBeUndefined()
+    expect(providerFieldOfFailure(refused("AuthenticationError"), [plainField("baseUrl", "string")])).toBeUndefined()
   })
 })
