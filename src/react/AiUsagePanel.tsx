@@ -160,6 +160,8 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
   const latency = (p: "p50" | "p95"): ReadonlyArray<Series> =>
     providers.map((id, i) => ({ key: `${p}:${id}`, name: `${providerName(id)} ${p}`, color: colorOf(i), dashed: p === "p95" }))
   const busiest = perProvider[0]!
+  // What the four charts over time share: the buckets along the x axis.
+  const overTime = { rows, xKey: "at", xLabel: "Time", formatX } as const
 
   return (
     <div className="space-y-4">
@@ -169,10 +171,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
           title="Requests over time"
           summary={`${formatCountOf(requests, "request")} in the last ${rangeLabel}, ${formatPercent(total((r) => r.successes) / requests)} succeeded.`}
           kind="line"
-          rows={rows}
-          xKey="at"
-          xLabel="Time"
-          formatX={formatX}
+          {...overTime}
           format={count}
           series={[
             { key: "requests", name: "Requests", color: "#3b82f6" },
@@ -187,10 +186,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
             data.summary !== undefined ? `; over the range p50 ${formatMs(data.summary.latency.p50Ms)}, p95 ${formatMs(data.summary.latency.p95Ms)}` : ""
           }.`}
           kind="line"
-          rows={rows}
-          xKey="at"
-          xLabel="Time"
-          formatX={formatX}
+          {...overTime}
           format={formatMs}
           series={[...latency("p50"), ...latency("p95")]}
         />
@@ -198,10 +194,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
           title="Tokens over time"
           summary={`${formatCount(total((r) => r.inputTokens))} input and ${formatCount(total((r) => r.outputTokens))} output tokens.`}
           kind="bar"
-          rows={rows}
-          xKey="at"
-          xLabel="Time"
-          formatX={formatX}
+          {...overTime}
           format={count}
           series={[
             { key: "inputTokens", name: "Input tokens", color: "#3b82f6", stack: "tokens" },
@@ -212,10 +205,7 @@ const UsageCharts = ({ data, rangeLabel }: { readonly data: Loaded; readonly ran
           title="Cost over time"
           summary={`${formatUsd(total((r) => r.costUsd))} in total${unknown > 0 ? `, plus ${formatCountOf(unknown, "request")} of unknown cost` : ""}.`}
           kind="bar"
-          rows={rows}
-          xKey="at"
-          xLabel="Time"
-          formatX={formatX}
+          {...overTime}
           format={formatUsd}
           series={providers.map((id, i) => ({ key: `cost:${id}`, name: providerName(id), color: colorOf(i), stack: "cost" }))}
         />

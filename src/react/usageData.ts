@@ -31,15 +31,12 @@ export const ranges: ReadonlyArray<{ readonly id: UsageRange; readonly label: st
 ]
 
 /**
- * One bucket over all providers, flat for the charts: totals, and per provider its latency
- * percentiles (`p50:<provider>`, `p95:<provider>`) and cost (`cost:<provider>`). Percentiles of
- * different providers cannot be added up, so they stay per provider.
+ * What a bucket and a provider's row both count.
  *
  * @since 0.1.0
  * @category Models
  */
-export interface BucketRow {
-  readonly at: number
+export interface Counts {
   readonly requests: number
   readonly successes: number
   readonly failures: number
@@ -47,6 +44,18 @@ export interface BucketRow {
   readonly inputTokens: number
   readonly outputTokens: number
   readonly costUsd: number
+}
+
+/**
+ * One bucket over all providers, flat for the charts: totals, and per provider its latency
+ * percentiles (`p50:<provider>`, `p95:<provider>`) and cost (`cost:<provider>`). Percentiles of
+ * different providers cannot be added up, so they stay per provider.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface BucketRow extends Counts {
+  readonly at: number
   readonly [perProvider: `${"p50" | "p95" | "cost"}:${string}`]: number | null
 }
 
@@ -56,15 +65,8 @@ export interface BucketRow {
  * @since 0.1.0
  * @category Models
  */
-export interface ProviderRow {
+export interface ProviderRow extends Counts {
   readonly provider: ProviderId
-  readonly requests: number
-  readonly successes: number
-  readonly failures: number
-  readonly successRate: number | null
-  readonly inputTokens: number
-  readonly outputTokens: number
-  readonly costUsd: number
   readonly unknownCostCount: number
 }
 
