@@ -103,7 +103,7 @@ export const LimitsForm = ({ reload, settings }: { readonly settings: AppSetting
     const result = changes(limitFields, draft, initial, [])
     setErrors(result.errors)
     if (Object.keys(result.errors).length > 0) {
-      setOutcome({ ok: false, message: "Check the fields marked below." })
+      setOutcome({ ok: false, message: "Check the fields marked above." })
       return
     }
     if (Object.keys(result.changed).length === 0) {

@@ -121,7 +121,7 @@ export const ProviderForm = ({ active, entry, noActive = false, reload, stored }
     const result = changes(fields, draft, initial, secretsSet)
     setErrors(result.errors)
     if (Object.keys(result.errors).length === 0) return result.changed
-    setOutcome({ ok: false, message: "Check the fields marked below." })
+    setOutcome({ ok: false, message: "Check the fields marked above." })
     return undefined
   }
 
