@@ -17,7 +17,7 @@
  * test/docs/FieldTables.test.ts regenerates in memory and fails when a page differs.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Effect, Either, Schema, SchemaAST } from "effect"
+import { Effect, Either, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -68,24 +68,6 @@ const number = (n: number) => n.toLocaleString("en-US")
 // fields
 // ---------------------------------------------------------------------------
 
-const configs: Readonly<Record<ProviderId, Schema.Schema.Any>> = {
-  cloudflare: Cloudflare.Config,
-  openai: OpenAi.Config,
-  ollama: Ollama.Config,
-  anthropic: Anthropic.Config,
-  "azure-openai": AzureOpenAi.Config,
-  gemini: Gemini.Config
-}
-
-// `fieldsOf` reads a secret's description from inside its union, where Schema.Redacted's own
-// ("Redacted(<redacted>)") sits; the description the provider wrote is on the union itself.
-const helpOf = (id: ProviderId, field: FieldView): string | null => {
-  if (field.help === null || !field.help.startsWith("Redacted(")) return field.help
-  const signature = SchemaAST.getPropertySignatures(configs[id].ast).find((p) => p.name === field.name)
-  const own = signature === undefined ? undefined : SchemaAST.getDescriptionAnnotation(signature.type)
-  return own !== undefined && own._tag === "Some" ? own.value : null
-}
-
 const kindOf = (field: FieldView): string => {
   const bounds = field.min !== null || field.max !== null
     ? `, ${field.min === null ? "up to" : number(field.min)}${field.min !== null && field.max !== null ? " to " : ""}${field.max === null ? " or more" : number(field.max)}`
@@ -107,7 +89,7 @@ const fieldsTable = (id: ProviderId): string => {
   const rows = entry.fields.map((f) => {
     const env = entry.environment.find((e) => e.field === f.name)?.names.map(code).join(" or ") ?? ""
     const fallback = f.required ? "required" : f.default === null ? "—" : code(String(f.default))
-    const help = helpOf(id, f) ?? ""
+    const help = f.help ?? ""
     const endpoint = f.endpoint ? " Says where requests go: changing it needs the key again in the same save." : ""
     return `| ${code(f.name)} | ${f.label} | ${fallback} | ${kindOf(f)} | ${env} | ${cell(help + endpoint)} |`
   })

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Option, SchemaAST } from "effect"
+import { Equal, Option, SchemaAST } from "effect"
 import type { Schema } from "effect"
 
 /**
@@ -130,14 +130,38 @@ const structOf = (ast: SchemaAST.AST): { readonly fields: ReadonlyArray<SchemaAS
 const scalar = (value: unknown): string | number | boolean | null =>
   typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : null
 
-const descriptionOf = (field: SchemaAST.PropertySignature): string | null => {
-  const own = SchemaAST.getDescriptionAnnotation(field)
+// The keywords as Effect defines them: a bare `Schema.String` already carries "a string".
+const KEYWORDS: ReadonlyArray<SchemaAST.AST> = [
+  SchemaAST.stringKeyword,
+  SchemaAST.numberKeyword,
+  SchemaAST.booleanKeyword,
+  SchemaAST.bigIntKeyword,
+  SchemaAST.symbolKeyword,
+  SchemaAST.objectKeyword,
+  SchemaAST.unknownKeyword,
+  SchemaAST.anyKeyword,
+  SchemaAST.undefinedKeyword,
+  SchemaAST.neverKeyword
+]
+
+// What the provider annotated a field with, read only where a provider's `.annotations(...)`
+// lands: the property signature, the field's type, and, for `Schema.optional(x)` (whose type is
+// `x | undefined`), `x`. Never from further in: the members of a secret's union are Effect's
+// own Redacted schemas, whose description is "Redacted(<redacted>)", and a keyword's is
+// Effect's generic "a string"; neither is help a user can act on.
+const annotationOf = <A>(field: SchemaAST.PropertySignature, get: (annotated: SchemaAST.Annotated) => Option.Option<A>): A | null => {
+  const own = get(field)
   if (Option.isSome(own)) return own.value
-  // `Schema.optional(x.annotations({ description }))` keeps it on `x`, inside `x | undefined`.
-  const types = field.type._tag === "Union" ? field.type.types : [field.type]
-  for (const t of types) {
-    const d = SchemaAST.getDescriptionAnnotation(t)
-    if (Option.isSome(d)) return d.value
+  const type = field.type
+  const members = type._tag === "Union" && type.types.some((t) => t._tag === "UndefinedKeyword")
+    ? type.types.filter((t) => t._tag !== "UndefinedKeyword")
+    : []
+  for (const ast of [type, ...(members.length === 1 ? members : [])]) {
+    const value = get(ast)
+    if (Option.isNone(value)) continue
+    const keyword = KEYWORDS.find((k) => k._tag === ast._tag)
+    if (keyword !== undefined && Equal.equals(get(keyword), value)) continue
+    return value.value
   }
   return null
 }
@@ -159,12 +183,12 @@ export const fieldsOf = (
     const endpoint = options.endpointFields.includes(name)
     const kind: FieldKind = options.secretFields.includes(name) ? "secret" : shape.kind
     const fallback = scalar(defaults.get(name))
-    const examples = SchemaAST.getExamplesAnnotation(field.type)
-    const example = Option.isSome(examples) ? scalar(examples.value[0]) : null
+    const examples = annotationOf(field, SchemaAST.getExamplesAnnotation)
+    const example = examples === null ? null : scalar(examples[0])
     return {
       name,
       label: labelOf(name),
-      help: descriptionOf(field),
+      help: annotationOf(field, SchemaAST.getDescriptionAnnotation),
       kind,
       required: !field.isOptional,
       default: fallback,

@@ -1,6 +1,6 @@
 /**
- * Every TypeScript block of README.md (and of docs/, when it exists) type-checks against the
- * package as an app imports it (`@db-toolkit/ai` and every other entry of the exports map), with
+ * Every TypeScript block (```ts, and ```tsx for the React components) of README.md and docs/
+ * type-checks against the package as an app imports it (`@db-toolkit/ai` and every other entry of the exports map), with
  * the project's compiler settings: an example can never rot again. Names an app provides itself (Electron's
  * `app` and `ipcMain`, its connection manager, a schema tree, the renderer's `window`) are declared
  * once in an ambient file, as the app's own code would have them.
@@ -13,19 +13,21 @@ import ts from "typescript"
 const root = Path.resolve(import.meta.dirname, "../..")
 
 /**
- * The ```ts blocks of a Markdown file, with the line each starts on. A block right after a
+ * The ```ts and ```tsx blocks of a Markdown file, with the line each starts on and its language
+ * (a ```tsx block is compiled as a .tsx file, with the project's `jsx` setting). A block right after a
  * `<!-- from: <path> -->` line quotes that file (docs/adding-a-provider.md does): it is checked
  * against the file by test/docs/Excerpts.test.ts, not compiled alone.
  */
-const blocksOf = (file: string): Array<{ readonly line: number; readonly code: string }> => {
+const blocksOf = (file: string): Array<{ readonly line: number; readonly code: string; readonly tsx: boolean }> => {
   const lines = Fs.readFileSync(file, "utf8").split("\n")
-  const blocks: Array<{ line: number; code: string }> = []
-  let current: { line: number; body: Array<string> } | undefined
+  const blocks: Array<{ line: number; code: string; tsx: boolean }> = []
+  let current: { line: number; body: Array<string>; tsx: boolean } | undefined
   lines.forEach((text, i) => {
     const quoted = i > 0 && /^<!-- from: \S+ -->$/.test(lines[i - 1]!.trim())
-    if (current === undefined && /^```(ts|typescript)\s*$/.test(text) && !quoted) current = { line: i + 2, body: [] }
+    const opening = /^```(ts|typescript|tsx)\s*$/.exec(text)
+    if (current === undefined && opening !== null && !quoted) current = { line: i + 2, body: [], tsx: opening[1] === "tsx" }
     else if (current !== undefined && /^```\s*$/.test(text)) {
-      blocks.push({ line: current.line, code: current.body.join("\n") })
+      blocks.push({ line: current.line, code: current.body.join("\n"), tsx: current.tsx })
       current = undefined
     } else current?.body.push(text)
   })
@@ -76,7 +78,7 @@ declare const window: Window
 `
 
 describe("documentation snippets", () => {
-  it("every TypeScript block of README.md and docs/ type-checks against the package", () => {
+  it("every TypeScript block (ts and tsx) of README.md and docs/ type-checks against the package", () => {
     const dir = Path.join(root, ".tmp", "snippets")
     Fs.rmSync(dir, { recursive: true, force: true })
     Fs.mkdirSync(dir, { recursive: true })
@@ -84,12 +86,14 @@ describe("documentation snippets", () => {
     for (const md of markdownFiles()) {
       for (const block of blocksOf(md)) {
         // Named after the page's path: docs/README.md and README.md must not share a file.
-        const file = Path.join(dir, `${Path.relative(root, md).replace(/\.md$/, "").replace(/[\\/]/g, "_")}-line-${block.line}.ts`)
+        const file = Path.join(dir, `${Path.relative(root, md).replace(/\.md$/, "").replace(/[\\/]/g, "_")}-line-${block.line}.${block.tsx ? "tsx" : "ts"}`)
         Fs.writeFileSync(file, block.code.includes("import ") || block.code.includes("export ") ? block.code : `${block.code}\nexport {}\n`)
         sources.set(file, `${Path.relative(root, md)}:${block.line}`)
       }
     }
     expect(sources.size).toBeGreaterThan(0)
+    // The React guide's blocks are compiled as TSX, not skipped.
+    expect([...sources.keys()].filter((f) => f.endsWith(".tsx")).length).toBeGreaterThan(0)
     const ambient = Path.join(dir, "ambient.d.ts")
     Fs.writeFileSync(ambient, AMBIENT)
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as ProviderId from "../../src/domain/ProviderId.js"
+import * as ProviderConfig from "../../src/internal/wire/ProviderConfig.js"
 import { catalog } from "../../src/providers/Catalog.js"
 import * as Fields from "../../src/providers/Fields.js"
 
@@ -44,6 +45,8 @@ describe("Fields", () => {
         expect([id, fields.filter((f) => f.required).map((f) => f.name).sort()]).toEqual([id, Object.keys(minimal[id]).filter((k) => fields.find((f) => f.name === k)?.required).sort()])
         for (const f of fields) {
           expect([id, f.name, typeof f.help === "string" && f.help.length > 10]).toEqual([id, f.name, true])
+          // The provider's words, never the description Effect gives its own schemas.
+          expect([id, f.name, f.help]).not.toEqual([id, f.name, expect.stringMatching(/^Redacted\(|^an? (string|number|boolean)$/)])
           expect(f.label.length).toBeGreaterThan(0)
           if (entry.secretFields.includes(f.name)) expect(f.kind).toBe("secret")
           if (f.default !== null) {
@@ -104,5 +107,35 @@ describe("Fields", () => {
         endpoint: true
       }
     ])
+  })
+
+  it("a secret's help is the description written on it, required or optional, not Schema.Redacted's \"Redacted(<redacted>)\"", () => {
+    const help = (id: ProviderId.ProviderId, name: string) => catalog[id].fields.find((f) => f.name === name)?.help
+    expect(help("openai", "apiKey")).toBe("Your OpenAI API key (sk-...), from platform.openai.com/api-keys.")
+    expect(help("cloudflare", "apiToken")).toBe("An API token with Workers AI Read and Edit, from dash.cloudflare.com/profile/api-tokens.")
+    expect(help("ollama", "apiKey")).toBe("Only for ollama.com's cloud models; a local server needs none.")
+
+    const Config = Schema.Struct({
+      apiKey: ProviderConfig.Secret.annotations({ description: "The key." }),
+      token: Schema.optional(ProviderConfig.Secret.annotations({ description: "An optional token." })),
+      bare: Schema.optional(ProviderConfig.Secret),
+      name: Schema.String,
+      flag: Schema.optional(Schema.Boolean),
+      region: Schema.optional(Schema.String.annotations({ examples: ["eu-west-1"] })),
+      tagged: Schema.propertySignature(Schema.String).annotations({ description: "On the signature." })
+    })
+    const fields = Fields.fieldsOf(Config, { secretFields: ["apiKey", "token", "bare"], endpointFields: [] })
+    expect(fields.map((f) => [f.name, f.kind, f.help])).toEqual([
+      ["apiKey", "secret", "The key."],
+      ["token", "secret", "An optional token."],
+      // Nothing written: no help, rather than Effect's generic words for the schema.
+      ["bare", "secret", null],
+      ["name", "string", null],
+      ["flag", "boolean", null],
+      ["region", "string", null],
+      ["tagged", "string", "On the signature."]
+    ])
+    // Examples are read where descriptions are: inside an optional field too.
+    expect(fields.find((f) => f.name === "region")?.placeholder).toBe("eu-west-1")
   })
 })
