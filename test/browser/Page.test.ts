@@ -132,7 +132,8 @@ describe.skipIf(!found && !browserRequired)("the local page in Chromium", { time
     expect(await field("API token").getAttribute("aria-invalid")).toBe("true")
     // The emulator was asked, with the wrong token, and its answer is what the field says.
     expect(world.cloudflare.requests.slice(before).some((r) => r.headers.authorization === "Bearer a-wrong-token-0123456789")).toBe(true)
-    expect(await descriptionOf("API token")).toMatch(/authenticat|token|unauthori[sz]ed/i)
+    expect(await descriptionOf("API token")).toMatch(/Invalid API Token \(HTTP 401/)
+    expect(await descriptionOf("API token")).not.toContain("Redacted(")
     await eventually(() => page.getByText("The connection test failed: API token is not valid.").count()).toBe(1)
     // The first field in error has the focus.
     expect(await field("API token").evaluate((el) => el === document.activeElement)).toBe(true)
