@@ -178,11 +178,20 @@ for (const expose of [exposeAi, required.exposeAi]) {
   const refused = await ai.generateQuery({ natural_language: "x", schema_context: () => 1 })
   if (!ok.success || refused.error_kind !== "InvalidIpcInput" || refused.sql !== "" || electron.sent.join() !== "ai:fix-query") throw new Error("preload: " + JSON.stringify([ok, refused, electron.sent]))
 }
-console.log(JSON.stringify({ sql: result.sql, hidden }))
+// The SQL check's worker loads node-sql-parser's grammar from the installed package; a MongoDB
+// query is checked on the main thread.
+const { SqlCheck } = Root
+const mongo = SqlCheck.checkMongo("db.users.deleteMany({})")
+await Effect.runPromise(SqlCheck.shutdown)
+console.log(JSON.stringify({ sql: result.sql, check: result.check, mongo: mongo.flags.destructive.length, hidden }))
 `
   )
   const out = JSON.parse(run(process.execPath, ["check.mjs"], app))
   if (out.sql !== "SELECT id FROM users LIMIT 100;") throw new Error(`unexpected answer through the installed package: ${out.sql}`)
+  if (out.check?.checked !== true || out.check.grammar !== "Sqlite" || out.check.parseError !== undefined || out.mongo !== 1) {
+    throw new Error(`the SQL check did not run in the installed package (its worker loads node-sql-parser/build/sqlite.js): ${JSON.stringify(out.check)}`)
+  }
+  console.log("pack-check: an answer's SQL was checked by node-sql-parser's SQLite grammar on the worker thread, from the installed package")
   console.log(`pack-check: internal/ not exported (${out.hidden.length} specifiers refused to import and require)`)
 
   // What an entry loads, in a fresh process: every module URL resolved (a resolve hook reports

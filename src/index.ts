@@ -89,6 +89,15 @@ export * as SqlTask from "./domain/SqlTask.js"
 /** A request read, validated and normalized once (`AiService.prepare`). @since 0.1.0 */
 export * as Prepared from "./domain/Prepared.js"
 
+/**
+ * SQL checked by a real parser in the connection's dialect (every answer's `check`), and
+ * `shutdown` for its worker thread when the app quits. @since 0.1.0
+ */
+export * as SqlCheck from "./domain/SqlCheck.js"
+
+/** The context window of each provider's models, which a prompt's schema is fitted to. @since 0.1.0 */
+export * as ContextWindow from "./domain/ContextWindow.js"
+
 /** Provider ids. @since 0.1.0 */
 export * as ProviderId from "./domain/ProviderId.js"
 

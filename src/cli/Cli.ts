@@ -145,7 +145,7 @@ const runTask = (a: TaskArgs, build: (c: Effect.Effect.Success<ReturnType<typeof
       const answer = yield* ai.run(task, { pin }).pipe(Output.withProgress(label, !g.json))
       if (g.json) return yield* printJson(Render.answerJson(operation, answer))
       yield* Output.print(...Render.result(answer.result))
-      yield* Output.printErr(Render.provenance(answer))
+      yield* Output.printErr(Render.provenance(answer), ...Render.findings(answer.result))
     }).pipe(Effect.provide(stackLayer(g)))
   })
 
@@ -181,7 +181,10 @@ const streamTask = (g: Globals, ai: AiService["Type"], task: SqlTask.SqlTask, pi
           return yield* Output.print(JSON.stringify({ type: "completed", firstTextMs: firstTextMs ?? null, ...answer }))
         }
         yield* Output.write("\n")
-        yield* Output.printErr(Render.provenance(served) + Output.styles.dim(` · first text after ${Render.ms(firstTextMs)}`))
+        yield* Output.printErr(
+          Render.provenance(served) + Output.styles.dim(` · first text after ${Render.ms(firstTextMs)}`),
+          ...Render.findings(e.result)
+        )
       }))
   }))
 

@@ -133,6 +133,8 @@ export const toJson = (error: unknown): Record<string, unknown> => {
     if (key === "_tag" || key === "message" || key === "cause" || key === "stack") continue
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") out[key] = value
     else if (Duration.isDuration(value)) out[`${key}Ms`] = Duration.toMillis(value)
+    // Lists of names (`ContextTooLong.tables`: the tables that do not fit) are kept.
+    else if (Array.isArray(value) && value.every((v) => typeof v === "string")) out[key] = value
     else if (key === "attempts" && Array.isArray(value)) {
       out[key] = value.map((a: { provider: unknown; error: unknown }) => ({ provider: a.provider, error: toJson(a.error) }))
     }

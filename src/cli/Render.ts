@@ -8,6 +8,7 @@
 import type * as Metrics from "../domain/Metrics.js"
 import type * as Pricing from "../domain/Pricing.js"
 import { displayName, type ProviderId } from "../domain/ProviderId.js"
+import * as SqlCheck from "../domain/SqlCheck.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 import type { Attempt } from "../resilience/Fallback.js"
 import type { ProviderStatus } from "../resilience/Health.js"
@@ -172,8 +173,59 @@ export const provenance = (s: Served): string => {
   return `${styles.dim("served by")} ${parts.join(styles.dim(" · "))}${fallback}`
 }
 
+const MAX_NAMES = 10
+const names = (list: ReadonlyArray<string>) =>
+  list.length > MAX_NAMES ? `${list.slice(0, MAX_NAMES).join(", ")} and ${list.length - MAX_NAMES} more` : list.join(", ")
+
 /**
- * An answer as JSON for scripts: who served it, the usage and cost, and the result.
+ * What the request path found about a result, for a person (on stderr, below who served it): the
+ * repair round, a parse error or why the SQL was not checked, destructive statements, tables and
+ * columns the schema lacks, and the tables left out of the prompt.
+ *
+ * @since 0.1.0
+ * @category Rendering
+ */
+export const findings = (r: SqlTask.SqlResult): Array<string> => {
+  const lines: Array<string> = []
+  const check = r.check
+  if (r.repaired === true) lines.push(styles.dim("repaired: the first answer did not parse; the model was told why, once"))
+  if (check?.parseError !== undefined) lines.push(styles.red(`! does not parse: ${check.parseError.message}`))
+  else if (check !== undefined && !check.checked && check.note !== undefined) lines.push(styles.dim(check.note))
+  for (const d of check?.flags.destructive ?? []) lines.push(styles.yellow(`! destructive: ${d.reason}`))
+  if (check !== undefined && check.flags.unknownTables.length > 0) lines.push(styles.yellow(`! tables not in the schema: ${names(check.flags.unknownTables)}`))
+  if (check !== undefined && check.flags.unknownColumns.length > 0) {
+    const columns = check.flags.unknownColumns.map((c) => (c.table !== undefined ? `${c.table}.${c.column}` : c.column))
+    lines.push(styles.yellow(`! columns not in the schema: ${names(columns)}`))
+  }
+  const sent = r.schemaSent ?? []
+  const leftOut = r.schemaLeftOut ?? []
+  if (leftOut.length > 0) {
+    lines.push(styles.dim(`schema: ${sent.length} of ${sent.length + leftOut.length} tables sent to fit the model's context; left out: ${names(leftOut)}`))
+  }
+  if (r.schemaTextLeftOut === true) lines.push(styles.dim("schema: its free text (DDL) did not fit the model's context and was left out"))
+  return lines
+}
+
+/**
+ * What the request path found about a result, as JSON: `check` (`SqlCheck.SqlCheckResult`, null
+ * for an explanation), `flagged` (a parse error, a destructive statement or a name the schema
+ * lacks), `repaired`, and the tables the prompt's schema sent and left out.
+ *
+ * @since 0.1.0
+ * @category Rendering
+ */
+export const findingsJson = (r: SqlTask.SqlResult) => ({
+  check: r.check ?? null,
+  flagged: r.check !== undefined && SqlCheck.isFlagged(r.check),
+  repaired: r.repaired ?? false,
+  schemaSent: r.schemaSent ?? [],
+  schemaLeftOut: r.schemaLeftOut ?? [],
+  schemaTextLeftOut: r.schemaTextLeftOut ?? false
+})
+
+/**
+ * An answer as JSON for scripts: who served it, the usage and cost, what the request path found
+ * ({@link findingsJson}), and the result.
  *
  * @since 0.1.0
  * @category Rendering
@@ -188,6 +240,7 @@ export const answerJson = (operation: Operation, a: Served & { readonly result: 
   usage: a.usage,
   cost: a.cost,
   ...(a.estimate !== undefined ? { estimate: a.estimate } : {}),
+  ...findingsJson(a.result),
   result: a.result
 })
 

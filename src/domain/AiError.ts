@@ -149,14 +149,31 @@ export class ModelNotFound extends Schema.TaggedError<ModelNotFound>("@db-toolki
 }
 
 /**
- * The prompt (schema included) is longer than the model's context window.
+ * The `code` of a {@link ContextTooLong} the library raises itself, before anything is sent: the
+ * tables the SQL names cannot all be sent within the model's context window.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const NAMED_TABLES_DO_NOT_FIT = "named_tables_do_not_fit"
+
+/**
+ * The prompt (schema included) is longer than the model's context window: as the provider said,
+ * or as the library found before sending when the tables the SQL names cannot fit (`tables`).
  *
  * @since 0.1.0
  * @category Errors
  */
 export class ContextTooLong extends Schema.TaggedError<ContextTooLong>("@db-toolkit/ai/ContextTooLong")(
   "ContextTooLong",
-  fields
+  {
+    ...fields,
+    /**
+     * The tables the SQL names that do not fit the window, when the library found so before
+     * sending (`code` is then {@link NAMED_TABLES_DO_NOT_FIT}); the message names them too.
+     */
+    tables: Schema.optional(Schema.Array(Schema.String))
+  }
 ) {
   get retryable(): boolean {
     return false

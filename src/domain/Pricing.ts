@@ -414,3 +414,13 @@ export const price = (
  * @category Guards
  */
 export const isKnown = (cost: Cost): cost is Cost & { readonly usd: number } => cost.usd !== undefined
+
+/**
+ * Two costs together (an answer that took two calls): unknown when either is, else from the
+ * second's source.
+ *
+ * @since 0.1.0
+ * @category Functions
+ */
+export const add = (a: Cost, b: Cost): Cost =>
+  a.usd === undefined || b.usd === undefined ? unknown : { usd: a.usd + b.usd, source: b.source }

@@ -2,14 +2,33 @@
  * The prompts sent to every provider, one system prompt and one template per task. The answer
  * formats they ask for are the contract `AnswerParser` (and the test emulator) rely on.
  *
+ * The schema in a prompt is chosen by `SchemaBudget`: the tables most relevant to the request,
+ * as many as fit the model's context window less the answer's budget and the rest of the prompt.
+ *
  * @since 0.1.0
  */
+import { Either } from "effect"
+import * as Tokens from "../internal/Tokens.js"
 import * as Dialect from "./Dialect.js"
-import * as SchemaContext from "./SchemaContext.js"
+import type { ProviderId } from "./ProviderId.js"
+import * as SchemaBudget from "./SchemaBudget.js"
 import type { SqlTask } from "./SqlTask.js"
 
 /**
- * A filled prompt: the system message and the user message.
+ * What a prompt's schema holds: the tables sent and those left out (qualified as the prompt
+ * writes them), and whether the schema's free text (DDL) was left out.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface SchemaSent {
+  readonly sent: ReadonlyArray<string>
+  readonly leftOut: ReadonlyArray<string>
+  readonly textLeftOut: boolean
+}
+
+/**
+ * A filled prompt: the system message, the user message, and what its schema holds.
  *
  * @since 0.1.0
  * @category Models
@@ -17,6 +36,23 @@ import type { SqlTask } from "./SqlTask.js"
 export interface Prompt {
   readonly system: string
   readonly user: string
+  readonly schema: SchemaSent
+}
+
+/**
+ * The model a prompt is built for: whose token counts, its context window and the answer's
+ * budget (the `maxTokens` each request asks for). `encoder` counts exactly instead of the
+ * provider's calibrated estimate.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Budget {
+  readonly provider: ProviderId
+  readonly model: string
+  readonly contextWindow: number
+  readonly maxOutputTokens: number
+  readonly encoder?: Tokens.Encoder | undefined
 }
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g
@@ -166,24 +202,12 @@ const rowLimit = (dialect: Dialect.Dialect): string => {
   }
 }
 
-/**
- * Builds the prompt for a task: the dialect by its display name, the schema through
- * `SchemaContext.format` (so `options` caps tables and columns) and the user's text verbatim.
- *
- * @since 0.1.0
- * @category Prompts
- */
-export const forTask = (task: SqlTask, options?: SchemaContext.FormatOptions): Prompt => {
-  const common = {
-    dialect: Dialect.displayName[task.dialect],
-    schema: SchemaContext.format(task.schema, options)
-  }
+// The task's messages around a schema text.
+const render = (task: SqlTask, schema: string): { readonly system: string; readonly user: string } => {
+  const common = { dialect: Dialect.displayName[task.dialect], schema }
   switch (task._tag) {
     case "GenerateSql":
-      return {
-        system,
-        user: fill(generateTemplate, { ...common, request: task.prompt, row_limit: rowLimit(task.dialect) })
-      }
+      return { system, user: fill(generateTemplate, { ...common, request: task.prompt, row_limit: rowLimit(task.dialect) }) }
     case "ExplainSql":
       return { system, user: fill(explainTemplate, { ...common, sql: task.sql }) }
     case "OptimizeSql": {
@@ -195,4 +219,56 @@ export const forTask = (task: SqlTask, options?: SchemaContext.FormatOptions): P
     case "FixSql":
       return { system, user: fill(fixTemplate, { ...common, sql: task.sql, error: task.errorMessage }) }
   }
+}
+
+// What two chat messages cost beyond their text (role markers, separators), with room for the
+// estimate's error on the rest of the prompt.
+const OVERHEAD_TOKENS = 32
+
+const assemble = (task: SqlTask, fitted: SchemaBudget.Fitted, followUp: string | undefined): Prompt => {
+  const { system, user } = render(task, fitted.text === "" ? "No schema available" : fitted.text)
+  return {
+    system,
+    user: followUp === undefined ? user : `${user}\n\n${followUp}`,
+    schema: { sent: fitted.sent, leftOut: fitted.leftOut, textLeftOut: fitted.textLeftOut }
+  }
+}
+
+/**
+ * Builds the prompt for a task: the dialect by its display name, the schema chosen by
+ * `SchemaBudget` and the user's text verbatim; `followUp` (the repair round's message) is
+ * appended to the user message.
+ *
+ * With a {@link Budget}, the schema fills the model's context window less the answer's budget and
+ * the rest of the prompt, never more, and the result fails with `NamedTablesDoNotFit` when the
+ * tables the SQL names cannot all be sent. Without one (no model to fit: tests, tools) every
+ * table is sent, up to `SchemaContext.formatCeiling`, and nothing can fail.
+ *
+ * @since 0.1.0
+ * @category Prompts
+ */
+export function forTask(task: SqlTask, budget?: undefined, followUp?: string): Prompt
+export function forTask(
+  task: SqlTask,
+  budget: Budget,
+  followUp?: string
+): Either.Either<Prompt, SchemaBudget.NamedTablesDoNotFit>
+export function forTask(
+  task: SqlTask,
+  budget?: Budget,
+  followUp?: string
+): Prompt | Either.Either<Prompt, SchemaBudget.NamedTablesDoNotFit> {
+  if (budget === undefined) {
+    // An infinite budget fits every table the ceiling allows: this never fails.
+    const fitted = Either.getOrThrow(SchemaBudget.fitTask(task, { budget: Number.POSITIVE_INFINITY, provider: "openai" }))
+    return assemble(task, fitted, followUp)
+  }
+  const count = budget.encoder ?? ((text: string) => Tokens.estimate(budget.provider, text))
+  const frame = render(task, "")
+  const rest = count(frame.system) + count(frame.user) + (followUp === undefined ? 0 : count(followUp)) + OVERHEAD_TOKENS
+  const schemaBudget = Math.max(0, budget.contextWindow - budget.maxOutputTokens - rest)
+  return Either.map(
+    SchemaBudget.fitTask(task, { budget: schemaBudget, provider: budget.provider, encoder: budget.encoder }),
+    (fitted) => assemble(task, fitted, followUp)
+  )
 }

@@ -8,6 +8,7 @@ import { type Dialect, DialectFromDbType } from "./Dialect.js"
 import * as Limits from "./Limits.js"
 import { ProviderId } from "./ProviderId.js"
 import * as SchemaContext from "./SchemaContext.js"
+import * as SqlCheck from "./SqlCheck.js"
 
 const NonBlank = Schema.String.pipe(
   Schema.filter((s) => s.trim().length > 0, { message: () => "must not be empty" })
@@ -472,6 +473,19 @@ export const usage = (
 }
 
 /**
+ * Two calls' usage together (an answer that took a repair round).
+ *
+ * @since 0.1.0
+ * @category Results
+ */
+export const addUsage = (a: Usage, b: Usage): Usage =>
+  usage(a.inputTokens + b.inputTokens, a.outputTokens + b.outputTokens, {
+    cachedInputTokens: (a.cachedInputTokens ?? 0) + (b.cachedInputTokens ?? 0),
+    cacheWriteTokens: (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0),
+    reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0)
+  })
+
+/**
  * Why the model stopped, normalized across providers.
  *
  * @since 0.1.0
@@ -507,6 +521,29 @@ export const ResultMeta = Schema.Struct({
 export type ResultMeta = typeof ResultMeta.Type
 
 /**
+ * What the request path found about an answer, on every result a provider builds (a result made
+ * elsewhere, by a test double, may lack them):
+ *
+ * - `schemaSent` / `schemaLeftOut`: the tables the prompt's schema sent and those left out to fit
+ *   the model's context window (qualified as the prompt writes them); `schemaTextLeftOut`: the
+ *   schema's free text (DDL) did not fit;
+ * - `check`: the SQL of a generate, optimize or fix answer checked by a parser in the dialect of
+ *   the connection (`SqlCheck`): whether it parses, destructive statements, tables and columns the
+ *   schema does not have; none on an explain answer;
+ * - `repaired`: this answer is the repair round's (the first did not parse).
+ *
+ * @since 0.1.0
+ * @category Results
+ */
+export const Findings = {
+  schemaSent: Schema.optional(Schema.Array(Schema.String)),
+  schemaLeftOut: Schema.optional(Schema.Array(Schema.String)),
+  schemaTextLeftOut: Schema.optional(Schema.Boolean),
+  check: Schema.optional(SqlCheck.SqlCheckResult),
+  repaired: Schema.optional(Schema.Boolean)
+}
+
+/**
  * The answer to a generate request. `sql` is empty when the model answered without SQL (for
  * example to ask for more information); its words are then in `explanation`.
  *
@@ -517,7 +554,8 @@ export const GenerateSqlResult = Schema.TaggedStruct("GenerateSqlResult", {
   sql: Schema.String,
   explanation: Schema.optional(Schema.String),
   raw: Schema.String,
-  meta: ResultMeta
+  meta: ResultMeta,
+  ...Findings
 })
 
 /**
@@ -535,7 +573,8 @@ export type GenerateSqlResult = typeof GenerateSqlResult.Type
 export const ExplainSqlResult = Schema.TaggedStruct("ExplainSqlResult", {
   explanation: Schema.String,
   raw: Schema.String,
-  meta: ResultMeta
+  meta: ResultMeta,
+  ...Findings
 })
 
 /**
@@ -589,7 +628,8 @@ export const OptimizeSqlResult = Schema.TaggedStruct("OptimizeSqlResult", {
   suggestions: Schema.Array(Schema.String),
   indexRecommendations: Schema.Array(IndexRecommendation),
   raw: Schema.String,
-  meta: ResultMeta
+  meta: ResultMeta,
+  ...Findings
 })
 
 /**
@@ -609,7 +649,8 @@ export const FixSqlResult = Schema.TaggedStruct("FixSqlResult", {
   cause: Schema.String,
   changes: Schema.Array(Schema.String),
   raw: Schema.String,
-  meta: ResultMeta
+  meta: ResultMeta,
+  ...Findings
 })
 
 /**
@@ -642,6 +683,26 @@ export type ResultFor<T extends { readonly _tag: SqlTaskTag }> = T extends { rea
   : T extends { readonly _tag: "ExplainSql" } ? ExplainSqlResult
   : T extends { readonly _tag: "OptimizeSql" } ? OptimizeSqlResult
   : FixSqlResult
+
+/**
+ * The SQL an answer proposes (the generated, optimized or fixed statement, empty when the model
+ * wrote none); `undefined` for an explanation, which proposes none.
+ *
+ * @since 0.1.0
+ * @category Results
+ */
+export const sqlOf = (result: SqlResult): string | undefined => {
+  switch (result._tag) {
+    case "GenerateSqlResult":
+      return result.sql
+    case "ExplainSqlResult":
+      return undefined
+    case "OptimizeSqlResult":
+      return result.optimizedSql
+    case "FixSqlResult":
+      return result.fixedSql
+  }
+}
 
 /**
  * What `AiProvider.stream` emits: text as it arrives, then the parsed result once.

@@ -65,6 +65,8 @@ export interface Annotations {
     readonly fallbacks?: number | undefined
     /** The provider's request id, for support tickets. */
     readonly requestId?: string | undefined
+    /** The call is the repair round: the previous answer's SQL did not parse. */
+    readonly repair?: boolean | undefined
   } | undefined
 }
 
@@ -206,7 +208,7 @@ export const responseOf = (meta: {
  * @since 0.1.0
  * @category Content
  */
-export const promptContent = (prompt: Prompts.Prompt): Annotations => ({
+export const promptContent = (prompt: Pick<Prompts.Prompt, "system" | "user">): Annotations => ({
   systemInstructions: JSON.stringify([{ type: "text", content: prompt.system }]),
   input: { messages: JSON.stringify([{ role: "user", parts: [{ type: "text", content: prompt.user }] }]) }
 })

@@ -69,7 +69,7 @@ export interface Options {
    * (`connectionManager.getConnection(id).db_type`); it may answer asynchronously. Requests
    * without a type or a known connection are written for PostgreSQL, as DB Toolkit does.
    */
-  readonly dbTypeOf?: ((connectionId: string) => string | undefined | PromiseLike<string | undefined>) | undefined
+  readonly dbTypeOf?: Requests.DbTypeLookup | undefined
   /** How many recent events `ai:events:recent` keeps (default 100). */
   readonly eventBufferSize?: number | undefined
 }
@@ -145,6 +145,7 @@ export const registerAiHandlers = (
   const events = followEvents(runtime, options.eventBufferSize)
   const context: HandlerContext = {
     dialectOf: (target) => Requests.dialectOf(target, options.dbTypeOf),
+    dbTypeOf: (target) => Requests.dbTypeOf(target, options.dbTypeOf),
     recentEvents: events.recent
   }
   const listenerOf = listeners(runtime, events, context)

@@ -3,7 +3,8 @@
  * (even the ones DB Toolkit filled with constants), the empty fields of its error shapes, and its
  * error wording. Where the library knows better than the constants (the parsed explanation, the
  * optimize rating, the kind of a database error) the fields carry that instead; new fields
- * (`provider`, `model`, `usage`, `cost`, `latency_ms`, `fallback` ...) are added, none removed.
+ * (`provider`, `model`, `usage`, `cost`, `latency_ms`, `fallback` ..., and what the request path
+ * found: `check`, `destructive`, `unknown_tables`, `schema_left_out` ...) are added, none removed.
  *
  * @since 0.1.0
  */
@@ -12,6 +13,7 @@ import type { Dialect } from "../domain/Dialect.js"
 import { reply } from "../domain/Limits.js"
 import { displayName } from "../domain/ProviderId.js"
 import type * as SchemaContext from "../domain/SchemaContext.js"
+import * as SqlCheck from "../domain/SqlCheck.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 import * as Untrusted from "../internal/Untrusted.js"
 import type { Attempt } from "../resilience/Fallback.js"
@@ -103,7 +105,8 @@ export interface Failure {
  *
  * - `AiNotConfigured`: DB Toolkit's wording for the channel;
  * - a provider error: its message with the provider and status, plus `provider` and `status`
- *   (and `field` for a configuration or request it names);
+ *   (and `field` for a configuration or request it names, `tables` for the tables the SQL names
+ *   that do not fit the model's context window);
  * - `AllProvidersFailed`: every attempt's message in order, plus `attempts`;
  * - `BudgetExceeded`: its message, plus the limit;
  * - anything else (bad input, settings): its message, plus `field` when it names one.
@@ -120,9 +123,11 @@ const describe = (channel: string, error: Failure): { readonly message: string; 
   const e = error as Failure & Record<string, unknown>
   const field = typeof e["field"] === "string" ? { field: e["field"] } : {}
   if (AiErrorModule.isAiError(error)) {
+    // The tables the SQL names that do not fit the model's context window, for a UI to show.
+    const tables = error._tag === "ContextTooLong" && error.tables !== undefined ? { tables: error.tables } : {}
     return {
       message: aiErrorMessage(error),
-      fields: { ...kind, provider: error.provider, ...(error.status !== undefined ? { status: error.status } : {}), ...field }
+      fields: { ...kind, provider: error.provider, ...(error.status !== undefined ? { status: error.status } : {}), ...field, ...tables }
     }
   }
   if (error._tag === "AllProvidersFailed" && Array.isArray(e["attempts"])) {
@@ -195,6 +200,37 @@ const servedBy = (answer: Answer<unknown>): Record<string, unknown> => ({
 })
 
 /**
+ * What the request path found about an answer, on the four query channels' answers (their
+ * failures with an answer too):
+ *
+ * - `check`: the SQL's check (`SqlCheck.SqlCheckResult`, its own camelCase fields), `null` for an
+ *   explanation;
+ * - `destructive` (`[{kind, reason}]`), `unknown_tables` (`[name]`), `unknown_columns`
+ *   (`[{table?, column}]`): its flags, so a UI can ask before running the SQL; `flagged`: any of
+ *   them, or a parse error;
+ * - `repaired`: the SQL is the repair round's (the first answer did not parse);
+ * - `schema_sent` / `schema_left_out`: the tables the prompt's schema sent and left out to fit
+ *   the model's context window; `schema_text_left_out`: its free text (DDL) was left out.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+const findings = (answer: Answer<unknown>): Record<string, unknown> => {
+  const check = answer.check
+  return {
+    check: check ?? null,
+    destructive: check?.flags.destructive ?? [],
+    unknown_tables: check?.flags.unknownTables ?? [],
+    unknown_columns: check?.flags.unknownColumns ?? [],
+    flagged: check !== undefined && SqlCheck.isFlagged(check),
+    repaired: answer.repaired,
+    schema_sent: answer.schemaSent,
+    schema_left_out: answer.schemaLeftOut,
+    schema_text_left_out: answer.schemaTextLeftOut
+  }
+}
+
+/**
  * `ai:generate-query` / `ai:generate-sql`. The explanation is the model's sentence about its SQL
  * (DB Toolkit's constant when it wrote none). An answer without SQL (the model asked for more
  * information) is a failure whose error is the model's words.
@@ -206,14 +242,15 @@ export const generated = (channel: string, answer: Answer<SqlTask.GenerateSqlRes
   const r = answer.result
   if (r.sql.trim() === "") {
     const words = (r.explanation ?? r.raw).trim()
-    return failure(channel, words === "" ? "The AI model returned no SQL" : words, { error_kind: "NoSql", ...servedBy(answer) })
+    return failure(channel, words === "" ? "The AI model returned no SQL" : words, { error_kind: "NoSql", ...servedBy(answer), ...findings(answer) })
   }
   return {
     success: true,
     sql: r.sql,
     explanation: r.explanation ?? "Query generated from natural language",
     confidence: "high",
-    ...servedBy(answer)
+    ...servedBy(answer),
+    ...findings(answer)
   }
 }
 
@@ -228,7 +265,8 @@ export const explained = (answer: Answer<SqlTask.ExplainSqlResult>, sql: string)
   success: true,
   explanation: answer.result.explanation,
   complexity: Heuristics.sqlComplexity(sql),
-  ...servedBy(answer)
+  ...servedBy(answer),
+  ...findings(answer)
 })
 
 const assessment = { good: "Good", fair: "Fair", poor: "Poor" } as const
@@ -252,7 +290,8 @@ export const optimized = (answer: Answer<SqlTask.OptimizeSqlResult>): Response =
     rating: r.rating ?? null,
     changed: r.changed,
     index_recommendations: r.indexRecommendations.map((i) => ({ statement: i.statement, reason: i.reason ?? null })),
-    ...servedBy(answer)
+    ...servedBy(answer),
+    ...findings(answer)
   }
 }
 
@@ -270,7 +309,8 @@ export const fixed = (answer: Answer<SqlTask.FixSqlResult>, errorMessage: string
   if (r.fixedSql.trim() === "") {
     return failure("ai:fix-query", explanation === "" ? "The AI model returned no fixed query" : explanation, {
       error_kind: "NoSql",
-      ...servedBy(answer)
+      ...servedBy(answer),
+      ...findings(answer)
     })
   }
   return {
@@ -279,7 +319,8 @@ export const fixed = (answer: Answer<SqlTask.FixSqlResult>, errorMessage: string
     fixed_query: r.fixedSql,
     error_type: Heuristics.errorType(errorMessage),
     changes: r.changes,
-    ...servedBy(answer)
+    ...servedBy(answer),
+    ...findings(answer)
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * DB Toolkit's AI channels: generate, explain, optimize and fix a query and analyze a table, each
- * answered by the `AiService` in DB Toolkit's response shape; and `ai:suggest-completion`, a
+ * answered by the `AiService` in DB Toolkit's response shape (the database type passed on as the
+ * app names it, so a MongoDB query is checked as one); and `ai:suggest-completion`, a
  * fixed list that needs no provider. `sqlTaskOf` reads the same four requests for the cost
  * estimate.
  *
@@ -50,7 +51,7 @@ const generateRequest = (args: Requests.Args, context: HandlerContext) =>
   Effect.gen(function*() {
     const req = Requests.generate(args)
     if (Requests.isBlank(req.prompt)) return yield* Requests.invalid("natural_language", PROMPT_MISSING)
-    return SqlTask.input("GenerateSql", { prompt: req.prompt, dialect: yield* context.dialectOf(req), ...schemaField(req.schema) })
+    return SqlTask.input("GenerateSql", { prompt: req.prompt, dialect: yield* context.dbTypeOf(req), ...schemaField(req.schema) })
   })
 
 const sqlRequest = (
@@ -60,7 +61,7 @@ const sqlRequest = (
 ) =>
   Effect.gen(function*() {
     if (Requests.isBlank(req.query)) return yield* Requests.invalid("query", `Please provide a query to ${operation}`)
-    return { sql: req.query, dialect: yield* context.dialectOf(req), ...schemaField(req.schema) }
+    return { sql: req.query, dialect: yield* context.dbTypeOf(req), ...schemaField(req.schema) }
   })
 
 const explainRequest = (args: Requests.Args, context: HandlerContext) =>

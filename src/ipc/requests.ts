@@ -3,8 +3,8 @@
  * called in more than one way over the app's history (positional arguments, an object with
  * snake_case keys, camelCase keys in `ai:analyze-table`), so each reader accepts all of them and
  * returns one plain shape. Nothing here fails: missing fields are `undefined`, and the handlers
- * decide what a missing field means (with `invalid`, `isBlank` and `namedTable`). `dialectOf`
- * settles where a request runs.
+ * decide what a missing field means (with `invalid`, `isBlank` and `namedTable`). `dbTypeOf`
+ * and `dialectOf` settle where a request runs.
  *
  * @since 0.1.0
  */
@@ -99,28 +99,42 @@ const DEFAULT_DB_TYPE = "postgres"
 const DB_TYPE_LOOKUP_MS = 5_000
 
 /**
- * The dialect a request is written for: its database type, else its connection's as `lookup`
- * (the app's connection manager) names it, else PostgreSQL, as DB Toolkit did.
+ * The app's connection lookup: a connection's database type as its connection manager names it.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export type DbTypeLookup = (connectionId: string) => string | undefined | PromiseLike<string | undefined>
+
+/**
+ * The database type a request runs on, as DB Toolkit names it (`postgresql`, `mongodb` ...): its
+ * own, else its connection's as `lookup` (the app's connection manager) names it, else
+ * PostgreSQL's, as DB Toolkit did. Kept as it is, so the SQL check can tell MongoDB apart.
  *
  * @since 0.1.0
  * @category Constructors
  */
-export const dialectOf = (
-  target: Target,
-  lookup: ((connectionId: string) => string | undefined | PromiseLike<string | undefined>) | undefined
-): Effect.Effect<Dialect.Dialect> => {
-  if (!isBlank(target.dbType)) return Effect.succeed(Dialect.fromDbType(target.dbType))
-  if (target.connectionId === undefined || lookup === undefined) return Effect.succeed(Dialect.fromDbType(DEFAULT_DB_TYPE))
+export const dbTypeOf = (target: Target, lookup: DbTypeLookup | undefined): Effect.Effect<string> => {
+  if (!isBlank(target.dbType)) return Effect.succeed(target.dbType)
+  if (target.connectionId === undefined || lookup === undefined) return Effect.succeed(DEFAULT_DB_TYPE)
   const id = target.connectionId
   // The app's lookup is outside code: a failure, a hang or a non-string answer is treated like an
   // unknown connection, as DB Toolkit did.
   return Effect.tryPromise(() => Promise.resolve(lookup(id))).pipe(
     Effect.timeout(DB_TYPE_LOOKUP_MS),
     Effect.map((dbType: unknown) => (typeof dbType === "string" && dbType.trim() !== "" && dbType.length <= 100 ? dbType : DEFAULT_DB_TYPE)),
-    Effect.orElseSucceed(() => DEFAULT_DB_TYPE),
-    Effect.map(Dialect.fromDbType)
+    Effect.orElseSucceed(() => DEFAULT_DB_TYPE)
   )
 }
+
+/**
+ * The dialect a request is written for: the dialect of its database type ({@link dbTypeOf}).
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const dialectOf = (target: Target, lookup: DbTypeLookup | undefined): Effect.Effect<Dialect.Dialect> =>
+  Effect.map(dbTypeOf(target, lookup), Dialect.fromDbType)
 
 /**
  * `ai:generate-query` / `ai:generate-sql`: `{natural_language, connection_id, schema_context}`

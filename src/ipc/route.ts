@@ -19,6 +19,8 @@ import type * as Requests from "./requests.js"
 export interface HandlerContext {
   /** The dialect a request is written for, through the app's connection lookup. */
   readonly dialectOf: (target: Requests.Target) => Effect.Effect<Dialect.Dialect>
+  /** Its database type as the app names it (`mongodb` included), through the same lookup. */
+  readonly dbTypeOf: (target: Requests.Target) => Effect.Effect<string>
   /** The last `limit` events, oldest first; all that are kept when `limit` is `undefined`. */
   readonly recentEvents: (limit: number | undefined) => ReadonlyArray<Legacy.EventView>
 }

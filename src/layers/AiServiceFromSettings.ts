@@ -6,6 +6,7 @@
  */
 import { Clock, Deferred, Effect, Fiber, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
+import * as ContextWindow from "../domain/ContextWindow.js"
 import type * as Cost from "../domain/Cost.js"
 import * as Prepared from "../domain/Prepared.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
@@ -13,7 +14,7 @@ import type { FallbackPolicy } from "../domain/Resilience.js"
 import type { AppSettings } from "../domain/Settings.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import { AiEvents } from "../services/AiEvents.js"
-import type * as AiProvider from "../services/AiProvider.js"
+import * as AiProvider from "../services/AiProvider.js"
 import { AiNotConfigured, AiService, type Answer, type ProviderView, type RequestOptions, type Service, type Status } from "../services/AiService.js"
 import { Budget } from "../services/Budget.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
@@ -44,6 +45,16 @@ interface Built {
   readonly chain: Chain.Chain
   readonly members: ReadonlyMap<ProviderId, AiProvider.Service>
 }
+
+// What an answer says about its schema, check and repair, lifted from its result (a result from a
+// test double may have none of it).
+const findingsOf = (result: SqlTask.SqlResult): Pick<Answer<unknown>, "schemaSent" | "schemaLeftOut" | "schemaTextLeftOut" | "check" | "repaired"> => ({
+  schemaSent: result.schemaSent ?? [],
+  schemaLeftOut: result.schemaLeftOut ?? [],
+  schemaTextLeftOut: result.schemaTextLeftOut ?? false,
+  check: result.check,
+  repaired: result.repaired ?? false
+})
 
 /**
  * Builds the service. The chain (guards, health checks) is built from the settings and rebuilt
@@ -109,19 +120,21 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       })
 
     // Exact counts (the tokenizer) where a budget depends on them or a UI asks for an estimate;
-    // otherwise the cheap estimate is enough for the answer's `estimate`.
+    // otherwise the cheap estimate is enough for the answer's `estimate`. The prompt is the one
+    // the provider will send: a request whose named tables cannot fit its model fails here,
+    // before anything is sent.
     const estimateWith = (
       service: AiProvider.Service,
       request: Prepared.Prepared,
       settings: AppSettings,
       exact: boolean
-    ): Effect.Effect<Cost.Estimate> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    ): Effect.Effect<Cost.Estimate, AiError.ContextTooLong> =>
+      Effect.flatMap(Effect.zip(request.promptFor(AiProvider.budgetOf(service)), Clock.currentTimeMillis), ([messages, now]) => {
         const chat = {
           provider: service.provider,
           model: service.model,
-          messages: request.promptFor(service.promptOptions),
-          maxOutputTokens: service.maxTokens ?? 2048,
+          messages,
+          maxOutputTokens: service.maxTokens ?? AiProvider.defaultMaxTokens,
           overrides: settings.priceOverrides,
           at: new Date(now)
         }
@@ -186,7 +199,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         const served = yield* built.chain.run(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) })
         const end = yield* Clock.currentTimeMillis
         yield* Ref.set(lastServed, served.provider)
-        const { cost, result } = served.value
+        const { cost, result, usage } = served.value
         const answer: Answer<SqlTask.ResultFor<I>> = {
           // The prepared request has the input's tag, so its result is the input's result.
           result: result as SqlTask.ResultFor<I>,
@@ -195,9 +208,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           fallback: served.failed.length > 0,
           failed: served.failed,
           latencyMs: end - start,
-          usage: result.meta.usage,
+          usage,
           cost,
-          estimate
+          estimate,
+          ...findingsOf(result)
         }
         yield* Effect.whenLogLevel(Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
           operation: request._tag,
@@ -249,7 +263,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           problem: entry?.problem?.message,
           health: healths.get(id),
           guard: guard ? yield* guard.state : undefined,
-          limitations: { ...catalog[id].limitations, contextWindow: undefined }
+          limitations: { ...catalog[id].limitations, contextWindow: member && ContextWindow.of(id, member.model, member.contextWindow) }
         })
       }
       const budgetStatus = yield* Effect.option(budget.status)

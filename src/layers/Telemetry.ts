@@ -39,8 +39,9 @@ import type { AiError } from "../domain/AiError.js"
 import * as GenAi from "../internal/GenAi.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type { Prepared } from "../domain/Prepared.js"
+import type * as Prompts from "../domain/Prompts.js"
 import type { SqlResult, SqlTaskTag } from "../domain/SqlTask.js"
-import type * as AiProvider from "../services/AiProvider.js"
+import * as AiProvider from "../services/AiProvider.js"
 
 // ---------------------------------------------------------------------------
 // Content capture (opt-in)
@@ -202,7 +203,8 @@ export interface AttemptSpans {
   readonly name: string
   readonly run: Tracer.SpanOptions
   readonly stream: Tracer.SpanOptions
-  readonly promptOptions: AiProvider.Service["promptOptions"]
+  /** What the provider's prompts are fitted to, so a captured prompt is the one sent. */
+  readonly budget: Prompts.Budget
 }
 
 /**
@@ -224,11 +226,18 @@ export const attemptSpans = (service: AiProvider.Service): AttemptSpans => {
         dbToolkit: { provider: service.provider }
       })
     }) as const
-  return { name: GenAi.chatSpanName(service.model), run: options(false), stream: options(true), promptOptions: service.promptOptions }
+  return { name: GenAi.chatSpanName(service.model), run: options(false), stream: options(true), budget: AiProvider.budgetOf(service) }
 }
 
-const prompt = (capture: boolean, spans: AttemptSpans, request: Prepared) =>
-  capture ? annotate(GenAi.promptContent(request.promptFor(spans.promptOptions))) : Effect.void
+// The prompt as sent, when content is captured (a prompt that could not be built has none).
+const promptContent = (spans: AttemptSpans, request: Prepared): GenAi.Annotations =>
+  Either.match(request.promptFor(spans.budget), { onLeft: () => ({}), onRight: GenAi.promptContent })
+
+// What every attempt span says of its request: a repair round is marked as one.
+const requestOf = (capture: boolean, spans: AttemptSpans, request: Prepared): GenAi.Annotations => ({
+  ...(capture ? promptContent(spans, request) : {}),
+  ...(request.repair !== undefined ? { dbToolkit: { repair: true } } : {})
+})
 
 const finished = (capture: boolean, result: SqlResult) =>
   annotate({
@@ -238,7 +247,7 @@ const finished = (capture: boolean, result: SqlResult) =>
 
 /**
  * One call to one provider, in its own `chat {model}` span: each retry is a new attempt, in a
- * span of its own.
+ * span of its own, and so is the repair round's call (marked `db_toolkit.ai.repair`).
  *
  * @since 0.1.0
  * @category Spans
@@ -247,7 +256,7 @@ export const attempt = (spans: AttemptSpans, request: Prepared) =>
 <A extends SqlResult>(call: Effect.Effect<A, AiError>): Effect.Effect<A, AiError> =>
   Effect.flatMap(FiberRef.get(captureContent), (capture) =>
     Effect.zipRight(
-      prompt(capture, spans, request),
+      annotate(requestOf(capture, spans, request)),
       call.pipe(
         Effect.tap((result) => finished(capture, result)),
         Effect.tapError(failed)
@@ -278,7 +287,7 @@ export interface StreamSpan {
 export const streamSpan = (spans: AttemptSpans, request: Prepared): Effect.Effect<StreamSpan, never, Scope.Scope> =>
   Effect.flatMap(FiberRef.get(captureContent), (capture) =>
     Effect.flatMap(Effect.makeSpanScoped(spans.name, spans.stream), (span) => {
-      if (capture) setAttributes(span, GenAi.toAttributes(GenAi.promptContent(request.promptFor(spans.promptOptions))))
+      setAttributes(span, GenAi.toAttributes(requestOf(capture, spans, request)))
       return Effect.as(
         Effect.addFinalizer((exit) =>
           Effect.sync(() => {

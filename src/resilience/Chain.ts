@@ -5,9 +5,10 @@
  * may pin one provider: then no fallback happens.
  *
  * What happens to one request, top-down: {@link Chain.run} plans the providers, `Fallback.run`
- * tries them in turn, `tries` retries one provider within its deadline, and `attempt` composes,
- * in order, what each attempt goes through. A streamed request reads the same way in one
- * place (`stream`, then `attemptStream`).
+ * tries them in turn, `tries` retries one provider within its deadline and then gives an answer
+ * whose SQL does not parse its one repair round (`repairOnce`), and `attempt` composes, in order,
+ * what each attempt goes through. A streamed request reads the same way in one place (`stream`,
+ * then `attemptStream`); its answer is checked, never repaired (its text has reached the caller).
  *
  * @since 0.1.0
  */
@@ -17,7 +18,7 @@ import type { Prepared } from "../domain/Prepared.js"
 import * as Pricing from "../domain/Pricing.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import { defaultPolicy, type FallbackPolicy, type HealthPolicy, type ResiliencePolicy } from "../domain/Resilience.js"
-import type { ResultFor, SqlResult, StreamEvent } from "../domain/SqlTask.js"
+import { addUsage, type ResultFor, type SqlResult, type StreamEvent, type Usage } from "../domain/SqlTask.js"
 import { AiEvents } from "../services/AiEvents.js"
 import type * as AiProvider from "../services/AiProvider.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
@@ -54,7 +55,8 @@ export interface RunOptions {
 }
 
 /**
- * An answer and what it cost, priced once, when its attempt was recorded.
+ * An answer and what it cost, priced once, when its attempt was recorded. After a repair round,
+ * `result` is the repair's answer and `cost` and `usage` count both calls.
  *
  * @since 0.1.0
  * @category Models
@@ -62,6 +64,7 @@ export interface RunOptions {
 export interface Priced<R> {
   readonly result: R
   readonly cost: Pricing.Cost
+  readonly usage: Usage
 }
 
 /**
@@ -192,7 +195,7 @@ export const make = (options: {
       Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
         let answer: Priced<R> | undefined
         return Effect.onExit(
-          Effect.map(call, (result) => (answer = { result, cost: price(result, startedAt) })),
+          Effect.map(call, (result) => (answer = { result, cost: price(result, startedAt), usage: result.meta.usage })),
           (exit) => record(t, request, startedAt, outcomeOf(exit, answer?.result), answer?.cost)
         )
       })
@@ -217,14 +220,37 @@ export const make = (options: {
       )
     }
 
-    // A provider's tries: attempts and the waits between them, all within its deadline (or the
-    // request's, when that comes first).
+    /**
+     * The one repair round: an answer whose SQL does not parse goes back to the provider that
+     * wrote it once, with the parser's message, as an attempt of its own (its own metrics row and
+     * span). Its answer, checked again, is the answer, parsed or not; if the call fails, the
+     * first answer stands with its failed check: a served answer is not lost to its repair.
+     */
+    const repairOnce = <P extends Prepared>(t: Try, request: P, first: Priced<ResultFor<P>>, deadline: Timeouts.Deadline) => {
+      const repair = request.repairFor(first.result)
+      if (repair === undefined) return Effect.succeed(first)
+      return attempt(t, repair, deadline).pipe(
+        Effect.map((second): Priced<ResultFor<P>> => ({
+          // The repair round's request has the request's task, so its result is the request's.
+          result: second.result as ResultFor<P>,
+          cost: Pricing.add(first.cost, second.cost),
+          usage: addUsage(first.usage, second.usage)
+        })),
+        Effect.orElseSucceed(() => first)
+      )
+    }
+
+    // A provider's tries: attempts and the waits between them, then the repair round when the
+    // answer needs one, all within its deadline (or the request's, when that comes first).
     const tries = <P extends Prepared>(link: Link, request: P, fallback: boolean, outer: Timeouts.Deadline | undefined) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const { retry, timeout } = link.guard.policy
         const deadline = Timeouts.earliest(Timeouts.deadline(link.provider, "deadline", timeout.deadlineMs, now), outer)
         let n = 0
-        return Effect.suspend(() => attempt({ link, fallback, attempt: ++n }, request, deadline)).pipe(Retry.retry(retry, deadline))
+        return Effect.suspend(() => attempt({ link, fallback, attempt: ++n }, request, deadline)).pipe(
+          Retry.retry(retry, deadline),
+          Effect.flatMap((answer) => repairOnce({ link, fallback, attempt: n + 1 }, request, answer, deadline))
+        )
       })
 
     // -------------------------------------------------------------------------

@@ -1,15 +1,18 @@
 /**
  * The contract every provider fulfils, and the one place that turns a provider's chat call into
- * the four SQL operations: prompt, call, parse, measure.
+ * the four SQL operations: prompt (its schema fitted to the model's context window), call, parse,
+ * check the SQL, measure.
  *
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Option, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
 import * as AnswerParser from "../domain/AnswerParser.js"
+import * as ContextWindow from "../domain/ContextWindow.js"
 import * as Prepared from "../domain/Prepared.js"
+import type * as Prompts from "../domain/Prompts.js"
 import type { ProviderId } from "../domain/ProviderId.js"
-import type { FormatOptions } from "../domain/SchemaContext.js"
+import * as SqlCheck from "../domain/SqlCheck.js"
 import * as SqlTask from "../domain/SqlTask.js"
 
 /**
@@ -99,8 +102,11 @@ export interface ChatModel {
   readonly completeStream: (request: ChatRequest) => Stream.Stream<ChatChunk, AiError.AiError>
   readonly testConnection: Effect.Effect<ConnectionTest>
   readonly listModels: Effect.Effect<ReadonlyArray<ModelInfo>, AiError.AiError>
-  /** Schema size limits for this provider's prompts. */
-  readonly promptOptions?: FormatOptions | undefined
+  /**
+   * The context window the model runs with, when the provider's settings set one (Ollama's
+   * `num_ctx`); otherwise `ContextWindow`'s table says.
+   */
+  readonly contextWindow?: number | undefined
   /** The chat endpoint's URL; spans report its host and port (`server.address`, `server.port`). */
   readonly endpoint?: string | undefined
   /** The sampling temperature each chat request carries (undefined when none is sent). */
@@ -137,7 +143,7 @@ export interface Service {
   readonly endpoint?: string | undefined
   readonly temperature?: number | undefined
   readonly maxTokens?: number | undefined
-  readonly promptOptions?: FormatOptions | undefined
+  readonly contextWindow?: number | undefined
 }
 
 /**
@@ -147,6 +153,29 @@ export interface Service {
  * @category Context
  */
 export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvider, Service>() {}
+
+/**
+ * The answer's budget when a provider does not say (the `maxTokens` most providers default to).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const defaultMaxTokens = 2048
+
+/**
+ * What a provider's prompts are fitted to: its model, context window and answer budget.
+ *
+ * @since 0.1.0
+ * @category Functions
+ */
+export const budgetOf = (
+  p: Pick<Service, "provider" | "model" | "maxTokens" | "contextWindow">
+): Prompts.Budget => ({
+  provider: p.provider,
+  model: p.model,
+  contextWindow: ContextWindow.of(p.provider, p.model, p.contextWindow),
+  maxOutputTokens: p.maxTokens ?? defaultMaxTokens
+})
 
 // ---------------------------------------------------------------------------
 // Building the SQL operations on a chat model
@@ -178,6 +207,32 @@ const parse = (
     case "FixSql":
       return { _tag: "FixSqlResult", ...AnswerParser.parseFix(text, task.sql), raw: text, meta }
   }
+}
+
+/**
+ * A parsed answer with what the request path found about it: the schema its prompt sent and left
+ * out, whether it is a repair round's, and its SQL checked in the connection's dialect against the
+ * request's whole schema (an explanation has no SQL to check). Never fails.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const withFindings = <R extends SqlTask.SqlResult>(
+  request: Prepared.Prepared,
+  prompt: Prompts.Prompt,
+  result: R
+): Effect.Effect<R> => {
+  const found: R = {
+    ...result,
+    schemaSent: prompt.schema.sent,
+    schemaLeftOut: prompt.schema.leftOut,
+    schemaTextLeftOut: prompt.schema.textLeftOut,
+    repaired: request.repair !== undefined
+  }
+  const sql = SqlTask.sqlOf(result)
+  return sql === undefined
+    ? Effect.succeed(found)
+    : Effect.map(SqlCheck.check(sql, request.target, request.task.schema), (check): R => ({ ...found, check }))
 }
 
 // An empty answer is useless: say why, so fallback can act (or not, for a filtered answer).
@@ -247,23 +302,30 @@ const cleanModels = (chat: ChatModel) => {
  */
 export const make = (chat: ChatModel): Service => {
   const prepare = <I extends Prepared.Input>(task: I) => Prepared.prepare(chat.provider, task)
+  const budget = budgetOf(chat)
 
   const run = <I extends Prepared.Input>(task: I): Effect.Effect<SqlTask.ResultFor<I>, AiError.AiError> =>
-    Effect.flatMap(prepare(task), (request) =>
-      Effect.flatMap(Clock.currentTimeMillis, (start) =>
-        Effect.flatMap(chat.complete(request.promptFor(chat.promptOptions)), (c) =>
-          Effect.flatMap(checkText(chat, c.text, c.finishReason, c.requestId, c.usage), () =>
-            Effect.map(
-              Clock.currentTimeMillis,
-              (end) => parse(request.task, c.text, meta(chat, c, end - start)) as SqlTask.ResultFor<I>
-            )))))
+    Effect.gen(function*() {
+      const request = yield* prepare(task)
+      const prompt = yield* request.promptFor(budget)
+      const start = yield* Clock.currentTimeMillis
+      const c = yield* chat.complete(prompt)
+      yield* checkText(chat, c.text, c.finishReason, c.requestId, c.usage)
+      const end = yield* Clock.currentTimeMillis
+      const result = parse(request.task, c.text, meta(chat, c, end - start))
+      return (yield* withFindings(request, prompt, result)) as SqlTask.ResultFor<I>
+    })
 
+  // A streamed answer is checked too, never repaired: its text has reached the caller.
   const stream = (task: Prepared.Input): Stream.Stream<SqlTask.StreamEvent, AiError.AiError> =>
     Stream.unwrap(
-      Effect.map(Effect.zip(prepare(task), Clock.currentTimeMillis), ([request, start]) => {
+      Effect.gen(function*() {
+        const request = yield* prepare(task)
+        const prompt = yield* request.promptFor(budget)
+        const start = yield* Clock.currentTimeMillis
         let text = ""
         let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined
-        const deltas = chat.completeStream(request.promptFor(chat.promptOptions)).pipe(
+        const deltas = chat.completeStream(prompt).pipe(
           Stream.filterMap((chunk): Option.Option<SqlTask.StreamEvent> => {
             if (chunk._tag === "Finish") {
               finish = chunk
@@ -282,10 +344,11 @@ export const make = (chat: ChatModel): Service => {
           }
           const f = finish
           return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId, f.usage), () =>
-            Effect.map(Clock.currentTimeMillis, (end): SqlTask.StreamEvent => ({
-              _tag: "Completed",
-              result: parse(request.task, text, meta(chat, f, end - start))
-            })))
+            Effect.flatMap(Clock.currentTimeMillis, (end) =>
+              Effect.map(
+                withFindings(request, prompt, parse(request.task, text, meta(chat, f, end - start))),
+                (result): SqlTask.StreamEvent => ({ _tag: "Completed", result })
+              )))
         })
         return Stream.concat(deltas, Stream.fromEffect(completed))
       })
@@ -305,7 +368,7 @@ export const make = (chat: ChatModel): Service => {
     endpoint: chat.endpoint,
     temperature: chat.temperature,
     maxTokens: chat.maxTokens,
-    promptOptions: chat.promptOptions
+    contextWindow: chat.contextWindow
   }
 }
 

@@ -14,6 +14,7 @@ import type * as Cost from "../domain/Cost.js"
 import type * as Pricing from "../domain/Pricing.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Prepared from "../domain/Prepared.js"
+import type * as SqlCheck from "../domain/SqlCheck.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 // Types only: the shapes of the resilience machinery a status screen shows.
 import type { Limitations } from "../providers/Catalog.js"
@@ -52,7 +53,8 @@ export interface RequestOptions {
 }
 
 /**
- * A served answer.
+ * A served answer: the result, who served it and what it took, and what the request path found
+ * (the schema the prompt sent and left out, the SQL's check, whether a repair round wrote it).
  *
  * @since 0.1.0
  * @category Models
@@ -67,10 +69,26 @@ export interface Answer<R> {
   /** The failed attempts at other providers, in order. */
   readonly failed: ReadonlyArray<Attempt>
   readonly latencyMs: number
+  /** Every call the answer took, the repair round's included (`result.meta.usage` is the last call's). */
   readonly usage: SqlTask.Usage
+  /** What those calls cost together. */
   readonly cost: Pricing.Cost
   /** The estimate made before sending. */
   readonly estimate: Cost.Estimate | undefined
+  /** The tables the prompt's schema sent, qualified as the prompt wrote them (`schema.table`). */
+  readonly schemaSent: ReadonlyArray<string>
+  /** The tables left out to fit the model's context window: the model did not see them. */
+  readonly schemaLeftOut: ReadonlyArray<string>
+  /** Whether the schema's free text (DDL) was left out for the same reason. */
+  readonly schemaTextLeftOut: boolean
+  /**
+   * The answer's SQL checked by a parser in the connection's dialect: whether it parses, its
+   * destructive statements, tables and columns the schema does not have (see `SqlCheck`).
+   * Undefined for an explanation, which has no SQL.
+   */
+  readonly check: SqlCheck.SqlCheckResult | undefined
+  /** Whether the answer is the repair round's: the first did not parse and the model was told why, once. */
+  readonly repaired: boolean
 }
 
 /**

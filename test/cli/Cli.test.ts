@@ -159,6 +159,43 @@ describe("dbtk-ai generate, explain, optimize, fix", () => {
       expect(fix.json().result).toMatchObject({ _tag: "FixSqlResult", fixedSql: "SELECT * FROM customers" })
     })))
 
+  it.live("--json carries the check, the repair and the schema sent; a person sees the flags on stderr", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { cli, cloudflare, configureBoth, dir } = yield* setup
+      yield* configureBoth
+      const schema = Path.join(dir, "shop.sql")
+      Fs.writeFileSync(schema, SHOP_DDL)
+
+      cloudflare.script({ reply: "```sql\nSELEC * FROM orders\n```" }, { reply: "```sql\nDELETE FROM orders\n```" })
+      const run = yield* cli("generate", "remove the orders", "--schema", schema, "--dialect", "postgres", "--json")
+      expect(run.code).toBe(0)
+      const answer = run.json()
+      expect(cloudflare.chatRequests()).toHaveLength(2)
+      expect(answer).toMatchObject({
+        operation: "generate",
+        repaired: true,
+        flagged: true,
+        schemaLeftOut: [],
+        schemaTextLeftOut: false,
+        check: { checked: true, dialect: "postgresql", flags: { destructive: [{ kind: "delete" }], unknownTables: [], unknownColumns: [] } },
+        result: { _tag: "GenerateSqlResult", sql: "DELETE FROM orders", repaired: true }
+      })
+      expect([...answer.schemaSent].sort()).toEqual(["customers", "orders"])
+
+      cloudflare.script({ reply: "```sql\nDELETE FROM orders\n```" })
+      const human = yield* cli("generate", "remove the orders", "--schema", schema, "--dialect", "postgres")
+      expect(human.code).toBe(0)
+      expect(human.stdout).toContain("DELETE FROM orders")
+      expect(human.stderr).toContain("! destructive: DELETE without WHERE removes every row of orders")
+
+      const streamed = yield* cli("fix", "SELECT nme FROM customers", "--error", "no such column", "--schema", schema, "--stream", "--json")
+      expect(streamed.code).toBe(0)
+      const last = JSON.parse(streamed.stdout.trim().split("\n").at(-1)!)
+      // A streamed answer is checked too: the column the schema lacks is flagged.
+      expect(last).toMatchObject({ type: "completed", repaired: false, flagged: true, schemaLeftOut: [] })
+      expect(last.check).toMatchObject({ checked: true, flags: { unknownColumns: [{ column: "nme" }] } })
+    })))
+
   it.live("--stream prints the deltas, as NDJSON with --json", () =>
     Effect.scoped(Effect.gen(function*() {
       const { cli, configureBoth } = yield* setup

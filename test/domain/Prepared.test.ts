@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import * as Prepared from "../../src/domain/Prepared.js"
 import * as Prompts from "../../src/domain/Prompts.js"
 import { shopSchema } from "../support/http.js"
@@ -28,16 +28,56 @@ describe("Prepared", () => {
       expect(error.field).toBe("prompt")
     }))
 
-  it.effect("promptFor builds the prompt once per schema limits", () =>
+  it.effect("promptFor builds the prompt once per model; without one, with every table", () =>
     Effect.gen(function*() {
       const request = yield* Prepared.prepare("openai", { _tag: "ExplainSql", sql: "SELECT * FROM orders", schema: shopSchema, dialect: "sqlite" })
       const a = request.promptFor(undefined)
       expect(a).toEqual(Prompts.forTask(request.task))
       expect(request.promptFor(undefined)).toBe(a)
-      const capped = { maxTables: 1 }
-      const b = request.promptFor(capped)
-      expect(b).not.toBe(a)
-      expect(b.user).toContain("... and 1 more tables")
-      expect(request.promptFor(capped)).toBe(b)
+      const big = { provider: "openai" as const, model: "gpt-4.1-mini", contextWindow: 1_000_000, maxOutputTokens: 2048 }
+      const b = yield* request.promptFor(big)
+      expect(b.schema.leftOut).toEqual([])
+      expect(yield* request.promptFor(big)).toBe(b)
+      // The smallest window the named table fits: the other table is left out, and the prompt says so.
+      let window = 2048
+      while (Either.isLeft(request.promptFor({ ...big, model: `w${window}`, contextWindow: window }))) window++
+      const c = yield* request.promptFor({ ...big, model: "small", contextWindow: window })
+      expect(c.schema).toEqual({ sent: ["orders"], leftOut: ["customers"], textLeftOut: false })
+      expect(c.user).toContain("orders(id integer")
+      expect(c.user).toContain("... and 1 more tables")
+    }))
+
+  it.effect("named tables that cannot fit are a ContextTooLong naming them, not a guess", () =>
+    Effect.gen(function*() {
+      const request = yield* Prepared.prepare("ollama", { _tag: "ExplainSql", sql: "SELECT * FROM orders", schema: shopSchema, dialect: "postgres" })
+      const error = yield* Effect.flip(request.promptFor({ provider: "ollama", model: "tiny", contextWindow: 2100, maxOutputTokens: 2048 }))
+      expect(error._tag).toBe("ContextTooLong")
+      expect(error.code).toBe("named_tables_do_not_fit")
+      expect(error.tables).toEqual(["orders"])
+      expect(error.message).toContain("orders")
+      expect(error.message).toContain("tiny")
+    }))
+
+  it.effect("the check target keeps MongoDB, which the task's dialect cannot say", () =>
+    Effect.gen(function*() {
+      const mongo = yield* Prepared.prepare("openai", { _tag: "GenerateSql", prompt: "all users", dialect: "mongodb" })
+      expect(mongo.task.dialect).toBe("generic")
+      expect(mongo.target).toBe("mongodb")
+      const pg = yield* Prepared.prepare("openai", { _tag: "GenerateSql", prompt: "all users", dialect: "postgres" })
+      expect(pg.target).toBe("postgresql")
+    }))
+
+  it.effect("repairFor: one round for an answer that does not parse, none for a repair or the caller's own SQL", () =>
+    Effect.gen(function*() {
+      const request = yield* Prepared.prepare("openai", { _tag: "OptimizeSql", sql: "SELECT * FROM orders", schema: shopSchema, dialect: "postgres" })
+      const meta = { provider: "openai" as const, model: "m", usage: { inputTokens: 1, outputTokens: 1 }, finishReason: "stop" as const, latencyMs: 1 }
+      const broken = { checked: true, dialect: "postgresql" as const, parseError: { message: "Expected FROM", line: 1, column: 8 }, statements: [], flags: { destructive: [], unknownTables: [], unknownColumns: [] } }
+      const result = { _tag: "OptimizeSqlResult" as const, optimizedSql: "SELEC id FROM orders", changed: true, suggestions: [], indexRecommendations: [], raw: "", meta, check: broken }
+      const repair = request.repairFor(result)
+      expect(repair?.repair).toEqual({ sql: "SELEC id FROM orders", error: broken.parseError })
+      expect(repair?.promptFor(undefined).user).toContain("Your previous answer does not parse as PostgreSQL at line 1, column 8")
+      expect(repair?.repairFor(result)).toBeUndefined()
+      expect(request.repairFor({ ...result, optimizedSql: "SELECT * FROM orders", changed: false })).toBeUndefined()
+      expect(request.repairFor({ ...result, check: { ...broken, parseError: undefined } })).toBeUndefined()
     }))
 })

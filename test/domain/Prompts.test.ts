@@ -1,3 +1,4 @@
+import { Either } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import * as Prompts from "../../src/domain/Prompts.js"
 import * as SchemaContext from "../../src/domain/SchemaContext.js"
@@ -173,11 +174,32 @@ describe("Prompts.forTask", () => {
     expect(p.user).toContain("FIXED SQL:")
   })
 
-  it("passes format options to the schema formatter", () => {
-    const p = Prompts.forTask(SqlTask.generate({ prompt: "x", schema, dialect: "postgresql" }), { maxTables: 1, maxColumns: 1 })
-    expect(p.user).toContain(SchemaContext.format(schema, { maxTables: 1, maxColumns: 1 }))
-    expect(p.user).toContain("... and 1 more tables")
-    expect(p.user).not.toContain("public.orders(")
+  it("fits the schema to the model's context window, reporting what it sent and left out", () => {
+    const task = SqlTask.generate({ prompt: "total of each order", schema, dialect: "postgresql" })
+    const all = Prompts.forTask(task)
+    expect(all.schema).toEqual({ sent: ["public.users", "public.orders"], leftOut: [], textLeftOut: false })
+    const budget = { provider: "openai" as const, model: "m", contextWindow: 1_000_000, maxOutputTokens: 2048 }
+    const roomy = Either.getOrThrow(Prompts.forTask(task, budget))
+    expect(roomy.user).toBe(all.user)
+    const none = Either.getOrThrow(Prompts.forTask(task, { ...budget, contextWindow: 0 }))
+    expect(none.schema).toEqual({ sent: [], leftOut: ["public.users", "public.orders"], textLeftOut: false })
+    expect(none.user).toContain("Schema:\nNo schema available")
+    // The first table that fits as the window grows (the longer one, orders, does not yet).
+    const sentAt = (contextWindow: number) => Either.getOrThrow(Prompts.forTask(task, { ...budget, contextWindow })).schema
+    let window = 2048
+    while (sentAt(window).sent.length === 0) window++
+    const one = Either.getOrThrow(Prompts.forTask(task, { ...budget, contextWindow: window }))
+    expect(one.schema.sent).toEqual(["public.users"])
+    expect(one.schema.leftOut).toEqual(["public.orders"])
+    expect(one.user).toContain("public.users(")
+    expect(one.user).not.toContain("public.orders(")
+    expect(one.user).toContain("... and 1 more tables")
+  })
+
+  it("appends a follow-up (the repair round) within the budget", () => {
+    const task = SqlTask.generate({ prompt: "x", schema, dialect: "postgresql" })
+    const p = Prompts.forTask(task, undefined, "Your previous answer does not parse")
+    expect(p.user.endsWith("\n\nYour previous answer does not parse")).toBe(true)
   })
 
   it("leaves no known placeholder unfilled in any task", () => {

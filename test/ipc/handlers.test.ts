@@ -353,6 +353,60 @@ const servedFields = (r: Response) => ({
   failed_providers: r.failed_providers
 })
 
+describe("what the request path found, in the answers", () => {
+  it.scopedLive("a destructive answer is flagged for the UI to ask before running it; the schema sent is listed", () =>
+    Effect.gen(function*() {
+      const { cf, invoke } = yield* configured()
+      cf.script({ reply: "```sql\nDELETE FROM orders\n```" })
+      const r = yield* invoke("ai:generate-query", { natural_language: "remove the orders", connection_id: "conn-pg", schema_context: chatSchema })
+      // DB Toolkit's fields are untouched.
+      expect(r).toMatchObject({ success: true, sql: "DELETE FROM orders", confidence: "high" })
+      expect(r).toMatchObject({
+        destructive: [{ kind: "delete", reason: "DELETE without WHERE removes every row of orders" }],
+        unknown_tables: [],
+        unknown_columns: [],
+        flagged: true,
+        repaired: false,
+        schema_left_out: [],
+        schema_text_left_out: false,
+        check: { checked: true, dialect: "postgresql", statements: [{ kind: "delete" }] }
+      })
+      expect([...(r["schema_sent"] as Array<string>)].sort()).toEqual(["customers", "orders"])
+    }))
+
+  it.scopedLive("tables and columns the schema lacks are flagged; SQL that parses and touches only the schema is not", () =>
+    Effect.gen(function*() {
+      const { cf, invoke } = yield* configured()
+      cf.script({ reply: "CAUSE: a typo.\nFIXED SQL:\n```sql\nSELECT nickname FROM customers JOIN invoices ON invoices.customer_id = customers.id\n```\nCHANGES:\n- joined" })
+      const fixed = yield* invoke("ai:fix-query", { query: "SELECT nme FROM customers", error_message: "no such column: nme", connection_id: "conn-lite", schema_context: fixSchema })
+      expect(fixed).toMatchObject({ success: true, unknown_tables: ["invoices"], flagged: true, check: { dialect: "sqlite" } })
+      const plain = yield* invoke("ai:optimize-query", { query: "SELECT * FROM orders WHERE total > 10", connection_id: "conn-my", schema_context: chatSchema })
+      expect(plain).toMatchObject({ success: true, flagged: false, destructive: [], unknown_tables: [], unknown_columns: [], check: { checked: true, dialect: "mysql" } })
+      const explained = yield* invoke("ai:explain-query", { query: "SELECT 1", connection_id: "conn-pg", schema_context: {} })
+      expect(explained).toMatchObject({ success: true, check: null, flagged: false, repaired: false })
+    }))
+
+  it.scopedLive("a MongoDB connection's query is checked as MongoDB, not as SQL", () =>
+    Effect.gen(function*() {
+      const { cf, invoke } = yield* configured({}, { dbTypeOf: (id) => (id === "conn-mongo" ? "mongodb" : undefined) })
+      cf.script({ reply: "```sql\ndb.orders.deleteMany({})\n```" })
+      const r = yield* invoke("ai:generate-query", { natural_language: "remove the orders", connection_id: "conn-mongo", schema_context: chatSchema })
+      expect(r).toMatchObject({ success: true, check: { checked: true, dialect: "mongodb", grammar: "mongodb-shape" }, flagged: true })
+      expect(r["destructive"]).toEqual([{ kind: "delete", reason: "deleteMany with an empty filter removes every document of orders" }])
+    }))
+
+  it.scopedLive("named tables that do not fit the model's window: ContextTooLong with the tables, nothing sent", () =>
+    Effect.gen(function*() {
+      const { cf, invoke } = yield* configured({ fallback: false })
+      // Cloudflare's default model reads 24,000 tokens: an answer budget of nearly all of it.
+      expect((yield* invoke("ai:providers:save", "cloudflare", { maxTokens: 23_950 })).success).toBe(true)
+      const r = yield* invoke("ai:explain-query", { query: "SELECT * FROM orders", connection_id: "conn-pg", schema_context: chatSchema })
+      expect(r).toMatchObject({ success: false, error_kind: "ContextTooLong", provider: "cloudflare", tables: ["orders"], explanation: "" })
+      expect(r.error).toContain("orders")
+      expect(cf.chatRequests()).toHaveLength(0)
+    }))
+})
+
 describe("the rule-based channels", () => {
   it.scopedLive("ai:analyze-schema, ai:suggest-indexes, ai:analyze-relationships, ai:generate-common-queries and ai:suggest-completion", () =>
     Effect.gen(function*() {

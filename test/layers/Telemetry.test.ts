@@ -137,6 +137,24 @@ describe("spans of an operation", () => {
       })
     ))
 
+  it.live("the repair round is an attempt of its own, marked db_toolkit.ai.repair; the first attempt is not", () =>
+    traced((spans) =>
+      Effect.gen(function*() {
+        const { chain, openaiEmu } = yield* setup()
+        openaiEmu.script({ reply: "```sql\nSELEC id FROM orders\n```" }, { reply: REPLY })
+        const served = yield* chain.run(generate)
+        expect(served.value.result.repaired).toBe(true)
+
+        const attempts = childrenOf(spans(), only(spans(), "generate_sql"))
+        expect(attempts.map((s) => s.name)).toEqual([openaiSpan, openaiSpan])
+        const [first, second] = attempts as [ReadableSpan, ReadableSpan]
+        expect(first.attributes["db_toolkit.ai.repair"]).toBeUndefined()
+        expect(second.attributes["db_toolkit.ai.repair"]).toBe(true)
+        expect(first.status.code).toBe(SpanStatusCode.OK)
+        expect(second.status.code).toBe(SpanStatusCode.OK)
+      })
+    ))
+
   it.live("a fallback gives attempts for both providers, each with its own provider name and server", () =>
     traced((spans) =>
       Effect.gen(function*() {
