@@ -9,15 +9,18 @@
 //   cli/main.js        the dbtk-ai CLI with @effect/cli, its printers and @effect/platform-node's
 //                      runtime and HTTP server, and the server of `dbtk-ai ui` (ui/server/)
 //   internal/tables/   the BPE rank tables internal/Bpe.js reads
+//   vendor/sql-parser/ the node-sql-parser grammars the SQL check's worker loads (Apache-2.0, its
+//                      LICENSE beside them)
 // The runtime dependencies stay imports: the app shares them with the library. So do the
 // CLI's imports of the library's own modules (relative paths leaving cli/), so nothing is
 // bundled twice. A bundle may import no other package: the build fails if one does.
 //
 //   node scripts/bundle.mjs [dist]
 import * as esbuild from "esbuild"
-import { cpSync, readFileSync, readdirSync, rmSync } from "node:fs"
+import { copyFileSync, cpSync, readFileSync, readdirSync, rmSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { dirname, join, relative, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
 
 const dist = resolve(process.argv[2] ?? "dist")
 const root = resolve(import.meta.dirname, "..")
@@ -79,10 +82,30 @@ counts["vendor/http.js"] = await bundle("vendor/http.js")
 counts["cli/main.js"] = await bundle("cli/main.js", { commonJs: true, also: ["ui/server"] })
 cpSync(join(root, "src", "internal", "tables"), join(dist, "internal", "tables"), { recursive: true })
 
+// The SQL check's grammars: each node-sql-parser build it uses, with big-integer, as one CommonJS
+// file its worker loads (node-sql-parser itself is a development dependency only).
+const { parserBuilds } = await import(pathToFileURL(join(dist, "internal", "SqlParserBuilds.js")).href)
+const grammars = join(dist, "vendor", "sql-parser")
+for (const build of parserBuilds) {
+  await esbuild.build({
+    entryPoints: [join(nodeModules, "node-sql-parser", "build", `${build}.js`)],
+    outfile: join(grammars, `${build}.cjs`),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    minify: true,
+    legalComments: "none",
+    logLevel: "error"
+  })
+}
+copyFileSync(join(nodeModules, "node-sql-parser", "LICENSE"), join(grammars, "LICENSE"))
+counts["vendor/sql-parser"] = parserBuilds.length
+
 // What was bundled is gone from the folders: only the bundles and the CLI's entry remain there.
 // The vendored module's declarations name a package an app does not install; nothing public
 // refers to them.
-for (const file of readdirSync(join(dist, "vendor"))) if (!file.endsWith(".js")) rmSync(join(dist, "vendor", file))
+for (const file of readdirSync(join(dist, "vendor"))) if (!file.endsWith(".js") && file !== "sql-parser") rmSync(join(dist, "vendor", file))
 for (const file of readdirSync(join(dist, "cli"))) if (file !== "main.js") rmSync(join(dist, "cli", file))
 rmSync(join(dist, "ui", "server"), { recursive: true, force: true })
 console.log(`bundle: ${Object.entries(counts).map(([entry, n]) => `${entry} (${n} modules)`).join(", ")} in ${relative(process.cwd(), dist) || dist}`)

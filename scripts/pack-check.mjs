@@ -12,7 +12,7 @@
 // working tree's dist/ is never removed or rewritten (two checks at
 // once, or a build while tests run, would otherwise see a half-built dist). Each step has a time
 // limit, so a stalled npm cannot hang the check.
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -30,7 +30,7 @@ const ENTRIES = [".", ...PROVIDERS.map((id) => `./providers/${id}`), "./ipc", ".
 // OpenTelemetry SDK, gpt-tokenizer (the library counts with its own encoder), @effect/platform-node and the
 // cluster/rpc/workflow packages its peers would bring, and the React entry's optional peers (the
 // renderer's own React, recharts and lucide-react).
-const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|tsx|esbuild|vitest|react|react-dom|recharts|lucide-react)$/
+const UNWANTED = /^(@effect\/(cli|printer|printer-ansi|opentelemetry|platform-node|platform-node-shared|cluster|rpc|workflow|typeclass|vitest)|@opentelemetry\/.*|gpt-tokenizer|@parcel\/.*|openai|tsx|esbuild|vitest|react|react-dom|recharts|lucide-react|node-sql-parser|big-integer)$/
 // The native packages an app gets: better-sqlite3 (the library's database), and msgpackr-extract,
 // an optional dependency of msgpackr, which @effect/platform depends on (never loaded here: the
 // library does not use MessagePack; `npm install --omit=optional` leaves it out).
@@ -78,10 +78,14 @@ try {
   run(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", join(pkg, "dist")], root)
   run(process.execPath, [join(root, "scripts", "build-cjs.mjs"), join(pkg, "dist")], root)
   run(process.execPath, [join(root, "scripts", "bundle.mjs"), join(pkg, "dist")], root)
+  run(process.execPath, [join(root, "scripts", "build-page.mjs"), join(pkg, "dist", "ui", "page")], root)
   const packed = JSON.parse(run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], pkg))[0]
   const tarball = join(scratch, packed.filename)
   const files = packed.files.map((f) => f.path)
   if (files.some((f) => f.startsWith("src/") || f.startsWith("test/"))) throw new Error("the tarball ships sources or tests")
+  for (const f of ["dist/ui/page/index.html", "dist/ui/page/assets/app.js", "dist/ui/page/assets/app.css", "dist/vendor/sql-parser/sqlite.cjs", "dist/vendor/sql-parser/LICENSE"]) {
+    if (!files.includes(f)) throw new Error(`the tarball lacks ${f}`)
+  }
 
   // The exports map names exactly the public entries, each with its types, all of them in the tarball.
   const exportsMap = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).exports
@@ -178,7 +182,8 @@ for (const expose of [exposeAi, required.exposeAi]) {
   const refused = await ai.generateQuery({ natural_language: "x", schema_context: () => 1 })
   if (!ok.success || refused.error_kind !== "InvalidIpcInput" || refused.sql !== "" || electron.sent.join() !== "ai:fix-query") throw new Error("preload: " + JSON.stringify([ok, refused, electron.sent]))
 }
-// The SQL check's worker loads node-sql-parser's grammar from the installed package; a MongoDB
+// The SQL check's worker loads the package's copy of node-sql-parser's grammar (node-sql-parser is
+// not installed); a MongoDB
 // query is checked on the main thread.
 const { SqlCheck } = Root
 const mongo = SqlCheck.checkMongo("db.users.deleteMany({})")
@@ -189,9 +194,9 @@ console.log(JSON.stringify({ sql: result.sql, check: result.check, mongo: mongo.
   const out = JSON.parse(run(process.execPath, ["check.mjs"], app))
   if (out.sql !== "SELECT id FROM users LIMIT 100;") throw new Error(`unexpected answer through the installed package: ${out.sql}`)
   if (out.check?.checked !== true || out.check.grammar !== "Sqlite" || out.check.parseError !== undefined || out.mongo !== 1) {
-    throw new Error(`the SQL check did not run in the installed package (its worker loads node-sql-parser/build/sqlite.js): ${JSON.stringify(out.check)}`)
+    throw new Error(`the SQL check did not run in the installed package (its worker loads dist/vendor/sql-parser/sqlite.cjs): ${JSON.stringify(out.check)}`)
   }
-  console.log("pack-check: an answer's SQL was checked by node-sql-parser's SQLite grammar on the worker thread, from the installed package")
+  console.log("pack-check: an answer's SQL was checked by node-sql-parser's SQLite grammar (the package's vendored copy) on the worker thread, from the installed package")
   console.log(`pack-check: internal/ not exported (${out.hidden.length} specifiers refused to import and require)`)
 
   // What an entry loads, in a fresh process: every module URL resolved (a resolve hook reports
@@ -350,6 +355,33 @@ export const fix = async (): Promise<string> => {
     throw new Error(`a renderer's TypeScript does not type window.dbtkAi: ${e.stdout ?? e.message}`)
   }
   console.log("pack-check: a renderer's TypeScript types window.dbtkAi from the installed package")
+  // `dbtk-ai ui --demo` from the installed package: its first line is the page's address with the
+  // token; the built page and a call with the token are served, a call without it is not.
+  const ui = spawn(process.execPath, [join(app, "node_modules", "@db-toolkit", "ai", "dist", "cli", "main.js"), "ui", "--demo"], { cwd: app, stdio: ["ignore", "pipe", "pipe"] })
+  try {
+    const url = await new Promise((found, failed) => {
+      let out = ""
+      const timer = setTimeout(() => failed(new Error("dbtk-ai ui --demo printed no address within 60 s")), 60_000)
+      ui.stdout.on("data", (chunk) => {
+        out += chunk
+        if (out.includes("\n")) clearTimeout(timer), found(out.split("\n")[0])
+      })
+      ui.on("exit", (code) => failed(new Error(`dbtk-ai ui --demo exited (${code})`)))
+    })
+    const page = new URL(url)
+    const token = new URLSearchParams(page.hash.slice(1)).get("token")
+    const html = await (await fetch(new URL("/", page))).text()
+    const script = await fetch(new URL("/assets/app.js", page))
+    const call = (headers) => fetch(new URL("/api/settings/get", page), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: "{}" })
+    const [withToken, without] = [await call({ authorization: `Bearer ${token}` }), await call({})]
+    const settings = await withToken.json()
+    if (!html.includes("/assets/app.js") || script.status !== 200 || !settings.success || settings.settings.activeProvider !== "cloudflare" || without.status !== 401) {
+      throw new Error(`dbtk-ai ui --demo: ${JSON.stringify({ url, html: html.slice(0, 200), script: script.status, settings: withToken.status, without: without.status })}`)
+    }
+    console.log(`pack-check: dbtk-ai ui --demo from the installed package serves the built page (${(Number(script.headers.get("content-length") ?? 0) / 1024).toFixed(0)} KiB of script) and its API with the token only`)
+  } finally {
+    ui.kill()
+  }
   console.log(`pack-check: ok (${packed.filename}, ${files.length} files, ${(packed.size / 1024).toFixed(1)} KiB packed)`)
 } finally {
   rmSync(scratch, { recursive: true, force: true })

@@ -38,6 +38,7 @@
 import { Duration, Effect, Option, Schema } from "effect"
 import * as Dialect from "./Dialect.js"
 import type * as SchemaContext from "./SchemaContext.js"
+import type { ParserBuild } from "../internal/SqlParserBuilds.js"
 
 // ---------------------------------------------------------------------------
 // Results
@@ -274,7 +275,7 @@ export const defaultMaxChars = 100_000
  */
 export const defaultTimeout: Duration.Duration = Duration.seconds(2)
 
-type Build = "postgresql" | "mysql" | "mariadb" | "sqlite" | "transactsql" | "db2"
+type Build = ParserBuild
 
 interface Grammar {
   readonly build: Build
@@ -316,6 +317,8 @@ const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require("node:worker_threads")
 const { createRequire } = require("node:module")
 const load = createRequire(workerData.base)
+// The package's own copy of a grammar when it has one (dist/vendor/sql-parser/), else node-sql-parser's.
+const grammarFile = (build) => workerData.vendored ? workerData.vendored + build + ".cjs" : "node-sql-parser/build/" + build + ".js"
 const parsers = new Map()
 const isNode = (u) => typeof u === "object" && u !== null
 const nameText = (u) => {
@@ -374,7 +377,7 @@ parentPort.on("message", (m) => {
   try {
     let parser = parsers.get(m.build)
     if (parser === undefined) {
-      const { Parser } = load("node-sql-parser/build/" + m.build + ".js")
+      const { Parser } = load(grammarFile(m.build))
       parser = new Parser()
       parsers.set(m.build, parser)
     }
@@ -463,13 +466,20 @@ const forget = (h: Handle, message: string): void => {
   h.pending.clear()
 }
 
+// Built, this module (or the CLI's bundle) lies one folder below dist/, beside vendor/.
+const vendoredGrammars = async (): Promise<string | undefined> => {
+  const [Fs, Url] = await Promise.all([import("node:fs"), import("node:url")])
+  const dir = new URL("../vendor/sql-parser/", import.meta.url)
+  return Fs.existsSync(new URL("sqlite.cjs", dir)) ? Url.fileURLToPath(dir) : undefined
+}
+
 const startWorker = async (): Promise<Handle> => {
   // Loaded here, not at the top: importing this module stays free, and safe where there are no
   // worker threads (a renderer that only reads the result schema).
   const { Worker } = await import("node:worker_threads")
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { base: import.meta.url },
+    workerData: { base: import.meta.url, vendored: await vendoredGrammars() },
     resourceLimits: { maxOldGenerationSizeMb: 256 }
   })
   const h: Handle = { worker, pending: new Map(), dead: false }
