@@ -31,6 +31,8 @@ describe("the published package", () => {
     expect(stdout).toMatch(/^pack-check: a renderer's TypeScript types window\.dbtkAi from the installed package$/m)
     expect(stdout).toMatch(/^pack-check: electron entry required from CommonJS: 23 channels registered with no Effect or SQLite loaded/m)
     expect(stdout).toMatch(/^pack-check: a CommonJS app \(electron entry \+ preload bridge\) drove all 23 channels through window\.dbtkAi to an emulator/m)
+    expect(stdout).toMatch(/^pack-check: an answer's SQL was checked by node-sql-parser's SQLite grammar \(the package's vendored copy\)/m)
+    expect(stdout).toMatch(/^pack-check: dbtk-ai ui --demo from the installed package serves the built page/m)
     expect(stdout).toMatch(/^pack-check: ok/m)
   }, TIMEOUT_MS)
 })
