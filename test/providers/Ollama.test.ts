@@ -76,6 +76,8 @@ describe("Ollama provider over loopback HTTP", () => {
         const body = emu.chatRequests()[0]!.body as Record<string, any>
         expect(body.model).toBe("qwen2.5-coder:7b")
         expect(body.options).toEqual({ temperature: 0.7, num_predict: 512, num_ctx: 16384 })
+        // The window it runs with is the one the prompt's schema is fitted to.
+        expect(provider.contextWindow).toBe(16384)
         expect(body.keep_alive).toBe("30m")
         expect(body.stream).toBe(false)
       }), { config: { model: "qwen2.5-coder:7b", temperature: 0.7, maxTokens: 512, contextWindow: 16384, keepAlive: "30m" } }))

@@ -436,6 +436,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       provider: "ollama",
       model: config.model,
       endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
+      // The window the model runs with here (num_ctx) is the prompt's budget, not the table's default.
+      contextWindow: config.contextWindow,
       complete: (request) =>
         Effect.flatMap(wire.json(chatRequest(request, false), ChatResponse), ({ requestId, value }) =>
           value.error !== undefined
