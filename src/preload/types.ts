@@ -15,6 +15,7 @@ import type { AppSettings, AppSettingsPatch } from "../domain/Settings.js"
 import type { BudgetStatus } from "../domain/Budget.js"
 import type * as Metrics from "../domain/Metrics.js"
 import type { CostSource } from "../domain/Pricing.js"
+import type { SqlCheckResult } from "../domain/SqlCheck.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Resilience from "../domain/Resilience.js"
 import type { CommonQuery, Completion, IndexSuggestion, Relationship, SchemaAnalysis } from "../ipc/heuristics.js"
@@ -102,13 +103,36 @@ export interface ServedBy {
 }
 
 /**
+ * What the library found about an answer's SQL and the schema it was given (on the four query
+ * channels' answers): the parser's check and its flags, so a UI can ask before running a
+ * destructive statement; whether the SQL is the repair round's; which tables the prompt's schema
+ * sent and left out to fit the model's context window.
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export interface SqlFindings {
+  /** `null` for an explanation (there is no SQL to check). */
+  readonly check?: SqlCheckResult | null
+  readonly destructive?: SqlCheckResult["flags"]["destructive"]
+  readonly unknown_tables?: ReadonlyArray<string>
+  readonly unknown_columns?: SqlCheckResult["flags"]["unknownColumns"]
+  /** A parse error, a destructive statement or a name the schema lacks. */
+  readonly flagged?: boolean
+  readonly repaired?: boolean
+  readonly schema_sent?: ReadonlyArray<string>
+  readonly schema_left_out?: ReadonlyArray<string>
+  readonly schema_text_left_out?: boolean
+}
+
+/**
  * `generateQuery` / `generateSql`: the chat panel reads `sql` and `explanation`.
  *
  * @since 0.1.0
  * @category Answers
  */
 export type GenerateQueryReply = Reply<
-  ServedBy & { readonly sql: string; readonly explanation: string; readonly confidence: "high" },
+  ServedBy & SqlFindings & { readonly sql: string; readonly explanation: string; readonly confidence: "high" },
   { readonly sql: ""; readonly explanation: "" }
 >
 
@@ -119,7 +143,7 @@ export type GenerateQueryReply = Reply<
  * @category Answers
  */
 export type ExplainQueryReply = Reply<
-  ServedBy & { readonly explanation: string; readonly complexity: "low" | "medium" | "high" },
+  ServedBy & SqlFindings & { readonly explanation: string; readonly complexity: "low" | "medium" | "high" },
   { readonly explanation: "" }
 >
 
@@ -131,7 +155,7 @@ export type ExplainQueryReply = Reply<
  * @category Answers
  */
 export type OptimizeQueryReply = Reply<
-  ServedBy & {
+  ServedBy & SqlFindings & {
     readonly suggestions: ReadonlyArray<string>
     readonly optimized_query: string
     /** `Good`, `Fair`, `Poor`, or `Analyzed` when the model gave no rating. */
@@ -152,7 +176,7 @@ export type OptimizeQueryReply = Reply<
  * @category Answers
  */
 export type FixQueryReply = Reply<
-  ServedBy & {
+  ServedBy & SqlFindings & {
     readonly explanation: string
     readonly fixed_query: string
     readonly error_type: "syntax" | "missing_column" | "missing_table" | "ambiguous_column" | "type_mismatch" | "constraint" | "permission"

@@ -1,7 +1,8 @@
 /**
  * `@db-toolkit/ai/react`: the React components DB Toolkit drops into its renderer — the AI tab of
  * the settings modal ({@link AiSettings}), the status bar item ({@link AiStatusIndicator}), the
- * badge under an assistant's answer ({@link AiAnswerBadge}) and the usage panel
+ * badge under an assistant's answer ({@link AiAnswerBadge}) with the checks of its SQL
+ * ({@link AiSqlFindings}) and the usage panel
  * ({@link AiUsagePanel}). They talk only to an {@link AiBridge}: `window.dbtkAi` (the Electron
  * preload's, used by default) or {@link httpBridge} for the local page, given by an
  * {@link AiBridgeProvider}.
@@ -40,6 +41,7 @@ export type {
 } from "./AiBridge.js"
 export { AiAnswerBadge } from "./AiAnswerBadge.js"
 export { AiSettings } from "./AiSettings.js"
+export { AiSqlFindings } from "./AiSqlFindings.js"
 export { AiStatusIndicator, type Health, healthOf } from "./AiStatusIndicator.js"
 export { AiUsagePanel } from "./AiUsagePanel.js"
 export { AiBridgeProvider, useAiBridge } from "./context.js"

@@ -73,8 +73,11 @@ type Taken = Extract<AiEventView, { readonly type: "FallbackTaken" }>
 export const subscribeStatus = (bridge: AiBridge, listener: (snapshot: AiStatusSnapshot) => void, options: StatusOptions = {}): (() => void) => {
   let status: ProvidersStatus | undefined
   let error: string | undefined
+  // A fallback an event announced that the status does not name yet; once it does, the status
+  // says for how long it serves, and only the event's reason is kept.
   let taken: Taken | undefined
   let takenTimer: ReturnType<typeof setTimeout> | undefined
+  let reason: { readonly provider: string; readonly error: string } | undefined
   let stopped = false
   // Only the latest read applies: an older answer arriving late must not undo a newer one.
   let reads = 0
@@ -82,8 +85,13 @@ export const subscribeStatus = (bridge: AiBridge, listener: (snapshot: AiStatusS
   const emit = (): void => {
     if (stopped) return
     const named = status?.fallback_serving ?? null
+    if (taken !== undefined && named === taken.to) {
+      reason = { provider: taken.to, error: taken.error }
+      taken = undefined
+      clearTimeout(takenTimer)
+    }
     const fallback: FallbackServing | undefined = named !== null
-      ? { provider: named, instead: status?.active_provider ?? null, reason: taken?.to === named ? taken.error : null }
+      ? { provider: named, instead: status?.active_provider ?? null, reason: reason?.provider === named ? reason.error : null }
       : taken !== undefined
       ? { provider: taken.to, instead: taken.from, reason: taken.error }
       : undefined

@@ -219,6 +219,18 @@ describe.skipIf(!found && !browserRequired)("the local page in Chromium", { time
     world.cloudflare.setDefaults({ latencyMs: 15 })
   })
 
+  it("a destructive answer comes with an alert to review it before running", async () => {
+    world.cloudflare.script({ reply: "```sql\nDELETE FROM orders;\n```\nRemoves every order." })
+    const answer = await ask("Remove all orders")
+    expect(await answer.getByRole("alert").textContent()).toBe("Review before running: DELETE without WHERE removes every row of orders.")
+    expect(await answer.textContent()).toContain("Cloudflare Workers AI")
+    // The primary served again: the status bar no longer shows the fallback.
+    await eventually(() => status().textContent()).toBe("AI: Cloudflare Workers AI · healthy")
+    // The newest answer is scrolled into view.
+    expect(await answer.evaluate((el) => el.getBoundingClientRect().bottom <= window.innerHeight)).toBe(true)
+    await screenshot(page, "09-assistant-destructive")
+  })
+
   it("the usage panel draws its charts from the recorded requests", async () => {
     await section("Usage")
     const charts = page.locator("svg.recharts-surface")
@@ -228,7 +240,7 @@ describe.skipIf(!found && !browserRequired)("the local page in Chromium", { time
     expect(marks.filter((n) => n > 0).length).toBeGreaterThanOrEqual(4)
     const requests = page.getByText("Requests", { exact: true }).first().locator("xpath=..")
     expect(Number((await requests.textContent())?.replace(/\D+/g, ""))).toBeGreaterThanOrEqual(3)
-    await screenshot(page, "09-usage")
+    await screenshot(page, "10-usage")
   })
 
   it("keyboard alone reaches every control of every section, and opens and closes the status popover", async () => {

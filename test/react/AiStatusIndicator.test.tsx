@@ -51,6 +51,20 @@ describe("AiStatusIndicator", () => {
     await waitFor(() => expect(region().textContent).toBe("AI: OpenAI · healthy"))
   })
 
+  it("drops the fallback as soon as the status, having named it, says the primary serves again", async () => {
+    const pushed = fakeBridge({ pushStatus: true })
+    setUp(pushed)
+    renderWith(pushed.bridge, <AiStatusIndicator settleMs={60_000} />)
+    await waitFor(() => expect(region().textContent).toBe("AI: OpenAI · healthy"))
+    act(() => pushed.emit({ type: "FallbackTaken", at: 1, from: "openai", to: "anthropic", error: "timeout", error_kind: "Timeout" }))
+    pushed.state.fallbackServing = "anthropic"
+    act(() => pushed.pushStatus())
+    expect(region().textContent).toBe("AI: OpenAI · healthy · Anthropic serving (fallback)")
+    pushed.state.fallbackServing = null
+    act(() => pushed.pushStatus())
+    expect(region().textContent).toBe("AI: OpenAI · healthy")
+  })
+
   it("follows the status the server pushes (the local page's stream)", async () => {
     const pushed = fakeBridge({ pushStatus: true })
     setUp(pushed)

@@ -5,9 +5,10 @@
  * @since 0.1.0
  */
 import { CircleAlert, LoaderCircle, Send } from "lucide-react"
-import { type FormEvent, useId, useState } from "react"
+import { type FormEvent, useEffect, useId, useRef, useState } from "react"
 import type { GenerateQueryReply } from "../../preload/types.js"
 import { AiAnswerBadge } from "../../react/AiAnswerBadge.js"
+import { AiSqlFindings } from "../../react/AiSqlFindings.js"
 import type { HttpBridge } from "../../react/httpBridge.js"
 import * as styles from "../../react/styles.js"
 import { sampleSchema } from "./sampleSchema.js"
@@ -32,6 +33,13 @@ export const Assistant = ({ bridge }: { readonly bridge: Pick<HttpBridge, "gener
   const [question, setQuestion] = useState("")
   const [exchanges, setExchanges] = useState<ReadonlyArray<Exchange>>([])
   const busy = exchanges.some((e) => e.reply === undefined)
+  const conversation = useRef<HTMLOListElement>(null)
+
+  // The newest exchange in view, as a chat does.
+  useEffect(() => {
+    const list = conversation.current
+    if (list !== null) list.scrollTop = list.scrollHeight
+  }, [exchanges])
 
   const ask = async (e: FormEvent) => {
     e.preventDefault()
@@ -52,7 +60,7 @@ export const Assistant = ({ bridge }: { readonly bridge: Pick<HttpBridge, "gener
           PostgreSQL, on a sample schema: {Object.keys(sampleSchema.tables).join(", ")}.
         </p>
       </div>
-      <ol aria-label="Conversation" className="flex-1 space-y-4 overflow-y-auto">
+      <ol ref={conversation} aria-label="Conversation" className="flex-1 space-y-4 overflow-y-auto">
         {exchanges.map((x) => (
           <li key={x.id} className="space-y-2">
             <p className="ml-auto max-w-[80%] rounded-lg bg-blue-600 px-3 py-2 text-sm text-white">{x.question}</p>
@@ -99,6 +107,7 @@ const Answer = ({ reply }: { readonly reply: GenerateQueryReply | undefined }) =
     <article aria-label="Answer" className={`${styles.card} max-w-[80%]`}>
       <pre className="overflow-x-auto whitespace-pre-wrap rounded bg-gray-100 p-2 font-mono text-xs text-gray-900 dark:bg-gray-900 dark:text-gray-100"><code>{reply.sql}</code></pre>
       {reply.explanation !== "" ? <p className="mt-2 text-sm text-gray-700 dark:text-gray-300">{reply.explanation}</p> : null}
+      <AiSqlFindings answer={reply} />
       <AiAnswerBadge answer={reply} />
     </article>
   )
