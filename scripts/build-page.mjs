@@ -54,5 +54,6 @@ export const buildPage = async (out = join(root, "dist", "ui", "page")) => {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const out = resolve(process.argv[2] ?? join(root, "dist", "ui", "page"))
   const sizes = await buildPage(out)
-  console.log(`page built in ${out}: ${Object.entries(sizes).map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`).join(", ")}`)
+  // On stderr: `npm run ui` builds first, and the page's address stays the first line on stdout.
+  console.error(`page built in ${out}: ${Object.entries(sizes).map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KiB`).join(", ")}`)
 }
