@@ -9,6 +9,7 @@ import type { Effect } from "effect"
 import settings from "./0001_settings.js"
 import metrics from "./0002_metrics.js"
 import usageDetails from "./0003_usage_details.js"
+import responseCache from "./0004_response_cache.js"
 
 /**
  * The migrations, keyed `<id>_<name>`.
@@ -18,7 +19,8 @@ import usageDetails from "./0003_usage_details.js"
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "0001_settings": settings,
   "0002_metrics": metrics,
-  "0003_usage_details": usageDetails
+  "0003_usage_details": usageDetails,
+  "0004_response_cache": responseCache
 }
 
 /**
