@@ -57,7 +57,7 @@ export const percent = (value: number | undefined | null): string =>
  * @category Formatting
  */
 export const cost = (c: Pricing.Cost): string =>
-  c.usd === undefined ? "cost unknown" : c.source === "free" ? "free" : c.source === "genai-prices" ? usd(c.usd) : `${usd(c.usd)} (${c.source})`
+  c.usd === undefined ? "cost unknown" : c.source === "free" ? "free" : c.source === "cache" ? "cached, free" : c.source === "genai-prices" ? usd(c.usd) : `${usd(c.usd)} (${c.source})`
 
 // ---------------------------------------------------------------------------
 // Answers

@@ -268,7 +268,8 @@ const narrate = (ctx: Context) =>
     const subscription = yield* events.subscribe
     const firstFallback = yield* Effect.fork(Stream.runHead(Stream.filter(subscription, (e) => e._tag === "FallbackTaken")))
     const fallbackTask = tasks[1]
-    const answer = yield* ai.run(fallbackTask)
+    // Asked again (not from the response cache, which holds this answer): the primary is down.
+    const answer = yield* ai.run(fallbackTask, { cache: "bypass" })
     const event = yield* Fiber.join(firstFallback).pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.map(Option.flatten))
     if (Option.isSome(event) && event.value._tag === "FallbackTaken") {
       const e = event.value

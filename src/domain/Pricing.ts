@@ -32,12 +32,12 @@ import type { Usage } from "./SqlTask.js"
 // ---------------------------------------------------------------------------
 
 /**
- * Where a cost came from.
+ * Where a cost came from; `cache`: an answer the response cache served, which cost nothing.
  *
  * @since 0.1.0
  * @category Schemas
  */
-export const CostSource = Schema.Literal("override", "genai-prices", "cloudflare-neurons", "free", "unknown")
+export const CostSource = Schema.Literal("override", "genai-prices", "cloudflare-neurons", "free", "cache", "unknown")
 
 /**
  * @since 0.1.0

@@ -7,6 +7,7 @@
  */
 import { Schema } from "effect"
 import { BudgetPolicy } from "./Budget.js"
+import { CachePolicy } from "./CacheKey.js"
 import { InputLimits } from "./Limits.js"
 import { MinutesPerFeature } from "./Metrics.js"
 import { PriceOverride } from "./Pricing.js"
@@ -50,7 +51,9 @@ export const AppSettings = Schema.Struct({
    * The longest one request may take, retries and fallbacks included: by default an answer (or
    * a `Timeout`) always comes before DB Toolkit's screens give up at 60 s.
    */
-  requestTimeoutMs: Schema.optionalWith(RequestTimeout, { default: () => 55_000 })
+  requestTimeoutMs: Schema.optionalWith(RequestTimeout, { default: () => 55_000 }),
+  /** The response cache: on/off, how long an answer is served, how many and how large. */
+  cache: Schema.optionalWith(CachePolicy, { default: () => CachePolicy.make({}) })
 })
 
 /**
@@ -82,7 +85,8 @@ export const AppSettingsPatch = Schema.Struct({
   priceOverrides: Schema.optional(Schema.Array(PriceOverride)),
   minutesSaved: Schema.optional(Schema.NullOr(MinutesPerFeature)),
   limits: Schema.optional(InputLimits),
-  requestTimeoutMs: Schema.optional(RequestTimeout)
+  requestTimeoutMs: Schema.optional(RequestTimeout),
+  cache: Schema.optional(CachePolicy)
 })
 
 /**

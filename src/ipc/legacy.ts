@@ -183,7 +183,8 @@ export const unavailable = Contract.unavailable
 
 /**
  * Who served an answer and what it took: provider, model, token usage, cost (`usd` null when the
- * price is unknown), latency, whether a fallback served it and the providers that failed first.
+ * price is unknown), latency, whether a fallback served it and the providers that failed first,
+ * and whether the response cache served it (`cached`: no provider asked, cost 0).
  *
  * @since 0.1.0
  * @category Constructors
@@ -196,7 +197,8 @@ const servedBy = (answer: Answer<unknown>): Record<string, unknown> => ({
   cost: { usd: answer.cost.usd ?? null, source: answer.cost.source },
   latency_ms: answer.latencyMs,
   fallback: answer.fallback,
-  failed_providers: answer.failed.map(attemptView)
+  failed_providers: answer.failed.map(attemptView),
+  cached: answer.cached
 })
 
 /**

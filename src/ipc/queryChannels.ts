@@ -129,7 +129,8 @@ export const generateQuery = (channel: Legacy.Channel): Handler => (args, contex
       return Legacy.failure(channel, available.length === 0 ? Legacy.notConfiguredMessage(channel) : PROMPT_MISSING)
     }
     const request = yield* prepared(yield* generateRequest(args, context))
-    return Legacy.generated(channel, yield* Effect.flatMap(AiService, (ai) => ai.run(request)))
+    const options = yield* Requests.cacheMode(args)
+    return Legacy.generated(channel, yield* Effect.flatMap(AiService, (ai) => ai.run(request, options)))
   })
 
 /**
@@ -141,7 +142,8 @@ export const generateQuery = (channel: Legacy.Channel): Handler => (args, contex
 export const explainQuery: Handler = (args, context) =>
   Effect.gen(function*() {
     const request = yield* prepared(yield* explainRequest(args, context))
-    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.run(request)), request.task.sql)
+    const options = yield* Requests.cacheMode(args)
+    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.run(request, options)), request.task.sql)
   })
 
 /**
@@ -151,10 +153,11 @@ export const explainQuery: Handler = (args, context) =>
  * @category Handlers
  */
 export const optimizeQuery: Handler = (args, context) =>
-  Effect.flatMap(
-    Effect.flatMap(optimizeRequest(args, context), (input) => prepared(input)),
-    (request) => Effect.map(Effect.flatMap(AiService, (ai) => ai.run(request)), Legacy.optimized)
-  )
+  Effect.gen(function*() {
+    const request = yield* prepared(yield* optimizeRequest(args, context))
+    const options = yield* Requests.cacheMode(args)
+    return Legacy.optimized(yield* Effect.flatMap(AiService, (ai) => ai.run(request, options)))
+  })
 
 /**
  * `ai:fix-query`: a query fixed, given the database's error.
@@ -165,7 +168,8 @@ export const optimizeQuery: Handler = (args, context) =>
 export const fixQuery: Handler = (args, context) =>
   Effect.gen(function*() {
     const request = yield* prepared(yield* fixRequest(args, context))
-    return Legacy.fixed(yield* Effect.flatMap(AiService, (ai) => ai.run(request)), request.task.errorMessage)
+    const options = yield* Requests.cacheMode(args)
+    return Legacy.fixed(yield* Effect.flatMap(AiService, (ai) => ai.run(request, options)), request.task.errorMessage)
   })
 
 /**

@@ -152,6 +152,21 @@ export const generate = (args: Args): Target & { readonly prompt: string | undef
 }
 
 /**
+ * How a query channel's request uses the response cache: the object form's `cache` field
+ * (`"use"`, the default; `"refresh"`; `"bypass"`), any other value refused by name.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const cacheMode = (args: Args): Effect.Effect<{ readonly cache?: "use" | "refresh" | "bypass" }, InvalidIpcInput> => {
+  const mode = isObject(args[0]) ? args[0]["cache"] : undefined
+  if (mode === undefined) return Effect.succeed({})
+  return mode === "use" || mode === "refresh" || mode === "bypass"
+    ? Effect.succeed({ cache: mode })
+    : Effect.fail(invalid("cache", "cache must be \"use\", \"refresh\" or \"bypass\""))
+}
+
+/**
  * `ai:explain-query`: `{query, connection_id, schema_context}` or the older
  * `(query, dbType, schemaContext)`.
  *

@@ -6,12 +6,14 @@
  */
 import { Clock, Deferred, Effect, Fiber, Layer, Option, Ref, type Scope, ScopedRef, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
+import * as CacheKey from "../domain/CacheKey.js"
 import * as ContextWindow from "../domain/ContextWindow.js"
 import type * as Cost from "../domain/Cost.js"
 import * as Prepared from "../domain/Prepared.js"
 import { displayName, ProviderId } from "../domain/ProviderId.js"
 import type { FallbackPolicy } from "../domain/Resilience.js"
 import type { AppSettings } from "../domain/Settings.js"
+import * as SqlCheck from "../domain/SqlCheck.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import { AiEvents } from "../services/AiEvents.js"
 import * as AiProvider from "../services/AiProvider.js"
@@ -19,9 +21,12 @@ import { AiNotConfigured, AiService, type Answer, type ProviderView, type Reques
 import { Budget } from "../services/Budget.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
+import { ResponseCache } from "../services/ResponseCache.js"
 import { Settings, type Snapshot } from "../services/Settings.js"
 import { catalog } from "../providers/Catalog.js"
 import * as Chain from "../resilience/Chain.js"
+import type * as Fallback from "../resilience/Fallback.js"
+import * as InFlight from "../resilience/InFlight.js"
 import type * as Timeouts from "../resilience/Timeouts.js"
 import { tapEach } from "../internal/StreamTaps.js"
 import type { ProviderStatus } from "../resilience/Health.js"
@@ -63,13 +68,15 @@ const findingsOf = (result: SqlTask.SqlResult): Pick<Answer<unknown>, "schemaSen
  * @since 0.1.0
  * @category Constructors
  */
-export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents | Scope.Scope> = Effect.gen(
+export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents | ResponseCache | Scope.Scope> = Effect.gen(
   function*() {
     const settings = yield* Settings
     const registry = yield* ProviderRegistry
     const metrics = yield* MetricsRepo
     const budget = yield* Budget
     const events = yield* AiEvents
+    const cache = yield* ResponseCache
+    const inFlight = yield* InFlight.make<string>()
     const lastServed = yield* Ref.make<ProviderId | undefined>(undefined)
     const current = yield* ScopedRef.make((): Built | undefined => undefined)
     const building = yield* Effect.makeSemaphore(1)
@@ -107,6 +114,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
             const again = yield* ScopedRef.get(current)
             if (again?.key === key) return { built: again, snapshot }
             yield* budget.setPolicy(snapshot.settings.budget)
+            yield* Effect.ignoreLogged(cache.setPolicy(snapshot.settings.cache))
             yield* ScopedRef.set(current, build(snapshot, key))
             return { built: (yield* ScopedRef.get(current))!, snapshot }
           })))
@@ -160,11 +168,15 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
     const admit = <I extends Prepared.Input>(input: I, options: RequestOptions) =>
       Effect.flatMap(ready(options.pin), ({ built, service, snapshot }) =>
         Effect.flatMap(Prepared.prepare(service.provider, input, snapshot.settings.limits), (request) =>
-          Effect.flatMap(estimateWith(service, request, snapshot.settings, budgeted(snapshot.settings)), (estimate) =>
-            Effect.as(
-              budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd }),
-              { built, service, snapshot, request, estimate }
-            ))))
+          Effect.map(estimateWith(service, request, snapshot.settings, budgeted(snapshot.settings)), (estimate) => ({
+            built,
+            service,
+            snapshot,
+            request,
+            estimate,
+            // Checked only when a provider is to be asked: a cached answer costs nothing.
+            checkBudget: budget.check({ provider: service.provider, model: service.model, estimateMaxUsd: estimate.maxUsd })
+          }))))
 
     // Requests in flight, so that closing the service settles them: it waits a moment for them
     // to finish, then interrupts the rest, so every attempt that was sent is recorded (as
@@ -192,11 +204,77 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       })
     )
 
+    // The response cache, for a request at the first provider of its plan. Only a clean answer
+    // of that provider is stored: not a fallback's (another provider's answer under this one's
+    // key), not a truncated, flagged or repaired one.
+    const cacheOf = (request: Prepared.Prepared, service: AiProvider.Service, settings: AppSettings, options: RequestOptions) => {
+      const mode = settings.cache.enabled ? options.cache ?? "use" : "bypass"
+      const key = CacheKey.fromTask(service.provider, service.model, request.task, { dialect: request.target })
+      const cacheable = (served: Fallback.Served<Chain.Priced<SqlTask.SqlResult>>) => {
+        const { result } = served.value
+        return served.failed.length === 0 && result.meta.finishReason === "stop" && result.repaired !== true &&
+          !(result.check !== undefined && SqlCheck.isFlagged(result.check))
+      }
+      return {
+        key,
+        lookup: mode === "use" ? cache.get(key, SqlTask.SqlResult) : Effect.succeedNone,
+        store: (served: Fallback.Served<Chain.Priced<SqlTask.SqlResult>>) =>
+          mode === "bypass" ? Effect.void : Effect.asVoid(cache.set(key, served.value.result, SqlTask.SqlResult, { cacheable: cacheable(served) }))
+      }
+    }
+
+    // A cached answer: nothing was sent, so one metrics row says so (cached, cost 0).
+    const fromCache = <I extends Prepared.Input>(request: Prepared.Prepared, key: CacheKey.CacheKey, result: SqlTask.SqlResult, estimate: Cost.Estimate, start: number) =>
+      Effect.gen(function*() {
+        const end = yield* Clock.currentTimeMillis
+        yield* metrics.record({
+          at: start,
+          provider: key.provider,
+          model: result.meta.model,
+          operation: request.operation,
+          latencyMs: end - start,
+          outcome: "success",
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          fallback: false,
+          cached: true,
+          attempt: 1,
+          promptChars: request.promptChars
+        })
+        yield* Ref.set(lastServed, key.provider)
+        const answer: Answer<SqlTask.ResultFor<I>> = {
+          result: result as SqlTask.ResultFor<I>,
+          provider: key.provider,
+          model: result.meta.model,
+          fallback: false,
+          failed: [],
+          latencyMs: end - start,
+          usage: SqlTask.usage(0, 0),
+          cost: { usd: 0, source: "cache" },
+          estimate,
+          ...findingsOf(result),
+          cached: true
+        }
+        return answer
+      })
+
     const run = <I extends Prepared.Input>(input: I, options: RequestOptions = {}) =>
       Effect.gen(function*() {
-        const { built, estimate, request, service, snapshot } = yield* admit(input, options)
+        const { built, checkBudget, estimate, request, service, snapshot } = yield* admit(input, options)
         const start = yield* Clock.currentTimeMillis
-        const served = yield* built.chain.run(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) })
+        const { key, lookup, store } = cacheOf(request, service, snapshot.settings, options)
+        const hit = yield* lookup
+        if (Option.isSome(hit)) return yield* fromCache<I>(request, key, hit.value.value, estimate, start)
+        // Identical requests in flight share one call (and one store); the budget is checked by
+        // the caller that makes it.
+        const served = yield* inFlight.run(
+          key.digest,
+          checkBudget.pipe(
+            Effect.zipRight(built.chain.run(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) })),
+            Effect.tap(store)
+          )
+        )
         const end = yield* Clock.currentTimeMillis
         yield* Ref.set(lastServed, served.provider)
         const { cost, result, usage } = served.value
@@ -211,7 +289,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
           usage,
           cost,
           estimate,
-          ...findingsOf(result)
+          ...findingsOf(result),
+          cached: false
         }
         yield* Effect.whenLogLevel(Effect.logDebug("AI request served").pipe(Effect.annotateLogs({
           operation: request._tag,
@@ -235,7 +314,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       Stream.unwrapScoped(Effect.gen(function*() {
         // The stream runs in the fiber that consumes it: that is the request in flight.
         yield* Effect.acquireRelease(enter, leave)
-        const { built, request, service, snapshot } = yield* admit(input, options)
+        const { built, checkBudget, request, service, snapshot } = yield* admit(input, options)
+        yield* checkBudget
         const start = yield* Clock.currentTimeMillis
         return built.chain.stream(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) }).pipe(
           tapEach((e: SqlTask.StreamEvent) => (e._tag === "Completed" ? Ref.set(lastServed, e.result.meta.provider) : undefined))
@@ -305,4 +385,4 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
  * @since 0.1.0
  * @category Layers
  */
-export const layer: Layer.Layer<AiService, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents> = Layer.scoped(AiService, make)
+export const layer: Layer.Layer<AiService, never, Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents | ResponseCache> = Layer.scoped(AiService, make)

@@ -18,6 +18,7 @@ import type { Budget } from "../services/Budget.js"
 import type { KeyStore, KeyStoreError } from "../services/KeyStore.js"
 import type { MetricsRepo } from "../services/MetricsRepo.js"
 import type { ProviderRegistry } from "../services/ProviderRegistry.js"
+import type { ResponseCache, ResponseCacheError } from "../services/ResponseCache.js"
 import { Settings, type SettingsError } from "../services/Settings.js"
 import * as AiEventsPubSub from "./AiEventsPubSub.js"
 import * as AiServiceFromSettings from "./AiServiceFromSettings.js"
@@ -28,6 +29,7 @@ import * as KeyStores from "./KeyStores.js"
 import * as MetricsRepoSql from "./MetricsRepoSql.js"
 import * as ProviderEnv from "./ProviderEnv.js"
 import * as ProviderRegistryFromSettings from "./ProviderRegistryFromSettings.js"
+import * as ResponseCacheSql from "./ResponseCacheSql.js"
 import * as SettingsSql from "./SettingsSql.js"
 
 /**
@@ -85,7 +87,7 @@ const keyStoreOf = (option: Options["keyStore"], databasePath: string): Layer.La
  * @since 0.1.0
  * @category Models
  */
-export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents
+export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | Budget | AiEvents | ResponseCache
 
 /**
  * What building the stack can fail with (a database, key or settings problem).
@@ -93,7 +95,7 @@ export type Services = AiService | Settings | ProviderRegistry | MetricsRepo | B
  * @since 0.1.0
  * @category Models
  */
-export type StackError = Database.DatabaseError | SettingsError | KeyStoreError | MetricsError | EnvMigration.MigrationError
+export type StackError = Database.DatabaseError | SettingsError | KeyStoreError | MetricsError | ResponseCacheError | EnvMigration.MigrationError
 
 /**
  * The whole library as one Layer.
@@ -114,10 +116,12 @@ export const layer = (options: Options = {}): Layer.Layer<Services, StackError, 
     }))
   // The budget starts from the stored policy; the AiService updates it when the settings change.
   const budget = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => BudgetFromMetrics.layer(snap.settings.budget))))
+  // Likewise the response cache, on the same database.
+  const cache = Layer.unwrapEffect(Effect.flatMap(Settings, (s) => Effect.map(s.snapshot, (snap) => ResponseCacheSql.layer(snap.settings.cache))))
   const base = Layer.mergeAll(settings, MetricsRepoSql.layer(options.metrics), AiEventsPubSub.layer).pipe(Layer.provideMerge(db))
   const fromEnv = options.importEnv === undefined || options.importEnv === false
     ? Layer.empty
     : ProviderEnv.layer(options.importEnv === true ? {} : options.importEnv)
-  const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, migrate, fromEnv).pipe(Layer.provideMerge(base))
+  const core = Layer.mergeAll(ProviderRegistryFromSettings.layer, budget, cache, migrate, fromEnv).pipe(Layer.provideMerge(base))
   return AiServiceFromSettings.layer.pipe(Layer.provideMerge(core))
 }

@@ -100,6 +100,8 @@ export interface ServedBy {
   /** Whether another provider failed first. */
   readonly fallback: boolean
   readonly failed_providers: ReadonlyArray<FailedAttempt>
+  /** Whether the response cache served it: no provider was asked, and it cost nothing. */
+  readonly cached?: boolean
 }
 
 /**
@@ -531,9 +533,20 @@ export interface Target {
  * @since 0.1.0
  * @category Requests
  */
-export interface GenerateQueryRequest extends Target {
+export interface GenerateQueryRequest extends Target, CacheChoice {
   readonly natural_language: string
   readonly schema_context?: SchemaContextInput
+}
+
+/**
+ * How a query request uses the response cache: `use` (the default) serves a stored answer;
+ * `refresh` asks the provider again and stores its answer; `bypass` neither reads nor stores.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export interface CacheChoice {
+  readonly cache?: "use" | "refresh" | "bypass"
 }
 
 /**
@@ -542,7 +555,7 @@ export interface GenerateQueryRequest extends Target {
  * @since 0.1.0
  * @category Requests
  */
-export interface ExplainQueryRequest extends Target {
+export interface ExplainQueryRequest extends Target, CacheChoice {
   readonly query: string
   readonly schema_context?: SchemaContextInput
 }
@@ -553,7 +566,7 @@ export interface ExplainQueryRequest extends Target {
  * @since 0.1.0
  * @category Requests
  */
-export interface OptimizeQueryRequest extends Target {
+export interface OptimizeQueryRequest extends Target, CacheChoice {
   readonly query: string
   readonly execution_plan?: unknown
   readonly schema_context?: SchemaContextInput
@@ -565,7 +578,7 @@ export interface OptimizeQueryRequest extends Target {
  * @since 0.1.0
  * @category Requests
  */
-export interface FixQueryRequest extends Target {
+export interface FixQueryRequest extends Target, CacheChoice {
   readonly query: string
   readonly error_message: string
   readonly schema_context?: SchemaContextInput

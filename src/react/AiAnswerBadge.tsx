@@ -1,10 +1,10 @@
 /**
  * Under an assistant's answer: which provider and model wrote it, how long it took, the tokens
- * and the cost, and whether a fallback served it.
+ * and the cost, whether a fallback served it, and whether it came from the response cache.
  *
  * @since 0.1.0
  */
-import { Bot, Coins, Shuffle, Timer } from "lucide-react"
+import { Archive, Bot, Coins, Shuffle, Timer } from "lucide-react"
 import type { ServedBy } from "../preload/types.js"
 import { formatCount, formatMs, formatUsd, providerName } from "./format.js"
 
@@ -36,6 +36,9 @@ export const AiAnswerBadge = ({ answer }: { readonly answer: Partial<ServedBy> |
         : null}
       {answer.cost !== undefined
         ? <span className={item}><Coins size={12} aria-hidden /><span className="sr-only">Cost</span>{answer.cost.usd === null ? "cost unknown" : formatUsd(answer.cost.usd)}</span>
+        : null}
+      {answer.cached === true
+        ? <span className="inline-flex items-center gap-1 rounded-full bg-gray-100 px-2 py-0.5 font-medium text-gray-700 dark:bg-gray-700 dark:text-gray-300"><Archive size={12} aria-hidden />Cached: no provider asked</span>
         : null}
       {answer.fallback === true
         ? (

@@ -16,6 +16,7 @@ import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Prepared from "../domain/Prepared.js"
 import type * as SqlCheck from "../domain/SqlCheck.js"
 import type * as SqlTask from "../domain/SqlTask.js"
+import type * as ResponseCache from "./ResponseCache.js"
 // Types only: the shapes of the resilience machinery a status screen shows.
 import type { Limitations } from "../providers/Catalog.js"
 import type { AllProvidersFailed, Attempt } from "../resilience/Fallback.js"
@@ -50,6 +51,12 @@ export type AiServiceError = AiError.AiError | AllProvidersFailed | BudgetExceed
 export interface RequestOptions {
   /** Use only this provider: no fallback. */
   readonly pin?: ProviderId | undefined
+  /**
+   * How this request uses the response cache: `use` (the default) serves a stored answer and
+   * stores a fresh one; `refresh` asks the provider again and stores its answer (a "regenerate"
+   * button); `bypass` neither reads nor stores.
+   */
+  readonly cache?: ResponseCache.Mode | undefined
 }
 
 /**
@@ -89,6 +96,11 @@ export interface Answer<R> {
   readonly check: SqlCheck.SqlCheckResult | undefined
   /** Whether the answer is the repair round's: the first did not parse and the model was told why, once. */
   readonly repaired: boolean
+  /**
+   * Whether the answer came from the response cache: no provider was asked, it cost nothing
+   * (`usage` zero, `cost.usd` 0) and `latencyMs` is the lookup's; `result.meta` is the original call's.
+   */
+  readonly cached: boolean
 }
 
 /**

@@ -350,7 +350,8 @@ const servedFields = (r: Response) => ({
   cost: r.cost,
   latency_ms: r.latency_ms,
   fallback: r.fallback,
-  failed_providers: r.failed_providers
+  failed_providers: r.failed_providers,
+  cached: r.cached
 })
 
 describe("what the request path found, in the answers", () => {

@@ -206,12 +206,14 @@ describe("AiService", () => {
       expect(summary.costUsd).toBeCloseTo(answer.cost.usd!, 6)
     }))))
 
-  it.live("no prompt, SQL or key reaches the database file", () =>
+  it.live("no prompt, SQL or key reaches the database file (the response cache keeps answers, under a digest of the request)", () =>
     quiet(Effect.scoped(Effect.gen(function*() {
       const { context, dir } = yield* setup()
       const ai = yield* Effect.provide(AiService, context)
+      // Cached: the answer is stored, the request only as a digest.
       yield* ai.generateSql({ ...generate, prompt: "find the XYZZY-PROMPT customers" })
-      yield* ai.fixSql({ sql: "SELECT plugh_column_QQQ FROM orders", errorMessage: "no such column", dialect: "sqlite" })
+      // Not cached: a fixed statement repeats the user's SQL, so nothing of it is kept.
+      yield* ai.fixSql({ sql: "SELECT plugh_column_QQQ FROM orders", errorMessage: "no such column", dialect: "sqlite" }, { cache: "bypass" })
       yield* Effect.provide(Effect.flatMap(MetricsRepo, (r) => r.flush), context)
       const file = Path.join(dir, "ai.db")
       const bytes = Buffer.concat([file, `${file}-wal`].filter((f) => Fs.existsSync(f)).map((f) => Fs.readFileSync(f)))

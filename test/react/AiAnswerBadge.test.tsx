@@ -47,6 +47,12 @@ describe("AiAnswerBadge", () => {
     expect(fallback.getAttribute("title")).toBe("Rate limited (provider: OpenAI, status 429)")
   })
 
+  it("says when the response cache served the answer", () => {
+    renderWith(fakeBridge().bridge, <AiAnswerBadge answer={{ ...served, cached: true, cost: { usd: 0, source: "cache" } }} />)
+    expect(badge().textContent).toContain("Cached: no provider asked")
+    expect(badge().textContent).toContain("Cost$0")
+  })
+
   it("says when the cost is unknown", () => {
     renderWith(fakeBridge().bridge, <AiAnswerBadge answer={{ ...served, cost: { usd: null, source: served.cost.source } }} />)
     expect(badge().textContent).toContain("cost unknown")
