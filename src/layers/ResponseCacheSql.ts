@@ -30,15 +30,8 @@ const decodePolicy = (input: unknown): Effect.Effect<CachePolicy, ResponseCacheE
     return new ResponseCacheError({ reason: "InvalidOptions", message: `Invalid response cache options: ${text}` })
   })
 
-interface Counters {
-  readonly hits: number
-  readonly misses: number
-  readonly stored: number
-  readonly skipped: number
-  readonly corrupt: number
-  readonly expired: number
-  readonly evicted: number
-}
+// What this process counted; the table gives the rest of the stats.
+type Counters = Omit<Stats, "entries" | "bytes">
 
 const zero: Counters = { hits: 0, misses: 0, stored: 0, skipped: 0, corrupt: 0, expired: 0, evicted: 0 }
 
