@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as AnswerSchemas from "./AnswerSchemas.js"
 import type { IndexRecommendation, Rating } from "./SqlTask.js"
 
 // ---------------------------------------------------------------------------
@@ -30,6 +31,12 @@ const splitGluedFences = (line: string): ReadonlyArray<string> => {
   const before = t.slice(0, trailing.index).trimEnd()
   return before === "" || before.endsWith("`") ? [line] : [before, trailing[0]]
 }
+
+// DeepSeek-R1-like models (on servers that do not split the thinking off) open with their
+// reasoning in <think> tags; drafts of SQL in there are not the answer.
+const THINKING = /^\s*<think>[\s\S]*?<\/think>\s*/
+
+const withoutThinking = (text: string): string => text.replace(THINKING, "")
 
 const toLines = (text: string): ReadonlyArray<string> =>
   text.replace(/\r\n?/g, "\n").split("\n").flatMap(splitGluedFences)
@@ -541,7 +548,7 @@ const indexRecommendations = (lines: ReadonlyArray<string>): ReadonlyArray<Index
  * @since 0.1.0
  * @category Parsing
  */
-export const extractSql = (text: string): string | undefined => candidates(toLines(text))[0]?.sql
+export const extractSql = (text: string): string | undefined => candidates(toLines(withoutThinking(text)))[0]?.sql
 
 /**
  * A parsed generate answer.
@@ -561,7 +568,8 @@ export interface GenerateAnswer {
  * @since 0.1.0
  * @category Parsing
  */
-export const parseGenerate = (text: string): GenerateAnswer => {
+export const parseGenerate = (answer: string): GenerateAnswer => {
+  const text = withoutThinking(answer)
   const lines = toLines(text)
   const c = candidates(lines)[0]
   if (c === undefined) {
@@ -589,7 +597,7 @@ export interface ExplainAnswer {
  * @category Parsing
  */
 export const parseExplain = (text: string): ExplainAnswer => ({
-  explanation: text.replace(/\r\n?/g, "\n").trim().replace(EXPLANATION_LABEL, "").trim()
+  explanation: withoutThinking(text).replace(/\r\n?/g, "\n").trim().replace(EXPLANATION_LABEL, "").trim()
 })
 
 /**
@@ -620,7 +628,8 @@ const ratingOf = (s: string): Rating | undefined => {
  * @since 0.1.0
  * @category Parsing
  */
-export const parseOptimize = (text: string, originalSql: string): OptimizeAnswer => {
+export const parseOptimize = (answer: string, originalSql: string): OptimizeAnswer => {
+  const text = withoutThinking(answer)
   const lines = toLines(text)
   const { byName } = sections(lines)
   const optimized = byName.get("optimized")
@@ -687,7 +696,8 @@ export interface FixAnswer {
  * @since 0.1.0
  * @category Parsing
  */
-export const parseFix = (text: string, originalSql: string): FixAnswer => {
+export const parseFix = (answer: string, originalSql: string): FixAnswer => {
+  const text = withoutThinking(answer)
   const lines = toLines(text)
   const { byName, preamble } = sections(lines)
   const fixed = byName.get("fixed")
@@ -714,4 +724,83 @@ export const parseFix = (text: string, originalSql: string): FixAnswer => {
     cause,
     changes: changesSection !== undefined ? items(changesSection.lines) : []
   }
+}
+
+// ---------------------------------------------------------------------------
+// Structured answers
+// ---------------------------------------------------------------------------
+
+// A field that should hold bare SQL sometimes holds a fenced block: read the SQL out of it.
+const bareSql = (sql: string): string => {
+  const t = sql.trim()
+  return t.includes("```") ? extractSql(t) ?? t : t
+}
+
+const listed = (xs: ReadonlyArray<string>): ReadonlyArray<string> =>
+  xs.map((x) => x.trim()).filter((x) => x !== "" && !NOTHING.test(x))
+
+/**
+ * Reads a generate answer that came back as the structured answer
+ * (`AnswerSchemas.answerSchemas.GenerateSql`); `undefined` when the reply is not JSON of that
+ * shape, for the caller to fall back to {@link parseGenerate}.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const generateFromJson = (text: string): GenerateAnswer | undefined => {
+  const d = AnswerSchemas.decode("GenerateSql", text)
+  if (d === undefined) return undefined
+  const explanation = d.explanation.trim()
+  return explanation === "" ? { sql: bareSql(d.sql) } : { sql: bareSql(d.sql), explanation }
+}
+
+/**
+ * Reads a structured explain answer; `undefined` when the reply is not JSON of that shape.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const explainFromJson = (text: string): ExplainAnswer | undefined => {
+  const d = AnswerSchemas.decode("ExplainSql", text)
+  return d === undefined ? undefined : { explanation: d.explanation.trim().replace(EXPLANATION_LABEL, "").trim() }
+}
+
+/**
+ * Reads a structured optimize answer; `undefined` when the reply is not JSON of that shape. An
+ * empty `optimizedSql` means the original, unchanged; "none" items are dropped, as in text.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const optimizeFromJson = (text: string, originalSql: string): OptimizeAnswer | undefined => {
+  const d = AnswerSchemas.decode("OptimizeSql", text)
+  if (d === undefined) return undefined
+  const proposed = bareSql(d.optimizedSql)
+  const optimizedSql = proposed === "" ? originalSql.trim() : proposed
+  const rating = ratingOf(d.rating ?? "")
+  const indexRecommendationsFound = d.indexes
+    .map((i): IndexRecommendation => {
+      if (typeof i === "string") return splitReason(i.trim())
+      const reason = i.reason?.trim() ?? ""
+      return reason === "" ? { statement: i.statement.trim() } : { statement: i.statement.trim(), reason }
+    })
+    .filter((i) => i.statement !== "" && !NO_INDEX.test(i.statement))
+  return {
+    optimizedSql,
+    changed: !sameSql(optimizedSql, originalSql),
+    ...(rating !== undefined ? { rating } : {}),
+    suggestions: listed(d.suggestions),
+    indexRecommendations: indexRecommendationsFound
+  }
+}
+
+/**
+ * Reads a structured fix answer; `undefined` when the reply is not JSON of that shape.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const fixFromJson = (text: string): FixAnswer | undefined => {
+  const d = AnswerSchemas.decode("FixSql", text)
+  return d === undefined ? undefined : { fixedSql: bareSql(d.fixedSql), cause: d.cause.trim(), changes: listed(d.changes) }
 }

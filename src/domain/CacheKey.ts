@@ -27,7 +27,7 @@ import type { SqlTaskTag } from "./SqlTask.js"
  * @since 0.1.0
  * @category Constants
  */
-export const PROMPT_VERSION = "1"
+export const PROMPT_VERSION = "2"
 
 // The layout of the key itself; changing how a key is built is a new layout.
 const KEY_LAYOUT = "dbtk-ai/cache-key/1"

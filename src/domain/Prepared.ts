@@ -42,7 +42,13 @@ const doesNotFit = (budget: Prompts.Budget, e: SchemaBudget.NamedTablesDoNotFit)
       `schema and ${count(e.budget)} are left; use a model with a larger window, or send fewer columns of these tables`
   })
 
-const budgetKey = (b: Prompts.Budget) => `${b.provider}\u0000${b.model}\u0000${b.contextWindow}\u0000${b.maxOutputTokens}`
+// The profile is part of the key: a provider whose settings change its family (`reasoning`)
+// prompts the same model id differently.
+const profileKey = (p: Prompts.Budget["profile"]) =>
+  p === undefined ? "" : `${p.family}/${p.layout}/${p.instructions}/${p.fewShot}/${p.structured}`
+
+const budgetKey = (b: Prompts.Budget) =>
+  `${b.provider}\u0000${b.model}\u0000${b.contextWindow}\u0000${b.maxOutputTokens}\u0000${profileKey(b.profile)}`
 
 // The statement the caller sent (explain, optimize, fix), if any.
 const ownSql = (task: SqlTask.SqlTask): string | undefined => (task._tag === "GenerateSql" ? undefined : task.sql)

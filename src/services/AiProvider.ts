@@ -8,15 +8,19 @@
 import { Clock, Context, Effect, Option, Stream } from "effect"
 import * as AiError from "../domain/AiError.js"
 import * as AnswerParser from "../domain/AnswerParser.js"
+import type * as AnswerSchemas from "../domain/AnswerSchemas.js"
 import * as ContextWindow from "../domain/ContextWindow.js"
 import * as Prepared from "../domain/Prepared.js"
+import type * as PromptProfiles from "../domain/PromptProfiles.js"
 import type * as Prompts from "../domain/Prompts.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as SqlCheck from "../domain/SqlCheck.js"
 import * as SqlTask from "../domain/SqlTask.js"
 
 /**
- * One chat turn: a system prompt and a user message.
+ * One chat turn: a system prompt (empty: none is sent) and a user message; `answer` asks for the
+ * task's structured answer, which a provider sends in its own wire field (and one that has none
+ * ignores: the text parser reads its answer).
  *
  * @since 0.1.0
  * @category Chat
@@ -24,6 +28,7 @@ import * as SqlTask from "../domain/SqlTask.js"
 export interface ChatRequest {
   readonly system: string
   readonly user: string
+  readonly answer?: AnswerSchemas.AnswerSchema | undefined
 }
 
 /**
@@ -114,6 +119,11 @@ export interface ChatModel {
   /** The most tokens an answer may use, as each chat request says. */
   readonly maxTokens?: number | undefined
   /**
+   * How the model is prompted (`PromptProfiles`): the provider's row for its model and settings.
+   * Without one, the table's row for the provider and model id.
+   */
+  readonly profile?: PromptProfiles.Profile | undefined
+  /**
    * Cleans text the provider sent back in a successful answer before it is reported (model names,
    * request ids, model lists): keys removed, length bounded. Errors are cleaned where they are built.
    */
@@ -144,6 +154,7 @@ export interface Service {
   readonly temperature?: number | undefined
   readonly maxTokens?: number | undefined
   readonly contextWindow?: number | undefined
+  readonly profile?: PromptProfiles.Profile | undefined
 }
 
 /**
@@ -163,36 +174,50 @@ export class AiProvider extends Context.Tag("@db-toolkit/ai/AiProvider")<AiProvi
 export const defaultMaxTokens = 2048
 
 /**
- * What a provider's prompts are fitted to: its model, context window and answer budget.
+ * What a provider's prompts are fitted to: its model, context window, answer budget and profile.
  *
  * @since 0.1.0
  * @category Functions
  */
 export const budgetOf = (
-  p: Pick<Service, "provider" | "model" | "maxTokens" | "contextWindow">
+  p: Pick<Service, "provider" | "model" | "maxTokens" | "contextWindow" | "profile">
 ): Prompts.Budget => ({
   provider: p.provider,
   model: p.model,
   contextWindow: ContextWindow.of(p.provider, p.model, p.contextWindow),
-  maxOutputTokens: p.maxTokens ?? defaultMaxTokens
+  maxOutputTokens: p.maxTokens ?? defaultMaxTokens,
+  ...(p.profile !== undefined ? { profile: p.profile } : {})
 })
 
 // ---------------------------------------------------------------------------
 // Building the SQL operations on a chat model
 // ---------------------------------------------------------------------------
 
+// A structured answer is read as JSON first; a reply that is not JSON of the task's shape (a
+// model or server that ignored the format) goes to the text parser, as every answer did before.
 const parse = (
   task: SqlTask.SqlTask,
   text: string,
-  meta: SqlTask.ResultMeta
+  meta: SqlTask.ResultMeta,
+  structured: boolean
 ): SqlTask.SqlResult => {
   switch (task._tag) {
     case "GenerateSql":
-      return { _tag: "GenerateSqlResult", ...AnswerParser.parseGenerate(text), raw: text, meta }
+      return {
+        _tag: "GenerateSqlResult",
+        ...((structured ? AnswerParser.generateFromJson(text) : undefined) ?? AnswerParser.parseGenerate(text)),
+        raw: text,
+        meta
+      }
     case "ExplainSql":
-      return { _tag: "ExplainSqlResult", ...AnswerParser.parseExplain(text), raw: text, meta }
+      return {
+        _tag: "ExplainSqlResult",
+        ...((structured ? AnswerParser.explainFromJson(text) : undefined) ?? AnswerParser.parseExplain(text)),
+        raw: text,
+        meta
+      }
     case "OptimizeSql": {
-      const p = AnswerParser.parseOptimize(text, task.sql)
+      const p = (structured ? AnswerParser.optimizeFromJson(text, task.sql) : undefined) ?? AnswerParser.parseOptimize(text, task.sql)
       return {
         _tag: "OptimizeSqlResult",
         optimizedSql: p.optimizedSql,
@@ -205,7 +230,12 @@ const parse = (
       }
     }
     case "FixSql":
-      return { _tag: "FixSqlResult", ...AnswerParser.parseFix(text, task.sql), raw: text, meta }
+      return {
+        _tag: "FixSqlResult",
+        ...((structured ? AnswerParser.fixFromJson(text) : undefined) ?? AnswerParser.parseFix(text, task.sql)),
+        raw: text,
+        meta
+      }
   }
 }
 
@@ -294,8 +324,11 @@ const cleanModels = (chat: ChatModel) => {
 }
 
 /**
- * Builds a provider's {@link Service} from its chat model: every provider gets the same prompts,
- * request validation and answer parsing.
+ * Builds a provider's {@link Service} from its chat model: every provider gets the same request
+ * validation and answer parsing, and prompts tailored to its profile. A whole answer is asked
+ * for as the task's structured answer where the profile has structured output (the text parser
+ * reads any reply that is not); a stream always asks for text, which reaches the caller as it
+ * arrives.
  *
  * @since 0.1.0
  * @category Constructors
@@ -309,10 +342,11 @@ export const make = (chat: ChatModel): Service => {
       const request = yield* prepare(task)
       const prompt = yield* request.promptFor(budget)
       const start = yield* Clock.currentTimeMillis
-      const c = yield* chat.complete(prompt)
+      const structured = prompt.structured
+      const c = yield* chat.complete(structured ?? prompt)
       yield* checkText(chat, c.text, c.finishReason, c.requestId, c.usage)
       const end = yield* Clock.currentTimeMillis
-      const result = parse(request.task, c.text, meta(chat, c, end - start))
+      const result = parse(request.task, c.text, meta(chat, c, end - start), structured !== undefined)
       return (yield* withFindings(request, prompt, result)) as SqlTask.ResultFor<I>
     })
 
@@ -325,7 +359,7 @@ export const make = (chat: ChatModel): Service => {
         const start = yield* Clock.currentTimeMillis
         let text = ""
         let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined
-        const deltas = chat.completeStream(prompt).pipe(
+        const deltas = chat.completeStream({ system: prompt.system, user: prompt.user }).pipe(
           Stream.filterMap((chunk): Option.Option<SqlTask.StreamEvent> => {
             if (chunk._tag === "Finish") {
               finish = chunk
@@ -346,7 +380,7 @@ export const make = (chat: ChatModel): Service => {
           return Effect.flatMap(checkText(chat, text, f.finishReason, f.requestId, f.usage), () =>
             Effect.flatMap(Clock.currentTimeMillis, (end) =>
               Effect.map(
-                withFindings(request, prompt, parse(request.task, text, meta(chat, f, end - start))),
+                withFindings(request, prompt, parse(request.task, text, meta(chat, f, end - start), false)),
                 (result): SqlTask.StreamEvent => ({ _tag: "Completed", result })
               )))
         })
@@ -368,7 +402,8 @@ export const make = (chat: ChatModel): Service => {
     endpoint: chat.endpoint,
     temperature: chat.temperature,
     maxTokens: chat.maxTokens,
-    contextWindow: chat.contextWindow
+    contextWindow: chat.contextWindow,
+    profile: chat.profile
   }
 }
 

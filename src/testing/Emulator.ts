@@ -12,6 +12,7 @@ import { Effect, type Scope } from "effect"
 import * as ModelLifecycle from "../domain/ModelLifecycle.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as SqlRule from "./SqlRule.js"
+import * as Structured from "./Structured.js"
 
 /**
  * A request as the emulator received it.
@@ -30,6 +31,22 @@ export interface RecordedRequest {
   readonly text: string
   /** What the protocol understood: a chat call, a model list, a connection check ... */
   readonly kind: RouteKind
+  /** For a chat call the protocol accepted: what it read from the body (structured output asked for included). */
+  readonly chat?: ChatInput | undefined
+}
+
+/**
+ * A structured answer a chat call asked for, read from the protocol's own field: `via` names it
+ * (`response_format`, `responseJsonSchema`, `tool_use`, `format`); `name` is OpenAI's schema name
+ * or Anthropic's tool name; `schema` the JSON Schema (undefined for plain JSON mode).
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface StructuredRequest {
+  readonly via: "response_format" | "responseJsonSchema" | "tool_use" | "format"
+  readonly name?: string | undefined
+  readonly schema: unknown
 }
 
 /**
@@ -62,6 +79,10 @@ export interface ChatInput {
   readonly stream: boolean
   readonly maxTokens?: number | undefined
   readonly temperature?: number | undefined
+  /** The structured answer the call asked for, if any. */
+  readonly structured?: StructuredRequest | undefined
+  /** How many earlier user/assistant turns (worked examples) came before the user message. */
+  readonly examples?: number | undefined
   /** The request body as sent. */
   readonly body: unknown
 }
@@ -125,6 +146,13 @@ export interface Step {
   readonly usage?: Usage | undefined
   /** The protocol's own finish reason string (for example `length`, `MAX_TOKENS`). */
   readonly finishReason?: string | undefined
+  /**
+   * What to do when the call asks for a structured answer: `honour` renders the answer as that
+   * JSON (as the real APIs hold a model to it), `ignore` sends the text as it is (a model or an
+   * old server that ignores the format). Default: the default answer is honoured, a scripted
+   * `reply` is sent as written (script JSON to send JSON).
+   */
+  readonly format?: "honour" | "ignore" | undefined
 }
 
 /**
@@ -171,6 +199,8 @@ export interface Answer {
   readonly usage: Usage
   readonly finishReason?: string | undefined
   readonly requestId: string
+  /** Whether `text` is the structured answer the call asked for (Anthropic renders it as a `tool_use` block). */
+  readonly structured?: boolean | undefined
 }
 
 /**
@@ -350,11 +380,11 @@ export const start = (protocol: Protocol, options: Options = {}): Promise<Emulat
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v
     const partial = { method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, text }
     const kind = protocol.kindOf(partial)
-    const recorded: RecordedRequest = { ...partial, kind }
-    if (options.record !== false) requests.push(recorded)
     const requestId = `req_emu_${++requestCounter}`
     const ctx: ProtocolContext = { apiKey: options.apiKey, models, requestId }
-    const route = protocol.route(recorded, ctx)
+    const route = protocol.route({ ...partial, kind }, ctx)
+    const recorded: RecordedRequest = route._tag === "Chat" ? { ...partial, kind, chat: route.input } : { ...partial, kind }
+    if (options.record !== false) requests.push(recorded)
     const step = nextStep(kind)
     if (step.latencyMs) await sleep(step.latencyMs)
     const fault = step.fault
@@ -376,8 +406,12 @@ export const start = (protocol: Protocol, options: Options = {}): Promise<Emulat
       return send(route.response)
     }
     const input = route.input
-    const reply = fault?._tag === "Empty" ? "" : typeof step.reply === "function" ? step.reply(input) : step.reply ?? SqlRule.answer(input)
+    const written = fault?._tag === "Empty" ? "" : typeof step.reply === "function" ? step.reply(input) : step.reply ?? SqlRule.answer(input)
+    const honour = input.structured !== undefined && written !== "" &&
+      (step.format === "honour" || (step.format === undefined && step.reply === undefined))
+    const reply = honour ? Structured.render(written, input) : written
     const answer: Answer = {
+      structured: input.structured !== undefined && Structured.isJsonObject(reply),
       text: reply,
       model: input.model,
       usage: step.usage ?? { inputTokens: Math.ceil((input.system.length + input.user.length) / 4), outputTokens: Math.ceil(reply.length / 4) },

@@ -54,7 +54,13 @@ export const tables = (prompt: string): Array<PromptTable> => {
   return out
 }
 
-const fenced = (prompt: string): string => /```sql\n([\s\S]*?)\n```/.exec(prompt)?.[1]?.trim() ?? ""
+/**
+ * The statement a prompt asks about: its first ```sql block (explain, optimize, fix), or "".
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const fenced = (prompt: string): string => /```sql\n([\s\S]*?)\n```/.exec(prompt)?.[1]?.trim() ?? ""
 
 const section = (prompt: string, header: string): string => {
   const m = new RegExp(`(?:^|\\n)${header}:\\n([\\s\\S]*?)(?:\\n\\n|$)`).exec(prompt)
@@ -152,16 +158,51 @@ const fix = (prompt: string): string => {
 }
 
 /**
- * Answers a chat call as a model would, in the format the library's prompt asks for.
+ * A prompt's request: line endings normalized, and without the worked example a small model's
+ * prompt carries (`<example>` and `<answer>` blocks, at the head of the user message where the
+ * model takes no system prompt), which is not the task.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const request = (prompt: string): string =>
+  prompt.replace(/\r\n?/g, "\n").replace(/Example of a request and its answer:\n<example>[\s\S]*?<\/answer>\n*/g, "")
+
+/**
+ * The task a library prompt asks for, read from its sections (the same in the text and JSON
+ * variants, full or short), or `undefined` for a prompt this rule does not know.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const taskOf = (prompt: string): "GenerateSql" | "ExplainSql" | "OptimizeSql" | "FixSql" | undefined => {
+  const p = request(prompt)
+  if (/\nFIXED SQL:/.test(p) || /(?:^|\n)Error:\n/.test(p)) return "FixSql"
+  if (/\nOPTIMIZED SQL:/.test(p) || /(?:^|\n)Execution plan:\n/.test(p)) return "OptimizeSql"
+  if (/(?:^|\n)Request:\n/.test(p)) return "GenerateSql"
+  if (/Explain this query/i.test(p)) return "ExplainSql"
+  return undefined
+}
+
+/**
+ * Answers a chat call as a model would, in the text format the library's prompt asks for (an
+ * emulator renders it as the structured answer when the request asks for one).
  *
  * @since 0.1.0
  * @category Rules
  */
 export const answer = (input: Pick<ChatInput, "user">): string => {
-  const p = input.user.replace(/\r\n?/g, "\n")
-  if (/\nFIXED SQL:/.test(p)) return fix(p)
-  if (/\nOPTIMIZED SQL:/.test(p)) return optimize(p)
-  if (/(?:^|\n)Request:\n/.test(p)) return generate(p)
-  if (/Explain this query/i.test(p)) return explain(p)
-  return "SELECT 1;"
+  const p = request(input.user)
+  switch (taskOf(p)) {
+    case "FixSql":
+      return fix(p)
+    case "OptimizeSql":
+      return optimize(p)
+    case "GenerateSql":
+      return generate(p)
+    case "ExplainSql":
+      return explain(p)
+    default:
+      return "SELECT 1;"
+  }
 }

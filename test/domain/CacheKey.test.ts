@@ -89,7 +89,7 @@ describe("CacheKey.make", () => {
       digest({ dialect: "mysql" }),
       digest({ request: { prompt: "Show every user with more than 4 orders" } }),
       digest({ schema: undefined }),
-      digest({ promptVersion: "2" }),
+      digest({ promptVersion: "previous" }),
       digest({ params: { temperature: 0 } }),
       digest({ task: "FixSql", request: { sql: "select 1", errorMessage: "Bad" } }),
       digest({ task: "FixSql", request: { sql: "select 1", errorMessage: "bad" } }),
@@ -180,7 +180,7 @@ describe("CacheKey digests are pinned", () => {
       dialect: "sqlite",
       schema: { tables: [{ name: "users", columns: [{ name: "id", type: "integer" }] }] }
     })
-    expect(key.digest).toBe("abeaa59f98c43870fe5425fd08412dead3559e0c4a479873dba7bbf64b00d06d")
+    expect(key.digest).toBe("4b4835564d8ce98441b13b5e5d16812203e13771b20a63b4d6ec972d2aa649b6")
   })
 })
 

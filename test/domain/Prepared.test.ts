@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import * as Prepared from "../../src/domain/Prepared.js"
+import * as PromptProfiles from "../../src/domain/PromptProfiles.js"
 import * as Prompts from "../../src/domain/Prompts.js"
 import { shopSchema } from "../support/http.js"
 
@@ -45,6 +46,17 @@ describe("Prepared", () => {
       expect(c.schema).toEqual({ sent: ["orders"], leftOut: ["customers"], textLeftOut: false })
       expect(c.user).toContain("orders(id integer")
       expect(c.user).toContain("... and 1 more tables")
+    }))
+
+  it.effect("a profile of the same model (reasoning turned on in the settings) gets its own prompt", () =>
+    Effect.gen(function*() {
+      const request = yield* Prepared.prepare("openai", { _tag: "GenerateSql", prompt: "list orders", schema: shopSchema, dialect: "sqlite" })
+      const budget = { provider: "openai" as const, model: "my-proxy-model", contextWindow: 128_000, maxOutputTokens: 2048 }
+      const hosted = yield* request.promptFor({ ...budget, profile: PromptProfiles.profileFor("openai", "my-proxy-model", false) })
+      const reasoning = yield* request.promptFor({ ...budget, profile: PromptProfiles.profileFor("openai", "my-proxy-model", true) })
+      expect(reasoning).not.toBe(hosted)
+      expect(reasoning.system.length).toBeLessThan(hosted.system.length)
+      expect(yield* request.promptFor({ ...budget, profile: PromptProfiles.profileFor("openai", "my-proxy-model", true) })).toBe(reasoning)
     }))
 
   it.effect("named tables that cannot fit are a ContextTooLong naming them, not a guess", () =>

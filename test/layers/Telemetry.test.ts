@@ -99,7 +99,7 @@ describe("spans of an operation", () => {
           "gen_ai.operation.name": "chat",
           "gen_ai.provider.name": "openai",
           "gen_ai.request.model": "gpt-4.1-mini",
-          "gen_ai.request.temperature": 0.2,
+          "gen_ai.request.temperature": 0,
           "gen_ai.request.max_tokens": 2048,
           "gen_ai.request.stream": false,
           "gen_ai.response.model": served.value.result.meta.model,

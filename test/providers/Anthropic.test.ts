@@ -62,7 +62,9 @@ describe("Anthropic provider over loopback HTTP", () => {
         expect(req!.headers["traceparent"]).toBeUndefined()
         expect(req!.headers["b3"]).toBeUndefined()
         const body = req!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "system"])
+        // A whole answer asks for the structured answer as a forced tool.
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "system", "tool_choice", "tools"])
+        expect(body.tool_choice).toEqual({ type: "tool", name: "sql_answer" })
         expect(body.model).toBe("claude-sonnet-5")
         expect(body.max_tokens).toBe(2048)
         expect(body.system).toBe(Prompts.system)
@@ -91,9 +93,10 @@ describe("Anthropic provider over loopback HTTP", () => {
     it.live("Claude 4.0 to 4.6 and Claude 3 models get the configured temperature", () =>
       Effect.gen(function*() {
         expect((yield* bodyFor({ model: "claude-sonnet-4-6", temperature: 0.7 })).temperature).toBe(0.7)
-        expect((yield* bodyFor({ model: "claude-opus-4-6" })).temperature).toBe(0.2)
-        expect((yield* bodyFor({ model: "claude-haiku-4-5", temperature: 0 })).temperature).toBe(0)
-        expect((yield* bodyFor({ model: "claude-3-5-haiku-20241022" })).temperature).toBe(0.2)
+        // None set: the profile's 0 for SQL.
+        expect((yield* bodyFor({ model: "claude-opus-4-6" })).temperature).toBe(0)
+        expect((yield* bodyFor({ model: "claude-haiku-4-5", temperature: 0.4 })).temperature).toBe(0.4)
+        expect((yield* bodyFor({ model: "claude-3-5-haiku-20241022" })).temperature).toBe(0)
       }))
 
     it.live("models released after Opus 4.6 get none (the API would refuse it)", () =>
@@ -151,8 +154,10 @@ describe("Anthropic provider over loopback HTTP", () => {
       })))
 
   it.live("only text blocks make the answer: thinking, redacted thinking and tool_use blocks are skipped", () =>
-    withAnthropic((_emu, provider) =>
+    withAnthropic((emu, provider) =>
       Effect.gen(function*() {
+        // A text answer (the forced tool ignored), with another tool's tool_use block in it.
+        emu.script({ format: "ignore" })
         const result = yield* generate(provider)
         expect(result.raw).toBe("```sql\nSELECT email FROM customers LIMIT 100;\n```\nLists rows of customers.")
         expect(result.sql).toBe("SELECT email FROM customers LIMIT 100;")
@@ -191,7 +196,7 @@ describe("Anthropic provider over loopback HTTP", () => {
       it.live(`${stop} -> ${finish}, whole and streamed`, () =>
         withAnthropic((emu, provider) =>
           Effect.gen(function*() {
-            emu.script({ finishReason: stop }, { finishReason: stop })
+            emu.script({ finishReason: stop, format: "ignore" }, { finishReason: stop })
             const whole = yield* generate(provider)
             expect(whole.meta.finishReason).toBe(finish)
             const events = Chunk.toArray(yield* Stream.runCollect(explainStream(provider)))
@@ -679,7 +684,7 @@ describe("Anthropic.Config", () => {
     expect(r.right.model).toBe("claude-sonnet-5")
     expect(r.right.baseUrl).toBe("https://api.anthropic.com/v1")
     expect(r.right.apiVersion).toBe("2023-06-01")
-    expect(r.right.temperature).toBe(0.2)
+    expect(r.right.temperature).toBeUndefined() // the model family's, chosen when the provider is built (PromptProfiles)
     expect(r.right.maxTokens).toBe(2048)
     expect(r.right.anthropicBeta).toBeUndefined()
     expect(r.right.temperatureSupported).toBeUndefined()

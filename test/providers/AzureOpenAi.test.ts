@@ -54,8 +54,10 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
         expect(req!.headers["accept"]).toBe("application/json")
         expect(req!.headers["traceparent"]).toBeUndefined()
         const body = req!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "stream", "temperature"])
-        expect(body.temperature).toBe(0.2)
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "response_format", "stream", "temperature"])
+        // None set by the user: the hosted profile's 0 for SQL; the structured answer, strict.
+        expect(body.temperature).toBe(0)
+        expect(body.response_format.json_schema).toMatchObject({ name: "sql_answer", strict: true })
         expect(body.max_tokens).toBe(2048)
         expect(body.stream).toBe(false)
         expect(body.messages).toHaveLength(2)
@@ -111,7 +113,7 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
           const result = yield* generate(provider)
           expect(result.meta.model).toBe("o4-mini-2025-04-16")
           const body = emu.chatRequests()[0]!.body as Record<string, any>
-          expect(Object.keys(body).sort()).toEqual(["max_completion_tokens", "messages", "stream"])
+          expect(Object.keys(body).sort()).toEqual(["max_completion_tokens", "messages", "response_format", "stream"])
           expect(body.max_completion_tokens).toBe(4000)
           expect(body.messages[0].role).toBe("developer")
         }), { config: { deployment: "sql-reasoner", reasoning: true, maxTokens: 4000 } }))
@@ -189,8 +191,12 @@ describe("AzureOpenAi provider over loopback HTTP", () => {
         ["V1", false],
         ["latest", false]
       ]
-      for (const [version, has] of table) {
-        expect(AzureOpenAi.supports(version), version).toEqual({ maxCompletionTokens: has, streamUsage: has })
+      // Structured outputs (response_format json_schema) came a month earlier in the previews, and
+      // with GA 2024-10-21.
+      const structured = (v: string) => ["2024-10-21", "2024-08-01-preview"].includes(v) || has(v)
+      const has = (v: string) => table.find(([version]) => version === v)![1]
+      for (const [version] of table) {
+        expect(AzureOpenAi.supports(version), version).toEqual({ maxCompletionTokens: has(version), streamUsage: has(version), structuredOutput: structured(version) })
       }
     })
 
@@ -604,10 +610,10 @@ describe("AzureOpenAi over the v1 API (/openai/v1/, loopback HTTP)", () => {
         expect(req!.headers["authorization"]).toBeUndefined()
         expect(req!.headers["accept"]).toBe("application/json")
         const body = req!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "stream", "temperature"])
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "response_format", "stream", "temperature"])
         expect(body.model).toBe("gpt-4.1-mini")
         expect(body.max_tokens).toBe(2048)
-        expect(body.temperature).toBe(0.2)
+        expect(body.temperature).toBe(0)
         expect(body.messages[0]).toEqual({ role: "system", content: Prompts.system })
       }), { config: { apiVersion: undefined } }))
 
@@ -617,7 +623,7 @@ describe("AzureOpenAi over the v1 API (/openai/v1/, loopback HTTP)", () => {
         const result = yield* generate(provider)
         expect(result.meta.model).toBe("o4-mini-2025-04-16")
         const body = emu.chatRequests()[0]!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_completion_tokens", "messages", "model", "stream"])
+        expect(Object.keys(body).sort()).toEqual(["max_completion_tokens", "messages", "model", "response_format", "stream"])
         expect(body.model).toBe("sql-reasoner")
         expect(body.max_completion_tokens).toBe(16_384)
         expect(body.messages[0].role).toBe("developer")
@@ -793,7 +799,7 @@ describe("AzureOpenAi.Config", () => {
     const r = decode(valid)
     if (r._tag === "Left") throw new Error(r.left.message)
     expect(r.right.endpoint).toBe("https://myres.openai.azure.com")
-    expect(r.right.temperature).toBe(0.2)
+    expect(r.right.temperature).toBeUndefined() // the model family's (PromptProfiles)
     expect(r.right.maxTokens).toBeUndefined() // 2,048 at request time, or 16,384 for a reasoning deployment
     expect(r.right.reasoning).toBeUndefined()
     expect(Redacted.isRedacted(r.right.apiKey)).toBe(true)

@@ -72,9 +72,10 @@ describe("Cloudflare provider over loopback HTTP", () => {
         expect(req!.headers["traceparent"]).toBeUndefined()
         expect(req!.headers["b3"]).toBeUndefined()
         const body = req!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "stream", "temperature"])
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "response_format", "stream", "temperature"])
         expect(body.max_tokens).toBe(2048)
-        expect(body.temperature).toBe(0.7)
+        // No temperature in the config: SQL runs at the profile's 0.
+        expect(body.temperature).toBe(0)
         expect(body.stream).toBe(false)
         expect(body.messages).toHaveLength(2)
         expect(body.messages[0]).toEqual({ role: "system", content: Prompts.system })
@@ -599,7 +600,7 @@ describe("Cloudflare.Config", () => {
     expect(r.right.model).toBe("@cf/meta/llama-3.3-70b-instruct-fp8-fast")
     expect(r.right.model).toBe(Cloudflare.defaultModel)
     expect(r.right.baseUrl).toBe("https://api.cloudflare.com/client/v4")
-    expect(r.right.temperature).toBe(0.7)
+    expect(r.right.temperature).toBeUndefined() // the model family's (PromptProfiles), not a fixed 0.7
     expect(r.right.maxTokens).toBe(2048)
     expect(Redacted.isRedacted(r.right.apiToken)).toBe(true)
     expect(String(r.right.apiToken)).not.toContain("tok")

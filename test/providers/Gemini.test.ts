@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Exit, Layer, Redacted, Stream } from "effect"
 import type * as AiError from "../../src/domain/AiError.js"
+import * as AnswerSchemas from "../../src/domain/AnswerSchemas.js"
 import * as Prompts from "../../src/domain/Prompts.js"
 import * as Gemini from "../../src/providers/gemini/Gemini.js"
 import type * as AiProvider from "../../src/services/AiProvider.js"
@@ -75,7 +76,8 @@ describe("Gemini provider over loopback HTTP", () => {
         expect(req!.headers["b3"]).toBeUndefined()
         const body = req!.body as Record<string, any>
         expect(Object.keys(body).sort()).toEqual(["contents", "generationConfig", "systemInstruction"])
-        expect(body.systemInstruction).toEqual({ parts: [{ text: Prompts.system }] })
+        // gemini-3.5-flash is a thinking model: the short instructions of the reasoning profile.
+        expect(body.systemInstruction).toEqual({ parts: [{ text: Prompts.shortSystem }] })
         expect(body.contents).toHaveLength(1)
         expect(Object.keys(body.contents[0]).sort()).toEqual(["parts", "role"])
         expect(body.contents[0].role).toBe("user")
@@ -83,8 +85,9 @@ describe("Gemini provider over loopback HTTP", () => {
         expect(body.contents[0].parts[0].text).toContain("customers(id integer, email text, name text)")
         expect(body.contents[0].parts[0].text).toContain("PostgreSQL")
         expect(body.contents[0].parts[0].text).toContain("list customers with their email")
-        // A thinking model's default cap leaves room for the answer after the thinking.
-        expect(body.generationConfig).toEqual({ temperature: 0.2, maxOutputTokens: 16384 })
+        // A thinking model's default cap leaves room for the answer after the thinking; Gemini 3
+        // keeps its default temperature (none sent); the answer is held to the JSON Schema.
+        expect(body.generationConfig).toEqual({ maxOutputTokens: 16384, responseMimeType: "application/json", responseJsonSchema: AnswerSchemas.answerSchemas.GenerateSql.schema })
       })))
 
   it.live("temperature, maxTokens, thinkingBudget and safetySettings go where the API reads them", () =>
@@ -92,7 +95,7 @@ describe("Gemini provider over loopback HTTP", () => {
       Effect.gen(function*() {
         yield* provider.explainSql({ sql: "SELECT 1", dialect: "sqlite" })
         const body = emu.chatRequests()[0]!.body as Record<string, any>
-        expect(body.generationConfig).toEqual({ temperature: 0.7, maxOutputTokens: 512, thinkingConfig: { thinkingBudget: 0 } })
+        expect(body.generationConfig).toEqual({ temperature: 0.7, maxOutputTokens: 512, thinkingConfig: { thinkingBudget: 0 }, responseMimeType: "application/json", responseJsonSchema: AnswerSchemas.answerSchemas.ExplainSql.schema })
         expect(body.safetySettings).toEqual([
           { category: "HARM_CATEGORY_DANGEROUS_CONTENT", threshold: "BLOCK_ONLY_HIGH" },
           { category: "HARM_CATEGORY_HARASSMENT", threshold: "OFF" }
@@ -149,7 +152,8 @@ describe("Gemini provider over loopback HTTP", () => {
           expect(req!.query).toEqual({})
           expect(req!.headers["x-goog-api-key"]).toBe(SECRET_KEY)
           // Its base model is unknown here, so it gets the cap of a model that does not think.
-          expect((req!.body as Record<string, any>).generationConfig).toEqual({ temperature: 0.2, maxOutputTokens: 2048 })
+          // Prompted as a hosted model: temperature 0 for SQL (none set by the user).
+          expect((req!.body as Record<string, any>).generationConfig).toEqual({ temperature: 0, maxOutputTokens: 2048, responseMimeType: "application/json", responseJsonSchema: AnswerSchemas.answerSchemas.GenerateSql.schema })
         }), tuned("my-sql-model-abc")))
 
     it.live("streams from tunedModels/{id}:streamGenerateContent?alt=sse", () =>
@@ -791,7 +795,7 @@ describe("Gemini.Config", () => {
     expect(r.right.model).toBe("gemini-3.5-flash")
     expect(r.right.model).toBe(Gemini.defaultModel)
     expect(r.right.baseUrl).toBe("https://generativelanguage.googleapis.com/v1beta")
-    expect(r.right.temperature).toBe(0.2)
+    expect(r.right.temperature).toBeUndefined() // the model family's (PromptProfiles)
     // Unset: the provider picks a cap by model (see "the default maxOutputTokens").
     expect(r.right.maxTokens).toBeUndefined()
     expect(r.right.safetySettings).toBeUndefined()

@@ -57,13 +57,14 @@ describe("Ollama provider over loopback HTTP", () => {
         expect(req.headers["traceparent"]).toBeUndefined()
         expect(req.headers["b3"]).toBeUndefined()
         const body = req.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["messages", "model", "options", "stream"])
+        expect(Object.keys(body).sort()).toEqual(["format", "messages", "model", "options", "stream"])
         expect(body.model).toBe("llama3.2")
         expect(body.stream).toBe(false)
-        expect(body.options).toEqual({ temperature: 0.2, num_predict: 2048 })
-        expect(body.messages).toHaveLength(2)
-        expect(body.messages[0]).toEqual({ role: "system", content: Prompts.system })
-        expect(body.messages[1].role).toBe("user")
+        expect(body.options).toEqual({ temperature: 0, num_predict: 2048 })
+        // llama3.2 is a 3B model: the short system prompt with one worked example, then the request.
+        expect(body.messages.map((m: { role: string }) => m.role)).toEqual(["system", "user"])
+        expect(body.messages[0].content.startsWith(`${Prompts.shortSystem}\n\nExample of a request and its answer:\n<example>\n`)).toBe(true)
+        expect(body.messages[0].content).toContain("users(id integer PK, name text, created_at timestamp)")
         expect(body.messages[1].content).toContain("customers(id integer, email text, name text)")
         expect(body.messages[1].content).toContain("list customers with their email")
       })))
@@ -158,7 +159,8 @@ describe("Ollama provider over loopback HTTP", () => {
         expect(req.headers["accept"]).toBe("application/x-ndjson")
         const body = req.body as Record<string, any>
         expect(body.stream).toBe(true)
-        expect(body.options).toEqual({ temperature: 0.2, num_predict: 2048 })
+        expect(body.format).toBeUndefined()
+        expect(body.options).toEqual({ temperature: 0, num_predict: 2048 })
       })))
 
   it.live("a streamed done_reason length is the finish reason length", () =>
@@ -579,7 +581,7 @@ describe("Ollama.Config", () => {
     expect(r.right.model).toBe("llama3.2")
     expect(r.right.model).toBe(Ollama.defaultModel)
     expect(r.right.baseUrl).toBe("http://localhost:11434")
-    expect(r.right.temperature).toBe(0.2)
+    expect(r.right.temperature).toBeUndefined() // the model family's (PromptProfiles)
     expect(r.right.maxTokens).toBe(2048)
     expect(r.right.apiKey).toBeUndefined()
     expect(r.right.contextWindow).toBeUndefined()

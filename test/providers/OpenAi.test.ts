@@ -65,9 +65,12 @@ describe("OpenAi provider over loopback HTTP", () => {
         expect(req!.headers["b3"]).toBeUndefined()
         expect(req!.headers["openai-organization"]).toBeUndefined()
         const body = req!.body as Record<string, any>
-        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "stream", "temperature"])
+        expect(Object.keys(body).sort()).toEqual(["max_tokens", "messages", "model", "response_format", "stream", "temperature"])
         expect(body.model).toBe("gpt-4.1-mini")
-        expect(body.temperature).toBe(0.2)
+        // No temperature in the config: the hosted profile's 0 for SQL.
+        expect(body.temperature).toBe(0)
+        expect(body.response_format.type).toBe("json_schema")
+        expect(body.response_format.json_schema.name).toBe("sql_answer")
         expect(body.max_tokens).toBe(2048)
         expect(body.stream).toBe(false)
         expect(body.messages).toHaveLength(2)

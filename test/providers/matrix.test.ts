@@ -9,20 +9,9 @@ import type * as AiProvider from "../../src/services/AiProvider.js"
 import * as ProviderConfig from "../../src/internal/wire/ProviderConfig.js"
 import { catalog } from "../../src/providers/Catalog.js"
 import * as Emulator from "../../src/testing/Emulator.js"
-import { fixtures } from "../support/fixtures/index.js"
-import type { ProviderFixture } from "../support/fixtures/types.js"
+import { fixtures, withFixture as withProvider } from "../support/fixtures/index.js"
 import { expectFailure, HttpLive, shopSchema } from "../support/http.js"
 
-const withProvider = <A, E>(
-  fx: ProviderFixture,
-  run: (emu: Emulator.Emulator, provider: AiProvider.Service) => Effect.Effect<A, E>,
-  options: { emulator?: Emulator.Options; overrides?: Record<string, unknown> | undefined } = {}
-) =>
-  Effect.scoped(Effect.gen(function*() {
-    const emu = yield* Emulator.scoped(fx.protocol, { apiKey: fx.apiKey, ...options.emulator })
-    const provider = yield* fx.make(emu, options.overrides)
-    return yield* run(emu, provider)
-  })).pipe(Effect.provide(HttpLive))
 
 // The usage details each protocol carries (Ollama's and Workers AI's carry none).
 const usageDetails: Record<string, Record<string, number>> = {

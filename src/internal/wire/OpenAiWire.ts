@@ -11,7 +11,10 @@ import * as AiError from "../../domain/AiError.js"
 import { type FinishReason, type Usage, usage } from "../../domain/SqlTask.js"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { ChatChunk, ChatCompletion, ChatModel, ChatRequest } from "../../services/AiProvider.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import * as Sse from "./Sse.js"
+import * as StructuredOutput from "./StructuredOutput.js"
+import * as Messages from "./Messages.js"
 import * as Wire from "./Wire.js"
 
 /**
@@ -22,10 +25,7 @@ import * as Wire from "./Wire.js"
  * @category Models
  * @internal
  */
-export const isReasoningModel = (model: string): boolean => {
-  const m = model.toLowerCase().replace(/^ft:/, "")
-  return /^o\d/.test(m) || (/^gpt-5/.test(m) && !/chat/.test(m))
-}
+export const isReasoningModel = (model: string): boolean => PromptProfiles.isOpenAiReasoning(model)
 
 /**
  * The answer budget when the config sets none: 2,048 tokens, or 16,384 for a reasoning model,
@@ -55,6 +55,8 @@ export interface BodyOptions {
   readonly stream: boolean
   /** Whether `stream_options.include_usage` is accepted. */
   readonly streamUsage: boolean
+  /** Whether a request's structured answer is asked for with `response_format` (whole answers only). */
+  readonly structured?: boolean | undefined
 }
 
 /**
@@ -67,16 +69,16 @@ export interface BodyOptions {
 export const body = (request: ChatRequest, o: BodyOptions): Record<string, unknown> => {
   const b: Record<string, unknown> = {}
   if (o.model !== undefined) b.model = o.model
-  b.messages = [
-    { role: o.reasoning ? "developer" : "system", content: request.system },
-    { role: "user", content: request.user }
-  ]
+  b.messages = Messages.messages(request, o.reasoning ? "developer" : "system")
   if (!o.reasoning && o.temperature !== undefined) b.temperature = o.temperature
   b[o.reasoning ? "max_completion_tokens" : o.tokenField] = o.maxTokens
   if (o.stream) {
     b.stream = true
     if (o.streamUsage) b.stream_options = { include_usage: true }
-  } else b.stream = false
+  } else {
+    b.stream = false
+    if (o.structured === true && request.answer !== undefined) b.response_format = StructuredOutput.openAiResponseFormat(request.answer)
+  }
   return b
 }
 

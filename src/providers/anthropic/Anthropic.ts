@@ -7,7 +7,9 @@
  *   `user` message; `temperature` only where the API version and the model accept it (see
  *   {@link sendsTemperature}).
  * - Answers: the text is every `text` content block joined (thinking and tool blocks skipped);
- *   `stop_reason` maps to the library's finish reasons.
+ *   `stop_reason` maps to the library's finish reasons. A whole answer asks for the task's
+ *   structured answer as a forced tool (`tools` + `tool_choice`); the `tool_use` block's `input`,
+ *   as JSON, is then the answer.
  * - Streaming: SSE with named events (`message_start`, `content_block_delta`, `message_delta`,
  *   `ping`, `error` ...), ended by `message_stop` (there is no `[DONE]`). `message_delta` carries
  *   the cumulative output token count.
@@ -22,12 +24,14 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import * as SqlTask from "../../domain/SqlTask.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
 import type * as Sse from "../../internal/wire/Sse.js"
+import * as StructuredOutput from "../../internal/wire/StructuredOutput.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 type ConfigInvalid = AiError.ConfigInvalid
@@ -120,7 +124,7 @@ export const Config = Schema.Struct({
   /** Beta features, sent comma-separated as `anthropic-beta`. */
   anthropicBeta: Schema.optional(Schema.Array(BetaName).annotations({ description: "Beta feature names to turn on, as a JSON list." })),
   /** Sampling temperature, 0 to 1; sent only where it is accepted (see {@link sendsTemperature}). */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(1).annotations({ description: "0 to 1; sent only to models that accept it." }), { default: () => 0.2 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(1).annotations({ description: "0 to 1; sent only to models that accept it. Unset: the model family's (0 for most models)." })),
   /** The most tokens an answer may use (`max_tokens`, which the API requires). */
   maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use." }), { default: () => 2048 }),
   /** Overrides the detection of models that accept a temperature, for model ids it does not know. */
@@ -210,7 +214,7 @@ const Count = Schema.optional(Schema.NullOr(Schema.NonNegativeInt))
 
 const MessageResponse = Schema.Struct({
   model: Schema.optional(Schema.String),
-  content: Schema.Array(Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String) })),
+  content: Schema.Array(Schema.Struct({ type: Schema.String, text: Schema.optional(Schema.String), name: Schema.optional(Schema.String), input: Schema.optional(Schema.Unknown) })),
   stop_reason: Schema.optional(Schema.NullOr(Schema.String)),
   usage: Schema.optional(Schema.NullOr(Schema.Struct({
     input_tokens: Count,
@@ -437,7 +441,10 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     const messagesUrl = `${config.baseUrl}/messages`
     const modelsUrl = `${config.baseUrl}/models`
     const modelUrl = `${modelsUrl}/${yield* Wire.pathSegment("anthropic", "model", config.model)}`
-    const temperature = sendsTemperature(config) ? config.temperature : undefined
+    const profile = PromptProfiles.profileFor("anthropic", config.model)
+    const temperature = sendsTemperature(config)
+      ? PromptProfiles.temperatureFor(profile, config.temperature)
+      : undefined
     // The key stays Redacted until a request is built.
     const authed = (request: HttpClientRequest.HttpClientRequest) =>
       HttpClientRequest.setHeader(request, "x-api-key", Redacted.value(config.apiKey))
@@ -446,11 +453,13 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       const body: Record<string, unknown> = {
         model: config.model,
         max_tokens: config.maxTokens,
-        system: request.system,
+        ...(request.system !== "" ? { system: request.system } : {}),
         messages: [{ role: "user", content: request.user }]
       }
       if (temperature !== undefined) body.temperature = temperature
       if (stream) body.stream = true
+      // A whole answer's structure comes as a forced tool's input; a stream stays text.
+      else if (request.answer !== undefined && profile.structured === "tool_use") Object.assign(body, StructuredOutput.anthropicTool(request.answer))
       return HttpClientRequest.post(messagesUrl, { headers }).pipe(
         authed,
         HttpClientRequest.bodyUnsafeJson(body),
@@ -462,11 +471,15 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       Effect.map(wire.json(chatRequest(request, false), MessageResponse), ({ requestId, value: r }): AiProvider.ChatCompletion => {
         let text = ""
         for (const block of r.content) if (block.type === "text" && block.text !== undefined) text += block.text
+        // The forced tool's input is the structured answer: its JSON is the answer's text.
+        const tool = request.answer === undefined ? undefined : r.content.find((b) => b.type === "tool_use" && b.name === request.answer!.name)
+        if (tool !== undefined && typeof tool.input === "object" && tool.input !== null) text = JSON.stringify(tool.input)
         return {
           text,
           model: r.model || config.model,
           usage: usageOfWire(r.usage),
-          finishReason: finishReason(r.stop_reason),
+          // The forced tool's `tool_use` stop is the answer's normal end.
+          finishReason: tool !== undefined && r.stop_reason === "tool_use" ? "stop" : finishReason(r.stop_reason),
           requestId
         }
       })
@@ -523,7 +536,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       clean: wire.clean,
       provider: "anthropic",
       model: config.model,
-      endpoint: messagesUrl, temperature, maxTokens: config.maxTokens,
+      endpoint: messagesUrl, temperature, maxTokens: config.maxTokens, profile,
       complete,
       completeStream,
       testConnection,

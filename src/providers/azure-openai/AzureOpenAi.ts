@@ -18,6 +18,10 @@
  * - The body is OpenAI's Chat Completions body, limited to what the `api-version` accepts (see
  *   {@link supports}): GA `2024-10-21` and older know neither `max_completion_tokens` nor
  *   `stream_options`; v1 knows both.
+ * - Prompt, temperature (0 for SQL unless the user set one) and structured output follow the
+ *   deployment's family (`PromptProfiles`, with `reasoning` from the config); a whole answer asks
+ *   for the task's structured answer with `response_format` (`json_schema`, strict) where the
+ *   `api-version` takes it (v1, GA `2024-10-21`, previews from `2024-08-01`).
  * - Streaming: SSE ended by `data: [DONE]`; the first chunk usually carries only
  *   `prompt_filter_results` with `choices: []` and `model: ""`.
  * - Errors: `{"error":{"code","message",...}}`, content-filter details under `innererror`
@@ -32,6 +36,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import { reply } from "../../domain/Limits.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
@@ -87,6 +92,8 @@ export interface ApiVersionSupport {
   readonly maxCompletionTokens: boolean
   /** `stream_options.include_usage`, the only way to get token usage in a stream. */
   readonly streamUsage: boolean
+  /** `response_format` with a `json_schema` (structured outputs): `2024-08-01-preview` on, GA `2024-10-21` on, v1. */
+  readonly structuredOutput: boolean
 }
 
 const DATED = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(-preview)?$/
@@ -103,11 +110,13 @@ const DATED = /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))(-preview)?$/
  * @category Versions
  */
 export const supports = (apiVersion: string): ApiVersionSupport => {
-  if (isV1(apiVersion)) return { maxCompletionTokens: true, streamUsage: true }
+  if (isV1(apiVersion)) return { maxCompletionTokens: true, streamUsage: true, structuredOutput: true }
   const m = DATED.exec(apiVersion.trim())
   const date = m?.[1]
-  const has = date === undefined ? false : m?.[2] !== undefined ? date >= "2024-09-01" : date > latestGaApiVersion
-  return { maxCompletionTokens: has, streamUsage: has }
+  const preview = m?.[2] !== undefined
+  const has = date === undefined ? false : preview ? date >= "2024-09-01" : date > latestGaApiVersion
+  const structuredOutput = date === undefined ? false : preview ? date >= "2024-08-01" : date >= latestGaApiVersion
+  return { maxCompletionTokens: has, streamUsage: has, structuredOutput }
 }
 
 // The endpoint as the portal shows it (`https://myres.openai.azure.com/`); a pasted `/openai`
@@ -172,7 +181,7 @@ const Fields = Schema.Struct({
    */
   apiVersion: Schema.optionalWith(ApiVersion.annotations({ description: "v1 (default) or preview, or a dated version such as 2024-10-21." }), { default: () => defaultApiVersion }),
   /** Sampling temperature, 0 to 2; not sent to reasoning deployments. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning deployments ignore it." }), { default: () => 0.2 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning deployments ignore it. Unset: the model family's (0 for most models)." })),
   /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
   maxTokens: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use: 2,048 by default, 16,384 for reasoning deployments." })),
   /**
@@ -320,7 +329,11 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       requestIdHeaders: ["apim-request-id", "x-request-id"],
       classify
     })
-    const reasoning = config.reasoning === true
+    // A deployment's name says nothing reliable about its model: only the config's `reasoning`
+    // makes it a reasoning deployment (the name rules still tell small models behind it).
+    const profile = PromptProfiles.profileFor("azure-openai", config.deployment, config.reasoning === true)
+    const reasoning = profile.family === "reasoning"
+    const temperature = reasoning ? undefined : PromptProfiles.temperatureFor(profile, config.temperature)
     const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(reasoning)
     const support = supports(config.apiVersion)
     const v1 = isV1(config.apiVersion)
@@ -334,7 +347,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       // The v1 API names the deployment in the body; the dated one in the URL.
       model: v1 ? config.deployment : undefined,
       reasoning,
-      temperature: config.temperature,
+      temperature,
       maxTokens,
       // Non-reasoning deployments keep `max_tokens`, which every api-version accepts; reasoning
       // deployments get `max_completion_tokens` (validation guaranteed the version has it).
@@ -342,7 +355,8 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       stream,
       // Without `stream_options` (GA 2024-10-21 and older) a stream carries no usage at all:
       // the Finish chunk then reports zero tokens, which means "unknown", not "free".
-      streamUsage: support.streamUsage
+      streamUsage: support.streamUsage,
+      structured: profile.structured === "response_format" && support.structuredOutput
     })
     const wholeOptions = options(false, maxTokens)
     const streamOptions = options(true, maxTokens)
@@ -393,7 +407,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       clean: wire.clean,
       provider: "azure-openai",
       model: config.deployment,
-      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens,
+      endpoint: chatUrl, temperature, maxTokens, profile,
       ...OpenAiWire.chat(wire, "azure-openai", config.deployment, chatRequest),
       testConnection,
       listModels

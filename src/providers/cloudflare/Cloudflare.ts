@@ -6,8 +6,11 @@
  *   live API answers a percent-encoded path (`@cf%2Fmeta%2F…`, as the `cloudflare` SDK sends it)
  *   with 400, code 7000 "No route for that URI".
  * - Auth: `Authorization: Bearer <API token>`.
- * - Body: `{messages:[system, user], max_tokens, temperature, stream}`. `max_tokens` is always
- *   sent: the per-model server default (256) cuts SQL answers off.
+ * - Body: `{messages:[system, examples..., user], max_tokens, temperature, stream,
+ *   response_format?}`. `max_tokens` is always sent: the per-model server default (256) cuts SQL
+ *   answers off. Prompt, temperature and JSON mode follow the model's family
+ *   (`PromptProfiles`); JSON mode (`response_format`, whole answers only) only for the models
+ *   Workers AI lists for it, whose `result.response` is then the answer object.
  * - Answers come in Cloudflare's v4 envelope (`{success, errors, messages, result}`); the text is
  *   `result.response`, or `result.choices[0].message.content` for the models that answer in the
  *   OpenAI shape. Usage is `result.usage`.
@@ -27,11 +30,14 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Either, Layer, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
 import type * as Sse from "../../internal/wire/Sse.js"
+import * as StructuredOutput from "../../internal/wire/StructuredOutput.js"
+import * as Messages from "../../internal/wire/Messages.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 /**
@@ -92,7 +98,7 @@ export const Config = Schema.Struct({
   /** The API root; change it for a proxy (plain http only on loopback). */
   baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl().annotations({ description: "Change only for a proxy such as an AI Gateway." }), { default: () => defaultBaseUrl }),
   /** Sampling temperature, 0 to 5 (Workers AI's range); 0.7 as DB Toolkit sends today. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(5).annotations({ description: "0 to 5; lower is more predictable." }), { default: () => 0.7 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(5).annotations({ description: "0 to 5; lower is more predictable. Unset: the model family's (0 for most models)." })),
   /** The most tokens an answer may use; always sent, as the server default (256) is too short. */
   maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use (the server's own default, 256, cuts answers short)." }), { default: () => 2048 })
 })
@@ -398,14 +404,20 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const sse = { headers: { accept: "text/event-stream" } }
     const get = (url: string) => HttpClientRequest.bearerToken(HttpClientRequest.get(url, json), config.apiToken)
 
+    const profile = PromptProfiles.profileFor("cloudflare", config.model)
+    const temperature = PromptProfiles.temperatureFor(profile, config.temperature)
     const chatRequest = (request: AiProvider.ChatRequest, stream: boolean) =>
       HttpClientRequest.post(runUrl, stream ? sse : json).pipe(
         HttpClientRequest.bearerToken(config.apiToken),
         HttpClientRequest.bodyUnsafeJson({
-          messages: [{ role: "system", content: request.system }, { role: "user", content: request.user }],
+          messages: Messages.messages(request),
           max_tokens: config.maxTokens,
-          temperature: config.temperature,
-          stream
+          ...(temperature !== undefined ? { temperature } : {}),
+          stream,
+          // JSON mode takes no streams; only the models Workers AI lists for it get it.
+          ...(!stream && request.answer !== undefined && profile.structured === "response_format"
+            ? { response_format: StructuredOutput.cloudflareResponseFormat(request.answer) }
+            : {})
         })
       )
 
@@ -425,7 +437,12 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
         return Effect.map(decodeNative(result, requestId), (r): AiProvider.ChatCompletion => {
           const usage = usageOf(r.usage)
           return {
-            text: typeof r.response === "string" ? r.response : "",
+            // In JSON mode `response` is the answer object itself, not text.
+            text: typeof r.response === "string"
+              ? r.response
+              : typeof r.response === "object" && r.response !== null
+              ? JSON.stringify(r.response)
+              : "",
             model: config.model,
             usage,
             finishReason: finishReason(r.finish_reason, usage, config.maxTokens),
@@ -493,7 +510,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       clean: run.clean,
       provider: "cloudflare",
       model: config.model,
-      endpoint: runUrl, temperature: config.temperature, maxTokens: config.maxTokens,
+      endpoint: runUrl, temperature, maxTokens: config.maxTokens, profile,
       complete,
       completeStream: (request) =>
         Stream.unwrap(

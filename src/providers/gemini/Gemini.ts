@@ -10,6 +10,11 @@
  *   `\r\n\r\n`) with no end marker: the socket just closes. Each event is a whole
  *   `GenerateContentResponse` carrying only the new text, so the end is recognized by the
  *   `finishReason` of the last event; a stream that closes without one was cut short.
+ * - Prompt and parameters follow the model's family (`PromptProfiles`): thinking models get the
+ *   short prompt and no temperature (Google advises Gemini 3's default), others 0 for SQL unless
+ *   the user set one; a whole answer asks for the task's structured answer with
+ *   `generationConfig.responseMimeType: "application/json"` and `responseJsonSchema` (streams stay
+ *   text); Gemma gets no system instruction and no JSON mode, which the API refuses for it.
  * - Thinking (2.5+ models): `thought: true` parts are skipped; `thoughtsTokenCount` is billed as
  *   output, so it is added to `usage.outputTokens`. Thinking counts against `maxOutputTokens`, so
  *   a thinking model gets a larger default cap (see {@link Config}'s `maxTokens`).
@@ -28,12 +33,14 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Effect, Either, Layer, Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
 import { reply } from "../../domain/Limits.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import { displayName } from "../../domain/ProviderId.js"
 import * as SqlTask from "../../domain/SqlTask.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
+import * as StructuredOutput from "../../internal/wire/StructuredOutput.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 /**
@@ -111,10 +118,7 @@ const isTuned = (model: string): boolean => model.startsWith(TUNED)
  * point at current, thinking, models). A tuned model's base is unknown until it is fetched, so it
  * counts as not thinking.
  */
-const isThinkingModel = (model: string): boolean => {
-  const m = model.toLowerCase()
-  return /^gemini-(?:2\.5|[3-9]|\d{2,})/.test(m) || /^gemini-[a-z-]*latest$/.test(m)
-}
+const isThinkingModel = (model: string): boolean => PromptProfiles.isGeminiThinking(model)
 
 /**
  * A Gemini model id. `models/gemini-2.5-flash` (the API's resource name) is accepted and stored
@@ -154,7 +158,7 @@ export const Config = Schema.Struct({
   /** The API root including the version; change it for a proxy (plain http only on loopback). */
   baseUrl: Schema.optionalWith(ProviderConfig.BaseUrl({ version: "v1beta" }).annotations({ description: "Change only for a proxy; /v1beta is added when missing." }), { default: () => defaultBaseUrl }),
   /** Sampling temperature, 0 to 2. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable." }), { default: () => 0.2 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Unset: the model family's (0 for most models)." })),
   /**
    * `generationConfig.maxOutputTokens`. On 2.5+ thinking models the thinking tokens count against
    * this limit too: a small value can end in `MAX_TOKENS` before any answer text. When unset: 16,384
@@ -589,8 +593,11 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const sseHeaders = { accept: "text/event-stream" }
     // Thinking counts against maxOutputTokens: a thinking model needs room left for the answer.
     const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(config.thinkingBudget !== 0 && isThinkingModel(config.model))
+    // `thinkingBudget: 0` turns thinking off: the model is then prompted as a hosted one.
+    const profile = PromptProfiles.profileFor("gemini", config.model, config.thinkingBudget === 0 ? false : undefined)
+    const temperature = PromptProfiles.temperatureFor(profile, config.temperature)
     const generationConfig = {
-      temperature: config.temperature,
+      ...(temperature !== undefined ? { temperature } : {}),
       maxOutputTokens: maxTokens,
       ...(config.thinkingBudget !== undefined ? { thinkingConfig: { thinkingBudget: config.thinkingBudget } } : {})
     }
@@ -606,7 +613,10 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
           HttpClientRequest.bodyUnsafeJson({
             ...(request.system !== "" ? { systemInstruction: { parts: [{ text: request.system }] } } : {}),
             contents: [{ role: "user", parts: [{ text: request.user }] }],
-            generationConfig,
+            // A whole answer's structure is held to the JSON Schema; a stream stays text.
+            generationConfig: !stream && request.answer !== undefined && profile.structured === "responseJsonSchema"
+              ? { ...generationConfig, ...StructuredOutput.geminiGenerationConfig(request.answer) }
+              : generationConfig,
             ...safety
           })
         )
@@ -652,7 +662,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       clean: wire.clean,
       provider: "gemini",
       model: config.model,
-      endpoint: chatUrl, temperature: config.temperature, maxTokens,
+      endpoint: chatUrl, temperature, maxTokens, profile,
       complete: (request) =>
         Effect.flatMap(wire.json(chatRequest(request, false), GenerateContentResponse), (exchange) => completion(wire, exchange, config.model)),
       completeStream: (request) =>

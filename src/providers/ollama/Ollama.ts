@@ -3,9 +3,11 @@
  * http allowed to any host, as Ollama on a LAN box is common) or ollama.com's cloud
  * (`Authorization: Bearer <key>`, https required).
  *
- * - Body: `{model, messages:[system, user], stream, options:{temperature, num_predict, num_ctx?},
- *   keep_alive?}`. Ollama streams unless told otherwise, so `stream:false` is always sent for a
- *   whole answer.
+ * - Body: `{model, messages:[system, examples..., user], stream, format?, options:{temperature,
+ *   num_predict, num_ctx?}, keep_alive?}`. Ollama streams unless told otherwise, so `stream:false`
+ *   is always sent for a whole answer. The prompt, temperature and `format` (the task's JSON
+ *   Schema, on whole answers) follow the model's family (`PromptProfiles`: small models get short
+ *   instructions and a worked example; R1-like models no system prompt and no `format`).
  * - Streaming: NDJSON (`application/x-ndjson`), one object per line: `done:false` lines carry
  *   `message.content`, the last line has `done:true`, `done_reason`, `prompt_eval_count` (input
  *   tokens) and `eval_count` (output tokens). A `{"error":"..."}` line after HTTP 200 fails the
@@ -22,9 +24,12 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Effect, Either, Layer, Option, type Redacted, Schema, Stream } from "effect"
 import * as AiError from "../../domain/AiError.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import type { FinishReason, Usage } from "../../domain/SqlTask.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
+import * as StructuredOutput from "../../internal/wire/StructuredOutput.js"
+import * as Messages from "../../internal/wire/Messages.js"
 import * as Wire from "../../internal/wire/Wire.js"
 
 /**
@@ -62,7 +67,7 @@ const Fields = Schema.Struct({
   /** The context window to run the model with (`options.num_ctx`); the server's default when unset. */
   contextWindow: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The context window to run the model with (num_ctx); the server's default when empty." })),
   /** Sampling temperature, 0 to 2 (`options.temperature`). */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable." }), { default: () => 0.2 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Unset: the model family's (0 for most models)." })),
   /** The most tokens an answer may use (`options.num_predict`). */
   maxTokens: Schema.optionalWith(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use (num_predict)." }), { default: () => 2048 }),
   /** How long the server keeps the model loaded after a call (`keep_alive`, e.g. `10m`, `-1m`). */
@@ -366,7 +371,10 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
     const jsonHeaders = { accept: "application/json" }
     const ndjsonHeaders = { accept: "application/x-ndjson" }
     const chatUrl = `${config.baseUrl}/api/chat`
-    const options: Record<string, number> = { temperature: config.temperature, num_predict: config.maxTokens }
+    const profile = PromptProfiles.profileFor("ollama", config.model)
+    const temperature = PromptProfiles.temperatureFor(profile, config.temperature)
+    const options: Record<string, number> = { num_predict: config.maxTokens }
+    if (temperature !== undefined) options.temperature = temperature
     if (config.contextWindow !== undefined) options.num_ctx = config.contextWindow
     const keepAlive = config.keepAlive === undefined ? {} : { keep_alive: config.keepAlive }
 
@@ -374,8 +382,12 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       authorize(HttpClientRequest.post(chatUrl, { headers: stream ? ndjsonHeaders : jsonHeaders })).pipe(
         HttpClientRequest.bodyUnsafeJson({
           model: config.model,
-          messages: [{ role: "system", content: request.system }, { role: "user", content: request.user }],
+          messages: Messages.messages(request),
           stream,
+          // A whole answer's structure is held to the JSON Schema by a grammar; a stream stays text.
+          ...(!stream && request.answer !== undefined && profile.structured === "format"
+            ? { format: StructuredOutput.ollamaFormat(request.answer) }
+            : {}),
           options,
           ...keepAlive
         })
@@ -435,7 +447,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, AiEr
       clean: wire.clean,
       provider: "ollama",
       model: config.model,
-      endpoint: chatUrl, temperature: config.temperature, maxTokens: config.maxTokens,
+      endpoint: chatUrl, temperature, maxTokens: config.maxTokens, profile,
       // The window the model runs with here (num_ctx) is the prompt's budget, not the table's default.
       contextWindow: config.contextWindow,
       complete: (request) =>

@@ -4,7 +4,10 @@
  * - Auth: `Authorization: Bearer <key>`, plus `OpenAI-Organization` / `OpenAI-Project` when set.
  * - Reasoning models (o-series, GPT-5 except `*-chat*`) get `max_completion_tokens`, the
  *   `developer` role and no temperature; other models get `max_tokens` (which every
- *   OpenAI-compatible server understands) and the configured temperature.
+ *   OpenAI-compatible server understands) and the temperature the user set, else the profile's
+ *   (0 for SQL; see `PromptProfiles`).
+ * - Whole answers ask for the task's structured answer with `response_format` (`json_schema`,
+ *   strict); streams stay text.
  * - Streaming: SSE with `stream_options.include_usage`, ended by `data: [DONE]`.
  * - `testConnection` and `listModels` use `GET /models`, which costs nothing.
  *
@@ -14,6 +17,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, type Redacted, Schema } from "effect"
 import type { ConfigInvalid } from "../../domain/AiError.js"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import * as AiProvider from "../../services/AiProvider.js"
 import * as OpenAiWire from "../../internal/wire/OpenAiWire.js"
 import * as ProviderConfig from "../../internal/wire/ProviderConfig.js"
@@ -54,7 +58,7 @@ export const Config = Schema.Struct({
   /** Sent as `OpenAI-Project`. */
   project: Schema.optional(ProviderConfig.Name.annotations({ description: "A project id (proj_...), to bill and limit usage per project." })),
   /** Sampling temperature, 0 to 2; not sent to reasoning models. */
-  temperature: Schema.optionalWith(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning models ignore it." }), { default: () => 0.2 }),
+  temperature: Schema.optional(ProviderConfig.Temperature(2).annotations({ description: "0 to 2; lower is more predictable. Reasoning models ignore it. Unset: the model family's (0 for most models)." })),
   /** The most tokens an answer may use; default 2,048, or 16,384 for a reasoning model (its reasoning counts too). */
   maxTokens: Schema.optional(ProviderConfig.TokenCount.annotations({ description: "The most tokens an answer may use: 2,048 by default, 16,384 for reasoning models." })),
   /** Overrides the reasoning-model detection for model ids it does not know. */
@@ -129,7 +133,11 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       requestIdHeaders: ["x-request-id"],
       classify: (info) => OpenAiWire.classify(info, { model: config.model, kind: "model" })
     })
-    const reasoning = config.reasoning ?? OpenAiWire.isReasoningModel(config.model)
+    // The family decides the prompt, the temperature and the structured output; `reasoning` in
+    // the config overrides the name rules for ids they do not know.
+    const profile = PromptProfiles.profileFor("openai", config.model, config.reasoning)
+    const reasoning = profile.family === "reasoning"
+    const temperature = reasoning ? undefined : PromptProfiles.temperatureFor(profile, config.temperature)
     const maxTokens = config.maxTokens ?? OpenAiWire.defaultMaxTokens(reasoning)
     // The key stays Redacted until a request is built (bearerToken unwraps it there).
     const headers: Record<string, string> = { accept: "application/json" }
@@ -139,11 +147,12 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
     const bodyOptions = (stream: boolean): OpenAiWire.BodyOptions => ({
       model: config.model,
       reasoning,
-      temperature: config.temperature,
+      temperature,
       maxTokens,
       tokenField: "max_tokens",
       stream,
-      streamUsage: true
+      streamUsage: true,
+      structured: profile.structured === "response_format"
     })
     const chatRequest = (request: AiProvider.ChatRequest, stream: boolean) =>
       HttpClientRequest.post(chatUrl, { headers }).pipe(
@@ -165,7 +174,7 @@ export const make = (input: ConfigInput): Effect.Effect<AiProvider.Service, Conf
       clean: wire.clean,
       provider: "openai",
       model: config.model,
-      endpoint: chatUrl, temperature: reasoning ? undefined : config.temperature, maxTokens,
+      endpoint: chatUrl, temperature, maxTokens, profile,
       ...OpenAiWire.chat(wire, "openai", config.model, chatRequest),
       testConnection: AiProvider.connectionTestByModelList("openai", config.model, listModels),
       listModels

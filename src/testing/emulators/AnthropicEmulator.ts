@@ -131,21 +131,33 @@ export const errorResponse = (
 
 const uncached = (u: Emulator.Usage): number => Math.max(0, u.inputTokens - (u.cachedInputTokens ?? 0) - (u.cacheWriteTokens ?? 0))
 
-const stopReason = (answer: Emulator.Answer) => answer.finishReason ?? "end_turn"
+// The forced tool an answer is rendered as: the call forced one, and the answer is its input.
+const toolOf = (input: Emulator.ChatInput, answer: Emulator.Answer): string | undefined =>
+  answer.structured === true && input.structured?.via === "tool_use" ? input.structured.name : undefined
+
+const stopReason = (answer: Emulator.Answer, tool?: string) => answer.finishReason ?? (tool !== undefined ? "tool_use" : "end_turn")
+
+const toolUseId = (answer: Emulator.Answer) => `toolu_${answer.requestId}`
 
 /**
- * The non-streaming `Message` body for an answer (a `refusal` answer carries no content).
+ * The non-streaming `Message` body for an answer (a `refusal` answer carries no content). With
+ * `tool` (a forced tool), the answer's JSON is that tool's `tool_use` block and the stop reason
+ * `tool_use`, as the API answers a forced `tool_choice`.
  *
  * @since 0.1.0
  * @category Protocols
  */
-export const messageBody = (answer: Emulator.Answer) => ({
+export const messageBody = (answer: Emulator.Answer, tool?: string) => ({
   id: `msg_${answer.requestId}`,
   type: "message",
   role: "assistant",
   model: answer.model,
-  content: answer.text === "" ? [] : [{ type: "text", text: answer.text }],
-  stop_reason: stopReason(answer),
+  content: answer.text === ""
+    ? []
+    : tool !== undefined
+    ? [{ type: "tool_use", id: toolUseId(answer), name: tool, input: JSON.parse(answer.text) as unknown }]
+    : [{ type: "text", text: answer.text }],
+  stop_reason: stopReason(answer, tool),
   stop_sequence: null,
   stop_details: null,
   usage: {
@@ -178,7 +190,7 @@ export const sseEvent = (data: { readonly type: string; readonly [field: string]
  * @since 0.1.0
  * @category Protocols
  */
-export const streamPieces = (answer: Emulator.Answer, deltas: ReadonlyArray<string>): Array<string> => {
+export const streamPieces = (answer: Emulator.Answer, deltas: ReadonlyArray<string>, tool?: string): Array<string> => {
   const start = messageBody({ ...answer, text: "" })
   return [
     sseEvent({
@@ -190,13 +202,24 @@ export const streamPieces = (answer: Emulator.Answer, deltas: ReadonlyArray<stri
         usage: { ...start.usage, output_tokens: Math.min(1, answer.usage.outputTokens) }
       }
     }),
-    sseEvent({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } }),
+    // A forced tool streams its input as `input_json_delta` pieces of JSON.
+    sseEvent({
+      type: "content_block_start",
+      index: 0,
+      content_block: tool !== undefined ? { type: "tool_use", id: toolUseId(answer), name: tool, input: {} } : { type: "text", text: "" }
+    }),
     sseEvent({ type: "ping" }),
-    ...deltas.filter((d) => d !== "").map((text) => sseEvent({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } })),
+    ...deltas.filter((d) => d !== "").map((text) =>
+      sseEvent({
+        type: "content_block_delta",
+        index: 0,
+        delta: tool !== undefined ? { type: "input_json_delta", partial_json: text } : { type: "text_delta", text }
+      })
+    ),
     sseEvent({ type: "content_block_stop", index: 0 }),
     sseEvent({
       type: "message_delta",
-      delta: { stop_reason: stopReason(answer), stop_sequence: null, stop_details: null },
+      delta: { stop_reason: stopReason(answer, tool), stop_sequence: null, stop_details: null },
       usage: {
         input_tokens: uncached(answer.usage),
         output_tokens: answer.usage.outputTokens,
@@ -259,6 +282,19 @@ const fixedSampling = (model: string) => /^claude-(opus-4-([7-9]|\d{2})|[a-z]+-(
 
 const badRequest = (kind: Emulator.RouteKind, message: string): Emulator.Route => ({ _tag: "Error", kind, error: "bad-request", message })
 
+// A `tool_choice` forcing one of the body's `tools`: the structured answer asked for, or the
+// API's 400 message when the choice is refused (no such tool; forced together with thinking).
+const forcedTool = (b: Record<string, unknown>): Emulator.StructuredRequest | string | undefined => {
+  const choice = b.tool_choice as { type?: unknown; name?: unknown } | undefined
+  if (choice?.type !== "tool" || typeof choice.name !== "string") return undefined
+  const tools = Array.isArray(b.tools) ? (b.tools as Array<{ name?: unknown; input_schema?: unknown }>) : []
+  const tool = tools.find((t) => t.name === choice.name)
+  if (tool === undefined) return `tool_choice.name: Tool '${choice.name}' not found in provided tools`
+  const thinking = (b.thinking as { type?: unknown } | undefined)?.type
+  if (thinking === "enabled" || thinking === "adaptive") return "Thinking may not be enabled when tool_choice forces tool use."
+  return { via: "tool_use", name: choice.name, schema: tool.input_schema }
+}
+
 const chat = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, version: string): Emulator.Route => {
   if (r.body === undefined || typeof r.body !== "object" || r.body === null || Array.isArray(r.body)) {
     return badRequest(r.kind, "There was an issue with your request body: it is not valid JSON.")
@@ -285,12 +321,18 @@ const chat = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, versio
     return badRequest(r.kind, "messages.0.role: Input should be 'user' or 'assistant'")
   }
   const system = [text(b.system), ...messages.filter((m) => m.role === "system").map((m) => text(m.content))].filter((s) => s !== "").join("\n")
+  const forced = forcedTool(b)
+  if (typeof forced === "string") return badRequest(r.kind, forced)
+  // The last user message is the request; earlier user/assistant turns are worked examples.
+  const users = messages.filter((m) => m.role === "user")
   return {
     _tag: "Chat",
     input: {
       model: b.model,
       system,
-      user: messages.filter((m) => m.role === "user").map((m) => text(m.content)).join("\n"),
+      user: users.length > 0 ? text(users[users.length - 1]!.content) : "",
+      examples: Math.max(0, users.length - 1),
+      ...(forced !== undefined ? { structured: forced } : {}),
       stream: b.stream === true,
       body: r.body,
       maxTokens: b.max_tokens,
@@ -369,14 +411,14 @@ export const protocol: Emulator.Protocol = {
         }
     }
   },
-  completion: (_input, answer) => ({
+  completion: (input, answer) => ({
     status: 200,
     headers: { ...baseHeaders(answer.requestId), ...rateLimitHeaders() },
-    body: JSON.stringify(messageBody(answer))
+    body: JSON.stringify(messageBody(answer, toolOf(input, answer)))
   }),
-  stream: (_input, answer, deltas) => ({
+  stream: (input, answer, deltas) => ({
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...baseHeaders(answer.requestId), ...rateLimitHeaders() },
-    chunks: streamPieces(answer, deltas)
+    chunks: streamPieces(answer, deltas, toolOf(input, answer))
   }),
   error: (kind, ctx) => {
     // Anthropic has no content-filter error: a refused prompt is a 200 answer with

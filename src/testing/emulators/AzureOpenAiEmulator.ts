@@ -22,6 +22,7 @@
 import type { Effect, Scope } from "effect"
 import { isReasoningModel } from "../../internal/wire/OpenAiWire.js"
 import * as Emulator from "../Emulator.js"
+import * as Structured from "../Structured.js"
 import * as OpenAiEmulator from "./OpenAiEmulator.js"
 
 /**
@@ -235,7 +236,10 @@ const chatRoute = (r: Emulator.RecordedRequest, ctx: Emulator.ProtocolContext, d
       return { _tag: "Error", kind: "chat", error: "bad-request", message }
     }
   }
-  return { _tag: "Chat", input: OpenAiEmulator.chatInput(r.body, deployment) }
+  const input = OpenAiEmulator.chatInput(r.body, deployment)
+  const problem = input.structured !== undefined && OpenAiEmulator.strict(r.body) ? Structured.strictProblem(input.structured) : undefined
+  if (problem !== undefined) return badRequest("response_format", ctx, problem, "invalid_value")
+  return { _tag: "Chat", input }
 }
 
 // Dated: the deployment is in the URL; `model` in the body (the official client sends it) is ignored.

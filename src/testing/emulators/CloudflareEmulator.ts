@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import type { Effect, Scope } from "effect"
+import * as PromptProfiles from "../../domain/PromptProfiles.js"
 import * as Emulator from "../Emulator.js"
 import { chatInput, completionBody, streamPieces } from "./OpenAiEmulator.js"
 
@@ -69,8 +70,9 @@ const usage = (answer: Emulator.Answer) => ({
 
 const withFinish = (finishReason: string | undefined) => (finishReason !== undefined ? { finish_reason: finishReason } : {})
 
+// In JSON mode the native `response` is the answer object itself, not its text.
 const nativeResult = (text: string, answer: Emulator.Answer) => ({
-  response: text,
+  response: answer.structured === true ? JSON.parse(text) as unknown : text,
   tool_calls: [],
   usage: usage(answer),
   ...withFinish(answer.finishReason)
@@ -214,7 +216,11 @@ export const makeProtocol = (options: ProtocolOptions = {}): Emulator.Protocol =
         if (!ctx.models.includes(model)) {
           return { _tag: "Error", kind: r.kind, error: "model-not-found", message: errorTable["model-not-found"].message(model) }
         }
-        const input = chatInput(body, model)
+        const read = chatInput(body, model)
+        // JSON mode: only the listed models, and never on a stream; otherwise the field is ignored.
+        const input = read.structured !== undefined && (read.stream || !PromptProfiles.cloudflareJsonMode(model))
+          ? { ...read, structured: undefined }
+          : read
         return { _tag: "Chat", input: typeof body.prompt === "string" ? { ...input, user: body.prompt } : input }
       }
       default:

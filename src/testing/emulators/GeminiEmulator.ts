@@ -200,6 +200,27 @@ const text = (content: unknown): string => {
   return Array.isArray(parts) ? parts.map((p) => (typeof p?.text === "string" ? p.text : "")).join("") : ""
 }
 
+// JSON output: `responseMimeType: "application/json"`, with `responseJsonSchema` (JSON Schema)
+// or `responseSchema` (the OpenAPI subset), or neither (any JSON).
+const structuredOf = (config: Record<string, unknown>): Emulator.StructuredRequest | undefined =>
+  config.responseMimeType === "application/json"
+    ? { via: "responseJsonSchema", schema: config.responseJsonSchema ?? config.responseSchema }
+    : undefined
+
+// What v1beta refuses in a generationConfig's JSON output fields (400 INVALID_ARGUMENT).
+const outputProblem = (body: unknown): string | undefined => {
+  const config = (body as { generationConfig?: Record<string, unknown> } | undefined)?.generationConfig
+  if (typeof config !== "object" || config === null) return undefined
+  const schema = config.responseJsonSchema !== undefined || config.responseSchema !== undefined
+  if (config.responseJsonSchema !== undefined && config.responseSchema !== undefined) {
+    return "* GenerateContentRequest.generation_config.response_json_schema: response_schema must be omitted when response_json_schema is set.\n"
+  }
+  if (schema && config.responseMimeType !== "application/json") {
+    return "* GenerateContentRequest.generation_config.response_mime_type: must be application/json when a response schema is set.\n"
+  }
+  return undefined
+}
+
 /**
  * Reads a `GenerateContentRequest` body into a {@link Emulator.ChatInput}.
  *
@@ -210,10 +231,15 @@ export const chatInput = (body: unknown, model: string, stream: boolean): Emulat
   const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, any>
   const contents = Array.isArray(b.contents) ? (b.contents as Array<{ role?: unknown }>) : []
   const config = (typeof b.generationConfig === "object" && b.generationConfig !== null ? b.generationConfig : {}) as Record<string, unknown>
+  // The last user turn is the request; earlier user/model turns are worked examples.
+  const users = contents.filter((c) => c.role === undefined || c.role === "user")
+  const structured = structuredOf(config)
   return {
     model,
     system: text(b.systemInstruction),
-    user: contents.filter((c) => c.role === undefined || c.role === "user").map(text).join("\n"),
+    user: users.length > 0 ? text(users[users.length - 1]) : "",
+    examples: Math.max(0, users.length - 1),
+    ...(structured !== undefined ? { structured } : {}),
     stream,
     body,
     ...(typeof config.maxOutputTokens === "number" ? { maxTokens: config.maxOutputTokens } : {}),
@@ -387,6 +413,8 @@ export const makeProtocol = (options: GeminiOptions = {}): Emulator.Protocol => 
           if (!chats(p!.model, ctx.models)) {
             return { _tag: "Error", kind: r.kind, error: "model-not-found", message: notFound(p!.model, p!.method!) }
           }
+          const problem = outputProblem(r.body)
+          if (problem !== undefined) return { _tag: "Error", kind: r.kind, error: "bad-request", message: problem }
           return { _tag: "Chat", input: chatInput(r.body, p!.model, stream) }
         }
         default:

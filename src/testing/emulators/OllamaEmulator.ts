@@ -90,15 +90,27 @@ const bearer = (headers: Readonly<Record<string, string>>): string | undefined =
   return auth?.startsWith("Bearer ") ? auth.slice(7) : undefined
 }
 
+// `format`: "json" (any JSON) or a JSON Schema the server turns into a grammar.
+const formatOf = (format: unknown): Emulator.StructuredRequest | undefined =>
+  format === "json"
+    ? { via: "format", schema: undefined }
+    : typeof format === "object" && format !== null && !Array.isArray(format)
+    ? { via: "format", schema: format }
+    : undefined
+
 const chatInput = (body: Record<string, unknown>, model: string): Emulator.ChatInput => {
   const messages = body.messages as Array<{ role?: unknown; content?: unknown }>
-  const text = (role: string) =>
-    messages.filter((m) => m.role === role).map((m) => (typeof m.content === "string" ? m.content : "")).join("\n")
+  const content = (m: { content?: unknown }) => (typeof m.content === "string" ? m.content : "")
+  const users = messages.filter((m) => m.role === "user")
   const options = (typeof body.options === "object" && body.options !== null ? body.options : {}) as Record<string, unknown>
+  const structured = formatOf(body.format)
   return {
     model,
-    system: text("system"),
-    user: text("user"),
+    system: messages.filter((m) => m.role === "system").map(content).join("\n"),
+    // The last user message is the request; earlier user/assistant turns are worked examples.
+    user: users.length > 0 ? content(users[users.length - 1]!) : "",
+    examples: Math.max(0, users.length - 1),
+    ...(structured !== undefined ? { structured } : {}),
     // Ollama streams unless told not to.
     stream: body.stream !== false,
     body,

@@ -7,6 +7,7 @@
  */
 import type { Effect, Scope } from "effect"
 import * as Emulator from "../Emulator.js"
+import * as Structured from "../Structured.js"
 
 const errorTable: Record<Emulator.ErrorKind, { status: number; type: string; code: string | null; param?: string; message: (model: string) => string }> = {
   auth: { status: 401, type: "invalid_request_error", code: "invalid_api_key", message: () => "Incorrect API key provided: sk-test-****wxyz. You can find your API key at https://platform.openai.com/account/api-keys." },
@@ -45,8 +46,9 @@ const text = (u: unknown): string => {
 }
 
 /**
- * Reads an OpenAI-shaped chat body into a {@link Emulator.ChatInput} (shared with Azure and
- * Cloudflare's `choices` answers).
+ * Reads an OpenAI-shaped chat body into a {@link Emulator.ChatInput} (shared with Azure, Workers
+ * AI and Ollama's messages): the system messages, the last user message (earlier user/assistant
+ * turns are worked examples, counted), and `response_format`.
  *
  * @since 0.1.0
  * @category Protocols
@@ -55,13 +57,17 @@ export const chatInput = (body: unknown, model: string): Emulator.ChatInput => {
   const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>
   const messages = Array.isArray(b.messages) ? (b.messages as Array<{ role?: string; content?: unknown }>) : []
   const system = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => text(m.content)).join("\n")
-  const user = messages.filter((m) => m.role === "user").map((m) => text(m.content)).join("\n")
+  const users = messages.filter((m) => m.role === "user")
+  const user = users.length > 0 ? text(users[users.length - 1]!.content) : ""
   const maxTokens = b.max_completion_tokens ?? b.max_tokens
+  const structured = Structured.fromResponseFormat(body)
   return {
     model,
     system,
     user,
     stream: b.stream === true,
+    examples: Math.max(0, users.length - 1),
+    ...(structured !== undefined ? { structured } : {}),
     body,
     ...(typeof maxTokens === "number" ? { maxTokens } : {}),
     ...(typeof b.temperature === "number" ? { temperature: b.temperature } : {})
@@ -151,6 +157,15 @@ export const responseHeaders = (requestId: string): Record<string, string> => ({
 export const includeUsage = (body: unknown): boolean =>
   (body as { stream_options?: { include_usage?: unknown } } | undefined)?.stream_options?.include_usage === true
 
+/**
+ * Whether a body's `response_format` asks for strict structured outputs.
+ *
+ * @since 0.1.0
+ * @category Protocols
+ */
+export const strict = (body: unknown): boolean =>
+  (body as { response_format?: { json_schema?: { strict?: unknown } } } | undefined)?.response_format?.json_schema?.strict === true
+
 const bearer = (headers: Readonly<Record<string, string>>): string | undefined => {
   const auth = headers["authorization"]
   return auth?.startsWith("Bearer ") ? auth.slice(7) : undefined
@@ -208,7 +223,10 @@ export const protocol: Emulator.Protocol = {
           return { _tag: "Error", kind: r.kind, error: "bad-request", message: "Missing required parameter: 'messages'." }
         }
         if (!ctx.models.includes(body.model)) return { _tag: "Error", kind: r.kind, error: "model-not-found" }
-        return { _tag: "Chat", input: chatInput(r.body, body.model) }
+        const input = chatInput(r.body, body.model)
+        const problem = input.structured !== undefined && strict(r.body) ? Structured.strictProblem(input.structured) : undefined
+        if (problem !== undefined) return { _tag: "Error", kind: r.kind, error: "bad-request", message: problem }
+        return { _tag: "Chat", input }
       }
       default:
         return { _tag: "Respond", kind: r.kind, response: { status: 404, body: JSON.stringify({ error: { message: `Invalid URL (${r.method} ${r.path})`, type: "invalid_request_error", param: null, code: null } }) } }
