@@ -95,6 +95,8 @@ export const AttemptRecord = Schema.Struct({
   fallback: Schema.Boolean,
   /** Whether the answer came from a cache rather than the provider. */
   cached: Schema.Boolean,
+  /** Whether this attempt was the repair round of an answer whose SQL did not parse. */
+  repair: Schema.optional(Schema.Boolean),
   /** 1 for the first try at this provider, 2 for its first retry ... */
   attempt: Schema.Int.pipe(Schema.greaterThanOrEqualTo(1, { message: () => "must be 1 or more" })),
   /** The provider's request id, for support tickets. */
@@ -368,10 +370,13 @@ export const UsageOptions = Schema.Struct({
 export type UsageOptions = typeof UsageOptions.Type
 
 const UsageFields = {
-  /** Successful attempts: each answered request has exactly one. */
+  /** Answered requests: each has exactly one successful attempt that was not a repair round. */
   uses: Count,
+  /** Every call made: uses, failures and repair rounds. */
   attempts: Count,
   failures: Count,
+  /** Repair rounds: a second call for an answer whose SQL did not parse (not counted as uses). */
+  repairs: Count,
   /** Uses served from the cache. */
   cached: Count,
   /** Input tokens, cached ones and cache writes included. */
@@ -681,6 +686,7 @@ export const totalUsage = (rows: ReadonlyArray<UsageRow>): UsageReport["totals"]
     uses: sum((r) => r.uses),
     attempts: sum((r) => r.attempts),
     failures: sum((r) => r.failures),
+    repairs: sum((r) => r.repairs),
     cached: sum((r) => r.cached),
     inputTokens: sum((r) => r.inputTokens),
     outputTokens: sum((r) => r.outputTokens),
@@ -737,6 +743,7 @@ const usageCsvHeader: ReadonlyArray<string> = [
   "uses",
   "attempts",
   "failures",
+  "repairs",
   "cached",
   "input_tokens",
   "output_tokens",
@@ -763,6 +770,7 @@ export const usageToCsv = (report: UsageReport): string =>
       r.uses,
       r.attempts,
       r.failures,
+      r.repairs,
       r.cached,
       r.inputTokens,
       r.outputTokens,

@@ -78,6 +78,7 @@ const toRow = (r: Metrics.AttemptRecord) => ({
   cost_usd: r.costUsd ?? null,
   fallback: r.fallback ? 1 : 0,
   cached: r.cached ? 1 : 0,
+  repair: r.repair ? 1 : 0,
   attempt: r.attempt,
   request_id: r.requestId ?? null,
   prompt_chars: r.promptChars ?? null
@@ -110,6 +111,8 @@ interface UsageSqlRow {
   readonly feature: Metrics.Feature
   readonly attempts: number
   readonly uses: number
+  readonly failures: number
+  readonly repairs: number
   readonly cached: number
   readonly input_tokens: number
   readonly output_tokens: number
@@ -358,7 +361,8 @@ export const make = (
         const perUse: Metrics.MinutesPerFeature = { ...minutes, ...opts.minutesPerFeature }
         const range = { ...(opts.from === undefined ? {} : { from: opts.from }), ...(opts.to === undefined ? {} : { to: opts.to }) }
         const rows = yield* query(sql<UsageSqlRow>`
-          SELECT provider, operation AS feature, COUNT(*) AS attempts, SUM(outcome = 'success') AS uses,
+          SELECT provider, operation AS feature, COUNT(*) AS attempts, SUM(outcome = 'success' AND repair = 0) AS uses,
+                 SUM(outcome <> 'success') AS failures, SUM(repair) AS repairs,
                  SUM(cached AND outcome = 'success') AS cached, SUM(input_tokens) AS input_tokens,
                  SUM(output_tokens) AS output_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
                  SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
@@ -372,7 +376,8 @@ export const make = (
           feature: r.feature,
           uses: r.uses,
           attempts: r.attempts,
-          failures: r.attempts - r.uses,
+          failures: r.failures,
+          repairs: r.repairs,
           cached: r.cached,
           inputTokens: r.input_tokens,
           outputTokens: r.output_tokens,

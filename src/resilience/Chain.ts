@@ -183,6 +183,7 @@ export const make = (options: {
           ...(cost?.usd !== undefined ? { costUsd: cost.usd } : {}),
           fallback: t.fallback,
           cached: false,
+          ...(request.repair !== undefined ? { repair: true } : {}),
           attempt: t.attempt,
           ...(success?.meta.requestId ? { requestId: success.meta.requestId } : {}),
           promptChars: request.promptChars

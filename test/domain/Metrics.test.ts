@@ -112,8 +112,9 @@ describe("usage report helpers", () => {
     provider,
     feature,
     uses,
-    attempts: uses + 1,
+    attempts: uses + 2,
     failures: 1,
+    repairs: 1,
     cached: 0,
     inputTokens: 10 * uses,
     outputTokens: 5 * uses,
@@ -137,8 +138,9 @@ describe("usage report helpers", () => {
   it("totals add up (cost without float noise)", () => {
     expect(Metrics.totalUsage(rows)).toEqual({
       uses: 8,
-      attempts: 12,
+      attempts: 16,
       failures: 4,
+      repairs: 4,
       cached: 0,
       inputTokens: 80,
       outputTokens: 40,

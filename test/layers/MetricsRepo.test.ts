@@ -310,13 +310,29 @@ describe("MetricsRepo usage analytics and export", () => {
       })
       expect(report.minutesPerFeature).toEqual({ generate: 6, explain: 3, optimize: 10, fix: 20 })
       expect(report.byProvider).toEqual([
-        { provider: "openai", feature: "generate", uses: 3, attempts: 4, failures: 1, cached: 1, inputTokens: 40, outputTokens: 20, cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 3, costUsd: 0.02, unknownCostCount: 1, minutesSaved: 18 },
-        { provider: "gemini", feature: "explain", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 2, costUsd: 0.002, unknownCostCount: 0, minutesSaved: 3 },
-        { provider: "gemini", feature: "fix", uses: 1, attempts: 1, failures: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.004, unknownCostCount: 0, minutesSaved: 20 }
+        { provider: "openai", feature: "generate", uses: 3, attempts: 4, failures: 1, repairs: 0, cached: 1, inputTokens: 40, outputTokens: 20, cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 3, costUsd: 0.02, unknownCostCount: 1, minutesSaved: 18 },
+        { provider: "gemini", feature: "explain", uses: 1, attempts: 1, failures: 0, repairs: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 2, costUsd: 0.002, unknownCostCount: 0, minutesSaved: 3 },
+        { provider: "gemini", feature: "fix", uses: 1, attempts: 1, failures: 0, repairs: 0, cached: 0, inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.004, unknownCostCount: 0, minutesSaved: 20 }
       ])
       expect(report.features.map((f) => [f.feature, f.uses])).toEqual([["generate", 3], ["explain", 1], ["fix", 1], ["optimize", 0]])
       expect(report.totals).toMatchObject({ uses: 5, attempts: 6, minutesSaved: 41, costUsd: 0.026, cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 5 })
       expect(report).toMatchObject({ from: null, to: null, generatedAt: T0 + 1000 })
+    }))
+
+  it.scoped("a repair round is an attempt and a repair, not a second use", () =>
+    Effect.gen(function*() {
+      const file = Path.join(yield* tempDir, "ai.db")
+      const report = yield* withRepo(file, (repo) =>
+        Effect.zipRight(
+          Effect.forEach([
+            rec({ operation: "generate", costUsd: 0.01 }),
+            rec({ operation: "generate", costUsd: 0.01, repair: true, attempt: 2 }),
+            rec({ operation: "generate", outcome: "Timeout", repair: true, attempt: 2, costUsd: undefined })
+          ], repo.record),
+          repo.usage()
+        ))
+      expect(report.byProvider).toMatchObject([{ feature: "generate", uses: 1, attempts: 3, failures: 1, repairs: 2, costUsd: 0.02 }])
+      expect(report.totals).toMatchObject({ uses: 1, attempts: 3, failures: 1, repairs: 2 })
     }))
 
   it.scoped("exports CSV and JSON", () =>
@@ -326,12 +342,12 @@ describe("MetricsRepo usage analytics and export", () => {
       const [csv, json, ranged] = yield* withRepo(file, (repo) =>
         Effect.zipRight(seed(repo), Effect.all([repo.exportUsage("csv"), repo.exportUsage("json"), repo.exportUsage("csv", { from: T0 + 1 })])))
       expect(csv).toBe(
-        "provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n" +
-          "openai,generate,3,4,1,1,40,20,4,6,3,0.02,1,15\r\n" +
-          "gemini,explain,1,1,0,0,10,5,0,0,2,0.002,0,3\r\n" +
-          "gemini,fix,1,1,0,0,10,5,0,0,0,0.004,0,5\r\n"
+        "provider,feature,uses,attempts,failures,repairs,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n" +
+          "openai,generate,3,4,1,0,1,40,20,4,6,3,0.02,1,15\r\n" +
+          "gemini,explain,1,1,0,0,0,10,5,0,0,2,0.002,0,3\r\n" +
+          "gemini,fix,1,1,0,0,0,10,5,0,0,0,0.004,0,5\r\n"
       )
-      expect(ranged).toBe("provider,feature,uses,attempts,failures,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n")
+      expect(ranged).toBe("provider,feature,uses,attempts,failures,repairs,cached,input_tokens,output_tokens,cached_input_tokens,cache_write_tokens,reasoning_tokens,cost_usd,unknown_cost_count,minutes_saved\r\n")
       const decoded = Schema.decodeUnknownSync(Metrics.UsageReport)(JSON.parse(json))
       expect(decoded.totals).toMatchObject({ cachedInputTokens: 4, cacheWriteTokens: 6, reasoningTokens: 5 })
       expect(decoded.totals.uses).toBe(5)

@@ -147,7 +147,8 @@ describe("one repair round", () => {
       expect(summary.successRate).toBe(1)
       expect(summary.inputTokens).toBe(250)
       const usage = yield* metrics.usage()
-      expect(usage.byProvider).toMatchObject([{ provider: "openai", feature: "generate", attempts: 2 }])
+      // One answered request: the repair round is an attempt and a repair, not a second use.
+      expect(usage.byProvider).toMatchObject([{ provider: "openai", feature: "generate", attempts: 2, uses: 1, repairs: 1, failures: 0 }])
     }))))
 
   it.live("never more than one round: a repair that still does not parse is the answer, with its failed check", () =>

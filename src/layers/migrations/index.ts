@@ -10,6 +10,7 @@ import settings from "./0001_settings.js"
 import metrics from "./0002_metrics.js"
 import usageDetails from "./0003_usage_details.js"
 import responseCache from "./0004_response_cache.js"
+import repairAttempts from "./0005_repair_attempts.js"
 
 /**
  * The migrations, keyed `<id>_<name>`.
@@ -20,7 +21,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "0001_settings": settings,
   "0002_metrics": metrics,
   "0003_usage_details": usageDetails,
-  "0004_response_cache": responseCache
+  "0004_response_cache": responseCache,
+  "0005_repair_attempts": repairAttempts
 }
 
 /**
