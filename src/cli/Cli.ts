@@ -26,6 +26,7 @@ import * as Database from "../layers/Database.js"
 import * as EnvMigration from "../layers/EnvMigration.js"
 import * as KeyStores from "../layers/KeyStores.js"
 import * as MetricsRepoSql from "../layers/MetricsRepoSql.js"
+import * as ResponseCacheSql from "../layers/ResponseCacheSql.js"
 import * as ProviderEnv from "../layers/ProviderEnv.js"
 import * as AzureOpenAi from "../providers/azure-openai/AzureOpenAi.js"
 import { catalog } from "../providers/Catalog.js"
@@ -35,6 +36,7 @@ import type { ConnectionTest } from "../services/AiProvider.js"
 import { AiService } from "../services/AiService.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
+import * as ResponseCache from "../services/ResponseCache.js"
 import { Settings, SettingsError } from "../services/Settings.js"
 import { layerUndici } from "../vendor/http.js"
 import * as Emulator from "../testing/Emulator.js"
@@ -97,6 +99,8 @@ const stackLayer = (g: Globals) => AiStack.layer({ databasePath: dbPath(g) }).pi
 
 const printJson = (value: unknown) => Output.print(JSON.stringify(value, null, 2))
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
+
 // ---------------------------------------------------------------------------
 // The four operations
 // ---------------------------------------------------------------------------
@@ -114,7 +118,11 @@ const taskOptions = {
     Options.optional,
     Options.withDescription("Use only this provider (no fallback)")
   ),
-  stream: Options.boolean("stream").pipe(Options.withDescription("Print the answer as it arrives"))
+  stream: Options.boolean("stream").pipe(Options.withDescription("Print the answer as it arrives")),
+  cache: Options.choice("cache", ["use", "refresh", "bypass"]).pipe(
+    Options.withDefault("use" as const),
+    Options.withDescription("The response cache: use it (default), refresh (ask again and store), or bypass it")
+  )
 }
 
 interface TaskArgs {
@@ -122,6 +130,7 @@ interface TaskArgs {
   readonly dialect: string
   readonly provider: Option.Option<ProviderId>
   readonly stream: boolean
+  readonly cache: ResponseCache.Mode
 }
 
 const common = (a: TaskArgs) =>
@@ -142,7 +151,7 @@ const runTask = (a: TaskArgs, build: (c: Effect.Effect.Success<ReturnType<typeof
       const first = pin ?? (yield* ai.status).activeProvider
       const label = `Waiting for ${first ? displayName[first] : "the AI provider"}`
       if (a.stream) return yield* streamTask(g, ai, task, pin, label)
-      const answer = yield* ai.run(task, { pin }).pipe(Output.withProgress(label, !g.json))
+      const answer = yield* ai.run(task, { pin, cache: a.cache }).pipe(Output.withProgress(label, !g.json))
       if (g.json) return yield* printJson(Render.answerJson(operation, answer))
       yield* Output.print(...Render.result(answer.result))
       yield* Output.printErr(Render.provenance(answer), ...Render.findings(answer.result))
@@ -436,12 +445,13 @@ const settingsResetSecrets = Command.make("reset-secrets", {
     yield* Output.print(
       `Deleted ${names.length} stored secret${names.length === 1 ? "" : "s"}${names.length > 0 ? ` (${names.join(", ")})` : ""}` +
         `${report.keyCheckRemoved ? " and the master-key check" : ""} from ${file}`,
+      Output.styles.dim(`  the response cache was emptied too (${plural(report.cachedAnswers, "answer")})`),
       Output.styles.dim("  providers keep their settings; enter their keys again: dbtk-ai providers set <id> apiKey=..."),
       Output.styles.dim("  the next start uses the master key it finds (DBTK_AI_MASTER_KEY, or ai.key, made anew when absent)")
     )
   })).pipe(Command.withDescription(
-    "Delete every stored secret (API keys) and the master-key check, without needing the key: the way out when ai.key is lost " +
-      "(MissingMasterKey) or the key is wrong (WrongMasterKey). Providers keep their settings. Needs --yes"
+    "Delete every stored secret (API keys), the master-key check and the cached answers, without needing the key: the way out " +
+      "when ai.key is lost (MissingMasterKey) or the key is wrong (WrongMasterKey). Providers keep their settings. Needs --yes"
   ))
 
 // provider.field of each stored secret, for the confirmation message (names only, never values).
@@ -559,6 +569,45 @@ const usage = Command.make("usage", {}, (): Effect.Effect<void, ValidationError.
 ).pipe(Command.withDescription("Usage analytics"))
 
 const usageCommand = usage.pipe(Command.withSubcommands([usageExport]))
+
+// ---------------------------------------------------------------------------
+// cache
+// ---------------------------------------------------------------------------
+
+// The response cache on the database alone: no key, no provider, no settings needed.
+const withCache = <A, E>(g: Globals, f: (cache: ResponseCache.Service) => Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const file = dbPath(g)
+    if (!Fs.existsSync(file)) return yield* new ExitCode.CliInputError({ message: `There is no database at ${file} (see --data-dir)` })
+    return yield* Effect.flatMap(ResponseCache.ResponseCache, f).pipe(
+      Effect.provide(ResponseCacheSql.layer().pipe(Layer.provide(Database.layer({ filename: file }))))
+    )
+  })
+
+const cacheStats = Command.make("stats", {}, () =>
+  Effect.gen(function*() {
+    const g = yield* root
+    const stats = yield* withCache(g, (cache) => cache.stats)
+    if (g.json) return yield* printJson({ entries: stats.entries, bytes: stats.bytes })
+    yield* Output.print(`${plural(stats.entries, "cached answer")}, ${stats.bytes.toLocaleString("en-US")} bytes`)
+  })).pipe(Command.withDescription("How many answers the response cache holds, and their size"))
+
+const cacheClear = Command.make("clear", {
+  provider: Options.choice("provider", ProviderId.literals).pipe(Options.optional, Options.withDescription("Only this provider's answers"))
+}, (a) =>
+  Effect.gen(function*() {
+    const g = yield* root
+    const provider = Option.getOrUndefined(a.provider)
+    const cleared = yield* withCache(g, (cache) => cache.clear(provider === undefined ? undefined : { provider }))
+    if (g.json) return yield* printJson({ cleared, provider: provider ?? null })
+    yield* Output.print(`Cleared ${plural(cleared, "cached answer")}${provider === undefined ? "" : ` of ${provider}`}`)
+  })).pipe(Command.withDescription("Delete the cached answers (all, or one provider's); the next identical request asks the provider"))
+
+const cache = Command.make("cache", {}, (): Effect.Effect<void, ValidationError.ValidationError> =>
+  Effect.fail(ValidationError.helpRequested(cacheCommand.descriptor))
+).pipe(Command.withDescription("The response cache"))
+
+const cacheCommand = cache.pipe(Command.withSubcommands([cacheStats, cacheClear]))
 
 // ---------------------------------------------------------------------------
 // emulate
@@ -687,6 +736,7 @@ export const command = rootWithHelp.pipe(Command.withSubcommands([
   migrate,
   metrics,
   usageCommand,
+  cacheCommand,
   emulate,
   ui,
   demo

@@ -150,6 +150,8 @@ export interface Served {
   readonly cost: Pricing.Cost
   readonly fallback: boolean
   readonly failed: ReadonlyArray<Attempt>
+  /** Served from the response cache (nothing was sent). */
+  readonly cached?: boolean | undefined
 }
 
 /**
@@ -236,6 +238,7 @@ export const answerJson = (operation: Operation, a: Served & { readonly result: 
   model: a.model,
   fallback: a.fallback,
   failed: a.failed.map((f) => ({ provider: f.provider, error: ExitCode.toJson(f.error) })),
+  cached: a.cached ?? false,
   latencyMs: a.latencyMs,
   usage: a.usage,
   cost: a.cost,

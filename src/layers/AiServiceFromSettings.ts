@@ -267,9 +267,10 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
         const hit = yield* lookup
         if (Option.isSome(hit)) return yield* fromCache<I>(request, key, hit.value.value, estimate, start)
         // Identical requests in flight share one call (and one store); the budget is checked by
-        // the caller that makes it.
+        // the caller that makes it. A pinned request never falls back, so it shares only with
+        // requests pinned alike.
         const served = yield* inFlight.run(
-          key.digest,
+          options.pin === undefined ? key.digest : `${key.digest}/${options.pin}`,
           checkBudget.pipe(
             Effect.zipRight(built.chain.run(request, { pin: options.pin, deadline: deadlineOf(service.provider, snapshot.settings, start) })),
             Effect.tap(store)

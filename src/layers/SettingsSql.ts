@@ -27,6 +27,7 @@ import {
 } from "../services/Settings.js"
 import * as Untrusted from "../internal/Untrusted.js"
 import * as Crypto from "../internal/Crypto.js"
+import * as ResponseCacheSql from "./ResponseCacheSql.js"
 import { catalog } from "../providers/Catalog.js"
 
 const KEY_CHECK = "key_check"
@@ -153,11 +154,13 @@ export interface ResetReport {
   readonly secrets: ReadonlyArray<{ readonly provider: string; readonly field: string }>
   /** Whether a master-key check was removed (the next start adopts the key it finds). */
   readonly keyCheckRemoved: boolean
+  /** The answers removed from the response cache (it is emptied with the secrets). */
+  readonly cachedAnswers: number
 }
 
 /**
- * The way out of a lost master key: deletes every stored secret and the master-key check in one
- * transaction, without needing any key. Providers keep their configuration (each then reports
+ * The way out of a lost master key: deletes every stored secret, the master-key check and the
+ * response cache's answers in one transaction, without needing any key. Providers keep their configuration (each then reports
  * its missing key as its `problem`) and their keys must be entered again; the next start seals
  * a new key check with whatever key it finds (or makes). Runs on the database alone, before the
  * Settings layer is built (that layer fails while the key is missing); while a Settings layer is
@@ -173,7 +176,13 @@ export const resetSecrets: Effect.Effect<ResetReport, SettingsError, SqlClient.S
     const checks = yield* sql<{ key: string }>`SELECT key FROM ai_meta WHERE key = ${KEY_CHECK}`
     yield* sql`DELETE FROM ai_secrets`
     yield* sql`DELETE FROM ai_meta WHERE key = ${KEY_CHECK}`
-    const report: ResetReport = { secrets: secrets.map((s) => ({ provider: s.provider, field: s.field })), keyCheckRemoved: checks.length > 0 }
+    // Answers made under the old keys' accounts go with them.
+    const cachedAnswers = yield* ResponseCacheSql.clearAll
+    const report: ResetReport = {
+      secrets: secrets.map((s) => ({ provider: s.provider, field: s.field })),
+      keyCheckRemoved: checks.length > 0,
+      cachedAnswers
+    }
     return report
   })).pipe(Effect.mapError(storage("reset the stored secrets")))
 })

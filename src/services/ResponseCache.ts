@@ -10,7 +10,7 @@
  * - `set` stores only what the caller says is `cacheable`: never a failure (there is no value to
  *   pass), and never an answer that was cut short (`finishReason: "length"`), flagged by the SQL
  *   check (`SqlCheck.isFlagged`), or otherwise not worth serving twice: that judgement is the
- *   caller's, and {@link through} takes it as a predicate;
+ *   caller's (`AiService` stores only a clean answer of the first provider);
  * - a request's text is never stored (the key is a digest), nor any API key or configuration.
  *
  * A cache is an optimization: `get` and `set` never fail the request (a storage failure is
@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Option, Schema } from "effect"
+import { Context, type Effect, type Option, Schema } from "effect"
 import type { CacheKey, CachePolicy } from "../domain/CacheKey.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 
@@ -130,53 +130,3 @@ export class ResponseCache extends Context.Tag("@db-toolkit/ai/ResponseCache")<R
  * @category Models
  */
 export type Mode = "use" | "refresh" | "bypass"
-
-/**
- * An answer as {@link through} gives it: from the cache (`cached: true`, with when it was
- * stored) or from the effect.
- *
- * @since 0.1.0
- * @category Models
- */
-export type Served<A> =
-  | { readonly cached: true; readonly value: A; readonly storedAt: number; readonly ageMs: number }
-  | { readonly cached: false; readonly value: A }
-
-/**
- * Options of {@link through}.
- *
- * @since 0.1.0
- * @category Models
- */
-export interface ThroughOptions<A> {
-  /** Default `use`. */
-  readonly mode?: Mode | undefined
-  /** Whether a fresh answer may be stored (see {@link SetOptions}). */
-  readonly cacheable: (value: A) => boolean
-  /**
-   * Wraps the call and its store, e.g. in-flight dedup (`(call) => inFlight.run(key.digest, call)`),
-   * so that identical requests in flight make one call and one store. Not applied to the lookup.
-   */
-  readonly share?: (<E, R>(call: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) | undefined
-}
-
-/**
- * Serves `call` through the cache: a hit is returned without running it; on a miss it runs (in
- * `share`, if given) and its answer is stored when `cacheable` says so. A failure of the call is
- * never stored, and is the caller's as it was.
- *
- * @since 0.1.0
- * @category Combinators
- */
-export const through = <A, I>(cache: Service, key: CacheKey, schema: Schema.Schema<A, I>, options: ThroughOptions<A>) =>
-<E, R>(call: Effect.Effect<A, E, R>): Effect.Effect<Served<A>, E, R> => {
-  const mode = options.mode ?? "use"
-  const fresh = mode === "bypass" ? call : Effect.tap(call, (value) => cache.set(key, value, schema, { cacheable: options.cacheable(value) }))
-  const run = Effect.map(options.share ? options.share(fresh) : fresh, (value): Served<A> => ({ cached: false, value }))
-  if (mode !== "use") return run
-  return Effect.flatMap(cache.get(key, schema), (hit) =>
-    Option.match(hit, {
-      onNone: () => run,
-      onSome: (h): Effect.Effect<Served<A>> => Effect.succeed({ cached: true, value: h.value, storedAt: h.storedAt, ageMs: h.ageMs })
-    }))
-}

@@ -9,6 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Logger, LogLevel, TestClock } from "effect"
 import { AiService } from "../../src/services/AiService.js"
 import { MetricsRepo } from "../../src/services/MetricsRepo.js"
+import { ResponseCache } from "../../src/services/ResponseCache.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
 import { openai } from "../support/fixtures/openai.js"
@@ -27,7 +28,8 @@ const setup = Effect.gen(function*() {
   yield* settings.update({ activeProvider: "openai", health: { enabled: false } })
   const ai = yield* Effect.provide(AiService, context)
   const metrics = yield* Effect.provide(MetricsRepo, context)
-  return { ai, emu, metrics, settings }
+  const cache = yield* Effect.provide(ResponseCache, context)
+  return { ai, cache, emu, metrics, settings }
 })
 
 const request = { prompt: "list the customers", schema: shopSchema, dialect: "postgresql" } as const
@@ -97,6 +99,30 @@ describe("the response cache, through the AiService", () => {
       const [a, b] = yield* Effect.all([ai.generateSql(request, { cache: "bypass" }), ai.generateSql(request, { cache: "bypass" })], { concurrency: 2 })
       expect(emu.chatRequests()).toHaveLength(1)
       expect(a.result.sql).toBe(b.result.sql)
+    }))))
+
+  it.live("five identical requests at once make one call and one store; the next is a hit", () =>
+    quiet(Effect.scoped(Effect.gen(function*() {
+      const { ai, cache, emu } = yield* setup
+      emu.setDefaults({ latencyMs: 150 })
+      const answers = yield* Effect.all([1, 2, 3, 4, 5].map(() => ai.generateSql(request)), { concurrency: 5 })
+      expect(emu.chatRequests()).toHaveLength(1)
+      expect(new Set(answers.map((a) => a.result.sql)).size).toBe(1)
+      expect(answers.every((a) => !a.cached)).toBe(true)
+      expect(yield* cache.stats).toMatchObject({ entries: 1, stored: 1 })
+      expect((yield* ai.generateSql(request)).cached).toBe(true)
+    }))))
+
+  it.live("a pinned request does not share the call of an unpinned one (which may fall back)", () =>
+    quiet(Effect.scoped(Effect.gen(function*() {
+      const { ai, emu } = yield* setup
+      emu.setDefaults({ latencyMs: 150 })
+      yield* Effect.all([
+        ai.generateSql(request, { cache: "bypass", pin: "openai" }),
+        ai.generateSql(request, { cache: "bypass" }),
+        ai.generateSql(request, { cache: "bypass", pin: "openai" })
+      ], { concurrency: 3 })
+      expect(emu.chatRequests()).toHaveLength(2)
     }))))
 
   it.live("interrupting one of two callers leaves the other's call", () =>

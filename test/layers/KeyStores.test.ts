@@ -4,14 +4,17 @@
  * key is adopted. `resetSecrets` is the way out without the key.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as CacheKey from "../../src/domain/CacheKey.js"
 import * as Crypto from "../../src/internal/Crypto.js"
 import * as Database from "../../src/layers/Database.js"
 import * as KeyStores from "../../src/layers/KeyStores.js"
+import * as ResponseCacheSql from "../../src/layers/ResponseCacheSql.js"
 import * as SettingsSql from "../../src/layers/SettingsSql.js"
 import { KeyStore } from "../../src/services/KeyStore.js"
+import * as ResponseCache from "../../src/services/ResponseCache.js"
 import { Settings, type SettingsError } from "../../src/services/Settings.js"
 import { tempDir } from "../support/tmp.js"
 
@@ -47,6 +50,16 @@ const storeTwoKeys = (file: string) =>
       s.saveProvider("openai", { apiKey: OPENAI_KEY, model: "gpt-4.1", organization: "org-1" }),
       s.saveProvider("anthropic", { apiKey: ANTHROPIC_KEY, maxTokens: 1024 })
     ))
+
+// One answer in the response cache, stored as the service stores it.
+const withCache = <A, E>(file: string, f: (cache: ResponseCache.Service) => Effect.Effect<A, E>) =>
+  Effect.scoped(Effect.flatMap(ResponseCache.ResponseCache, f).pipe(
+    Effect.provide(ResponseCacheSql.layer().pipe(Layer.provide(Database.layer({ filename: file }))))
+  ))
+const cacheKey = CacheKey.make({ provider: "openai", model: "gpt-4.1", task: "GenerateSql", request: { prompt: "count users" }, dialect: "sqlite" })
+const storeCachedAnswer = (file: string) =>
+  withCache(file, (cache) => cache.set(cacheKey, "SELECT COUNT(*) FROM users", Schema.String, { cacheable: true }))
+const cachedAnswers = (file: string) => withCache(file, (cache) => Effect.map(cache.stats, (s) => s.entries))
 
 describe("a lost key file", () => {
   it.scoped("with secrets stored: MissingMasterKey naming the file and the recovery, no key left behind, the same on every start, nothing changed", () =>
@@ -109,14 +122,17 @@ describe("a lost key file", () => {
     Effect.gen(function*() {
       const { file, keyFile } = yield* setup
       yield* storeTwoKeys(file)
+      yield* storeCachedAnswer(file)
       Fs.rmSync(keyFile)
       expect((yield* startFails(file)).reason).toBe("MissingMasterKey")
 
       const report = yield* reset(file)
       expect(report).toEqual({
         secrets: [{ provider: "anthropic", field: "apiKey" }, { provider: "openai", field: "apiKey" }],
-        keyCheckRemoved: true
+        keyCheckRemoved: true,
+        cachedAnswers: 1
       })
+      expect(yield* cachedAnswers(file)).toBe(0)
 
       yield* withSettings(file, (s) =>
         Effect.gen(function*() {
@@ -150,7 +166,7 @@ describe("a lost key file", () => {
       expect(report.secrets).toHaveLength(1)
       expect((yield* withSettings(file, (s) => s.provider("openai"), keyB)).secrets).toEqual([])
       // Nothing left to reset but the check sealed with the new key: no error.
-      expect(yield* reset(file)).toEqual({ secrets: [], keyCheckRemoved: true })
+      expect(yield* reset(file)).toEqual({ secrets: [], keyCheckRemoved: true, cachedAnswers: 0 })
     }))
 
   it.scoped("an existing key that does not fit stays WrongMasterKey (never replaced)", () =>
