@@ -101,12 +101,25 @@ export const schemaJson = (chars: number): string => {
   return text
 }
 
-/** DDL text exactly `chars` long. */
+/**
+ * DDL text exactly `chars` long, as `pg_dump` writes a schema: per table a `CREATE TABLE` of 24
+ * columns, an `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY` and a `CREATE INDEX`, with a
+ * comment. 5,000,000 characters hold about 5,000 tables and 120,000 columns, within the default
+ * table and column limits.
+ */
 export const ddl = (chars: number): string => {
   const parts: Array<string> = []
   let length = 0
   for (let t = 0; length < chars; t++) {
-    const s = `CREATE TABLE t${t} (id integer PRIMARY KEY, name text NOT NULL, created_at timestamp);\n`
+    const columns = ["  id bigint NOT NULL", `  t${t === 0 ? 0 : t - 1}_id bigint`]
+    for (let c = 2; c < 24; c++) columns.push(`  col_${c} ${c % 3 === 0 ? "text" : "varchar(64) NOT NULL"}`)
+    const s = [
+      `-- Name: t${t}; Type: TABLE; Schema: public`,
+      `CREATE TABLE public.t${t} (\n${columns.join(",\n")},\n  CONSTRAINT t${t}_pkey PRIMARY KEY (id)\n);`,
+      `ALTER TABLE ONLY public.t${t} ADD CONSTRAINT t${t}_fk FOREIGN KEY (t${t === 0 ? 0 : t - 1}_id) REFERENCES public.t${t === 0 ? 0 : t - 1}(id);`,
+      `CREATE INDEX t${t}_col_2 ON public.t${t} USING btree (col_2);`,
+      ""
+    ].join("\n")
     parts.push(s)
     length += s.length
   }

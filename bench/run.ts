@@ -447,6 +447,7 @@ const main = async () => {
   if (electron.length > 0 || electronError !== undefined) process.stdout.write(`${renderElectron(electron, electronError)}\n`)
   if (sizes.stallReps > 0) process.stdout.write(`${renderStalls(stalls, stallError)}\n`)
   process.stdout.write(`${(await import("./schemaBudget.js")).report(quick)}\n`) // SchemaBudget.fit timings (issue 15)
+  process.stdout.write(`${await (await import("./ddl.js")).report(quick)}\n`) // a DDL schema read at once and in slices (issue 15)
 
   Fs.mkdirSync(resultsDir, { recursive: true })
   const file = Path.join(resultsDir, quick ? "latest-quick.json" : "latest.json")

@@ -16,6 +16,7 @@ import * as Prompts from "../src/domain/Prompts.js"
 import * as SchemaBudget from "../src/domain/SchemaBudget.js"
 import type * as SchemaContext from "../src/domain/SchemaContext.js"
 import * as SqlTask from "../src/domain/SqlTask.js"
+import { median } from "./stats.js"
 
 const ENTITIES = [
   "customer", "order", "invoice", "payment", "product", "category", "shipment", "warehouse", "supplier", "employee",
@@ -50,12 +51,6 @@ export const makeSchema = (tables: number): SchemaContext.SchemaContext => {
     })
   }
   return { tables: out }
-}
-
-const median = (xs: ReadonlyArray<number>): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 interface Row {

@@ -89,6 +89,9 @@ export * as SqlTask from "./domain/SqlTask.js"
 /** A request read, validated and normalized once (`AiService.prepare`). @since 0.1.0 */
 export * as Prepared from "./domain/Prepared.js"
 
+/** Several tables explained in as few provider calls as fit the active model, split back per table. @since 0.1.0 */
+export * as ExplainTables from "./services/ExplainTables.js"
+
 /**
  * SQL checked by a real parser in the connection's dialect (every answer's `check`), and
  * `shutdown` for its worker thread when the app quits. @since 0.1.0

@@ -588,6 +588,8 @@ export const parseGenerate = (answer: string): GenerateAnswer => {
  */
 export interface ExplainAnswer {
   readonly explanation: string
+  /** For a request with sections: each section the answer had, by name (a skipped name is absent). */
+  readonly sections?: Readonly<Record<string, string>> | undefined
 }
 
 /**
@@ -804,3 +806,97 @@ export const fixFromJson = (text: string): FixAnswer | undefined => {
   const d = AnswerSchemas.decode("FixSql", text)
   return d === undefined ? undefined : { fixedSql: bareSql(d.fixedSql), cause: d.cause.trim(), changes: listed(d.changes) }
 }
+
+// ---------------------------------------------------------------------------
+// Sectioned explain answers
+// ---------------------------------------------------------------------------
+
+// A heading line as models write one: `### name`, `**name**`, `name:`, `` `name` ``, with or
+// without the markup, read as the bare name.
+const headingText = (line: string): string =>
+  line
+    .trim()
+    .replace(/^#{1,6}[ \t]*/, "")
+    .replace(/^[*_`"']+|[*_`"']+$/g, "")
+    .replace(/[ \t]*:$/, "")
+    .replace(/^[*_`"']+|[*_`"']+$/g, "")
+    .trim()
+    .toLowerCase()
+
+// The longest line read as a possible heading: a heading is a name, never a paragraph.
+const HEADING_CHARS = 400
+
+/**
+ * Splits a sectioned explain answer (`Prompts.sectionHeading` before each section) by its
+ * headings: each line that names one of `names` (case aside, with or without `###`, bold or a
+ * colon) starts that name's section, which runs to the next such line. Text before the first
+ * heading, empty sections and a name's second section are dropped; a name without a heading is
+ * absent from the result, never given another's text.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const parseExplainSections = (text: string, names: ReadonlyArray<string>): Readonly<Record<string, string>> => {
+  const byHeading = new Map(names.map((n) => [n.trim().toLowerCase(), n]))
+  const found = new Map<string, Array<string>>()
+  let current: Array<string> | undefined
+  for (const line of withoutThinking(text).replace(/\r\n?/g, "\n").split("\n")) {
+    const name = line.length <= HEADING_CHARS ? byHeading.get(headingText(line)) : undefined
+    if (name !== undefined) {
+      current = found.has(name) ? undefined : []
+      if (current !== undefined) found.set(name, current)
+      continue
+    }
+    current?.push(line)
+  }
+  return sectionsOf(names, (name) => parseExplain((found.get(name) ?? []).join("\n")).explanation)
+}
+
+// The non-empty sections of `names`, in their order.
+const sectionsOf = (names: ReadonlyArray<string>, textOf: (name: string) => string | undefined): Readonly<Record<string, string>> =>
+  Object.fromEntries(names.flatMap((name) => {
+    const t = textOf(name)?.trim() ?? ""
+    return t === "" ? [] : [[name, t]]
+  }))
+
+/**
+ * Reads a structured sectioned explain answer (`AnswerSchemas.sectionedExplain`); `undefined`
+ * when the reply is not JSON of that shape. Items are matched to `names` case aside; an item
+ * naming nothing asked for is dropped.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const explainSectionsFromJson = (text: string, names: ReadonlyArray<string>): Readonly<Record<string, string>> | undefined => {
+  const d = AnswerSchemas.decodeSections(text)
+  if (d === undefined) return undefined
+  const byName = new Map<string, string>()
+  for (const item of d.sections) {
+    const key = item.name.trim().toLowerCase()
+    if (!byName.has(key)) byName.set(key, item.explanation)
+  }
+  return sectionsOf(names, (name) => byName.get(name.trim().toLowerCase())?.trim().replace(EXPLANATION_LABEL, ""))
+}
+
+/**
+ * Reads an explain answer of any form: with `sections`, split by name (the structured answer
+ * first when `structured`, else by its headings), its explanation the sections under their
+ * headings; without, as {@link explainFromJson} or {@link parseExplain} read it.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const explainAnswer = (text: string, structured: boolean, sections?: ReadonlyArray<string>): ExplainAnswer => {
+  if (sections === undefined || sections.length === 0) return (structured ? explainFromJson(text) : undefined) ?? parseExplain(text)
+  const split = (structured ? explainSectionsFromJson(text, sections) : undefined) ?? parseExplainSections(text, sections)
+  const explanation = Object.entries(split).map(([name, t]) => `${SECTION_MARK}${name}\n${t}`).join("\n\n")
+  return { explanation: explanation === "" ? parseExplain(text).explanation : explanation, sections: split }
+}
+
+/**
+ * What starts a section's heading line in a sectioned explain answer: `### ` and the name.
+ *
+ * @since 0.1.0
+ * @category Parsing
+ */
+export const SECTION_MARK = "### "

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { Either, Schema } from "effect"
-import type { SqlTaskTag } from "./SqlTask.js"
+import type { SqlTask, SqlTaskTag } from "./SqlTask.js"
 
 /**
  * A JSON Schema, as plain JSON.
@@ -97,6 +97,40 @@ export const answerSchemas: Readonly<Record<SqlTaskTag, AnswerSchema>> = {
   }
 }
 
+/**
+ * The structured answer of an explain request that asks for sections (`ExplainSqlRequest.sections`):
+ * one `{ name, explanation }` per name. An array rather than one property per name: the schema
+ * stays the same whatever the names are, and no name has to be a valid property key.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const sectionedExplain: AnswerSchema = {
+  task: "ExplainSql",
+  name: "sql_explanations",
+  description: "One plain-prose explanation per section name, in the order the names are listed.",
+  schema: object({
+    sections: {
+      type: "array",
+      description: "One item per section name listed in the request, in that order.",
+      items: object({
+        name: str("The section's name, exactly as listed."),
+        explanation: str("Plain prose about that section's statement.")
+      })
+    }
+  })
+}
+
+/**
+ * The structured answer a task is asked for: {@link sectionedExplain} for an explain request
+ * with sections, the task's own (`answerSchemas`) otherwise.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const forTask = (task: SqlTask): AnswerSchema =>
+  task._tag === "ExplainSql" && task.sections !== undefined && task.sections.length > 0 ? sectionedExplain : answerSchemas[task._tag]
+
 // The replies, as decoded. Lenient where a model drifts without harm (a missing list is empty, a
 // rating in capitals), strict on the one field an answer cannot do without.
 const Text = Schema.optionalWith(Schema.String, { default: () => "" })
@@ -155,6 +189,18 @@ export interface Decoded {
   readonly FixSql: typeof FixJson.Type
 }
 
+/**
+ * A decoded sectioned explain answer ({@link sectionedExplain}).
+ *
+ * @since 0.1.0
+ * @category Schemas
+ */
+export const SectionsJson = Schema.Struct({
+  sections: Schema.Array(Schema.Struct({ name: Schema.String, explanation: Text }))
+})
+
+const decodeSectionsJson = Schema.decodeUnknownEither(Schema.parseJson(SectionsJson))
+
 const decoders = {
   GenerateSql: Schema.decodeUnknownEither(Schema.parseJson(GenerateJson)),
   ExplainSql: Schema.decodeUnknownEither(Schema.parseJson(ExplainJson)),
@@ -177,9 +223,22 @@ const unfenced = (text: string): string => {
  * @since 0.1.0
  * @category Decoding
  */
-export const decode = <T extends SqlTaskTag>(task: T, text: string): Decoded[T] | undefined => {
+export const decode = <T extends SqlTaskTag>(task: T, text: string): Decoded[T] | undefined =>
+  viaJson(decoders[task] as (u: unknown) => Either.Either<Decoded[T], unknown>, text)
+
+// A reply read as one JSON object of a decoder's shape, or undefined.
+const viaJson = <A>(decoder: (u: unknown) => Either.Either<A, unknown>, text: string): A | undefined => {
   const t = unfenced(text)
   if (!t.startsWith("{")) return undefined
-  const decoded = decoders[task](t) as Either.Either<Decoded[T], unknown>
+  const decoded = decoder(t)
   return Either.isRight(decoded) ? decoded.right : undefined
 }
+
+/**
+ * Decodes a reply as the sectioned explain answer ({@link sectionedExplain}); `undefined` when it
+ * is not JSON of that shape, so the caller falls back to splitting the text by its headings.
+ *
+ * @since 0.1.0
+ * @category Decoding
+ */
+export const decodeSections = (text: string): typeof SectionsJson.Type | undefined => viaJson(decodeSectionsJson, text)

@@ -1,7 +1,8 @@
 /**
  * The key of the response cache (and of in-flight dedup): what makes two requests the same
  * request, as one SHA-256 digest. It is made of the provider, the model, the task, the request's
- * text normalized (see {@link normalize}), the dialect, a fingerprint of the schema context (see
+ * text normalized (see {@link normalize}), the sections an explain request asks for (so a batched
+ * answer is never served to a request for one), the dialect, a fingerprint of the schema context (see
  * {@link schemaFingerprint}), any answer-changing parameters the caller adds, and
  * {@link PROMPT_VERSION}. Only the digest is stored: the request's text never reaches the cache's
  * rows, and the key has no place for an API key or any other configuration (fields of the input
@@ -231,6 +232,8 @@ export interface KeyInput {
     readonly sql?: string | undefined
     readonly errorMessage?: string | undefined
     readonly executionPlan?: string | undefined
+    /** The sections an explain request asks for, in order (names kept exactly). */
+    readonly sections?: ReadonlyArray<string> | undefined
   }
   readonly dialect: string
   readonly schema?: SchemaContext | undefined
@@ -283,7 +286,9 @@ export const make = (input: KeyInput): CacheKey => {
     verbatim(input.request.errorMessage),
     verbatim(input.request.executionPlan),
     schemaFingerprint(input.schema),
-    params
+    params,
+    // Only when asked for: every key of a request without sections stays what it was.
+    ...(input.request.sections !== undefined && input.request.sections.length > 0 ? [["sections", input.request.sections]] : [])
   ]
   const digest = createHash("sha256").update(JSON.stringify(parts)).digest("hex")
   return { digest, provider: input.provider, model: input.model, task: input.task }
@@ -301,6 +306,7 @@ export interface TaskLike {
   readonly sql?: string | undefined
   readonly errorMessage?: string | undefined
   readonly executionPlan?: string | undefined
+  readonly sections?: ReadonlyArray<string> | undefined
   readonly schema?: SchemaContext | undefined
   readonly dialect: string
 }
@@ -322,7 +328,7 @@ export const fromTask = (
     provider,
     model,
     task: task._tag,
-    request: { prompt: task.prompt, sql: task.sql, errorMessage: task.errorMessage, executionPlan: task.executionPlan },
+    request: { prompt: task.prompt, sql: task.sql, errorMessage: task.errorMessage, executionPlan: task.executionPlan, sections: task.sections },
     dialect: options.dialect ?? task.dialect,
     schema: task.schema,
     params: options.params,

@@ -41,6 +41,8 @@ export const InputLimits = Schema.Struct({
   schemaColumns: Schema.optionalWith(Size(1, 2_000_000, "columns"), { default: () => 250_000 }),
   /** A schema given as text (DDL or JSON). */
   schemaChars: Schema.optionalWith(Size(100, 20_000_000, "characters"), { default: () => 5_000_000 }),
+  /** Statements in a schema given as DDL text (`CREATE TABLE`, `ALTER TABLE`, `CREATE INDEX` ...). */
+  schemaStatements: Schema.optionalWith(Size(1, 2_000_000, "statements"), { default: () => 200_000 }),
   /** One provider configuration field (a URL, a model name, a key). */
   configFieldChars: Schema.optionalWith(Size(64, configFieldCeiling, "characters"), { default: () => 8_192 })
 })

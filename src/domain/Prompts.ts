@@ -9,10 +9,15 @@
  * The schema in a prompt is chosen by `SchemaBudget`: the tables most relevant to the request,
  * as many as fit the model's context window less the answer's budget and the rest of the prompt.
  *
+ * An explain request with `sections` (several tables' DDL in one call) asks for one section per
+ * name, each under a `### <name>` heading line (or one item per name of the sectioned JSON
+ * answer), which `AnswerParser.explainAnswer` splits back by name.
+ *
  * @since 0.1.0
  */
 import { Either } from "effect"
 import * as Tokens from "../internal/Tokens.js"
+import { SECTION_MARK } from "./AnswerParser.js"
 import * as AnswerSchemas from "./AnswerSchemas.js"
 import * as Dialect from "./Dialect.js"
 import * as PromptProfiles from "./PromptProfiles.js"
@@ -124,10 +129,19 @@ export const shortSystem: string =
 type Length = "full" | "short"
 type Format = "text" | "json"
 
+// What a prompt is written for: a task, or an explain request that asks for one section per name
+// (`ExplainSqlRequest.sections`: several tables explained in one call).
+type Kind = SqlTaskTag | "ExplainSections"
+
+const kindOf = (task: SqlTask): Kind =>
+  task._tag === "ExplainSql" && task.sections !== undefined && task.sections.length > 0 ? "ExplainSections" : task._tag
+
 // The data of each task, the same in every variant (the emulators read these sections back).
-const frames: Readonly<Record<SqlTaskTag, string>> = {
+const explainFrame = "Database: {dialect}\n\nSchema:\n{schema}\n\nQuery:\n```sql\n{sql}\n```"
+const frames: Readonly<Record<Kind, string>> = {
   GenerateSql: "Database: {dialect}\n\nSchema:\n{schema}\n\nRequest:\n{request}",
-  ExplainSql: "Database: {dialect}\n\nSchema:\n{schema}\n\nQuery:\n```sql\n{sql}\n```",
+  ExplainSql: explainFrame,
+  ExplainSections: explainFrame,
   OptimizeSql: "Database: {dialect}\n\nSchema:\n{schema}\n\nQuery:\n```sql\n{sql}\n```\n\nExecution plan:\n{plan}",
   FixSql: "Database: {dialect}\n\nSchema:\n{schema}\n\nQuery:\n```sql\n{sql}\n```\n\nError:\n{error}"
 }
@@ -139,8 +153,8 @@ const missing: Readonly<Record<Format, string>> = {
 }
 
 // The task's instructions, by length (and, for generate, by format).
-const instructions = (tag: SqlTaskTag, length: Length, format: Format): string => {
-  switch (tag) {
+const instructions = (kind: Kind, length: Length, format: Format): string => {
+  switch (kind) {
     case "GenerateSql":
       return length === "full"
         ? [
@@ -155,6 +169,10 @@ const instructions = (tag: SqlTaskTag, length: Length, format: Format): string =
       return length === "full"
         ? "Explain this query in plain prose, in under 120 words: its purpose, the tables it uses, its key operations (joins, filters, grouping, sorting, changes made) and the result it produces."
         : "Explain this query in plain prose, in under 80 words: what it does, the tables it uses and its result."
+    case "ExplainSections":
+      return length === "full"
+        ? "Explain this query in sections, one per name listed below, in that order. Each section is about the statement (or the table) of that name, in plain prose and under 80 words: its purpose, what it holds or does, and how it relates to the others.\nNames:\n{sections}"
+        : "Explain this query in sections, one per name listed below, in that order, each in plain prose and under 60 words.\nNames:\n{sections}"
     case "OptimizeSql":
       return length === "full"
         ? "Review this query's performance. The optimized query must return exactly the same result. Use only tables and columns from the schema."
@@ -168,11 +186,14 @@ const instructions = (tag: SqlTaskTag, length: Length, format: Format): string =
 
 // The answer formats: the text ones are what AnswerParser reads; the JSON ones name the fields of
 // AnswerSchemas (the provider enforces the schema; the words keep the model's intent on it).
-const answerFormats: Readonly<Record<Format, Readonly<Record<SqlTaskTag, string>>>> = {
+const answerFormats: Readonly<Record<Format, Readonly<Record<Kind, string>>>> = {
   text: {
     GenerateSql:
       "Answer format: the SQL in one ```sql fenced block, then at most one short sentence of explanation after the block. Nothing before the block.",
     ExplainSql: "Answer format: plain prose only. Do not repeat the query and do not use a code block.",
+    ExplainSections:
+      `Answer format: for each name, a heading line "${SECTION_MARK}<name>" with the name exactly as listed, then that section in plain prose. ` +
+      "No other headings, no code blocks, nothing before the first heading.",
     OptimizeSql: `Answer format: these four sections in this order, each header on its own line, nothing else:
 RATING: GOOD, FAIR or POOR (one word)
 OPTIMIZED SQL:
@@ -196,6 +217,8 @@ CHANGES:
   json: {
     GenerateSql: "Answer format: one JSON object with \"sql\" (the query, or \"\" when you write none) and \"explanation\" (at most one short sentence).",
     ExplainSql: "Answer format: one JSON object with \"explanation\" (plain prose; do not repeat the query).",
+    ExplainSections:
+      "Answer format: one JSON object with \"sections\": one {\"name\", \"explanation\"} per name listed, in that order, each name exactly as listed (plain prose; do not repeat the query).",
     OptimizeSql:
       "Answer format: one JSON object with \"rating\" (\"good\", \"fair\" or \"poor\"), \"optimizedSql\" (the optimized query, or the original unchanged if it is already optimal), " +
       "\"indexes\" (one {\"statement\", \"reason\"} per CREATE INDEX that would help; [] if none) and \"suggestions\" (one change per item; [] if the query is already optimal).",
@@ -203,8 +226,8 @@ CHANGES:
   }
 }
 
-const template = (tag: SqlTaskTag, length: Length, format: Format): string =>
-  `${frames[tag]}\n\n${instructions(tag, length, format)}\n\n${answerFormats[format][tag]}`
+const template = (kind: Kind, length: Length, format: Format): string =>
+  `${frames[kind]}\n\n${instructions(kind, length, format)}\n\n${answerFormats[format][kind]}`
 
 /**
  * Natural language to SQL, full instructions, text answer. Placeholders: `{dialect}`,
@@ -269,7 +292,7 @@ interface Worked {
   readonly json: unknown
 }
 
-const worked: Readonly<Record<SqlTaskTag, Worked>> = {
+const worked: Readonly<Record<Kind, Worked>> = {
   GenerateSql: {
     values: { request: "How many users signed up in 2024?" },
     text: "```sql\nSELECT COUNT(*) AS users_2024 FROM users WHERE created_at >= '2024-01-01' AND created_at < '2025-01-01';\n```\nCounts the users created in 2024.",
@@ -283,6 +306,19 @@ const worked: Readonly<Record<SqlTaskTag, Worked>> = {
     text: "Reads the name of the user whose id is 7 from the users table. The result is one row with one column, or no row if there is no such user.",
     json: {
       explanation: "Reads the name of the user whose id is 7 from the users table. The result is one row with one column, or no row if there is no such user."
+    }
+  },
+  ExplainSections: {
+    values: {
+      sql: "CREATE TABLE users (\n  id integer PRIMARY KEY,\n  name text\n);\n\nCREATE TABLE orders (\n  id integer PRIMARY KEY,\n  user_id integer REFERENCES users (id)\n);",
+      sections: "- users\n- orders"
+    },
+    text: `${SECTION_MARK}users\nStores the users, one row per user, with their name.\n\n${SECTION_MARK}orders\nStores the orders, one row per order; each belongs to a user through user_id.`,
+    json: {
+      sections: [
+        { name: "users", explanation: "Stores the users, one row per user, with their name." },
+        { name: "orders", explanation: "Stores the orders, one row per order; each belongs to a user through user_id." }
+      ]
     }
   },
   OptimizeSql: {
@@ -323,7 +359,7 @@ const valuesOf = (task: SqlTask, schema: string): Record<string, string> => {
     case "GenerateSql":
       return { ...common, request: task.prompt }
     case "ExplainSql":
-      return { ...common, sql: task.sql }
+      return { ...common, sql: task.sql, sections: (task.sections ?? []).map((name) => `- ${name}`).join("\n") }
     case "OptimizeSql": {
       const plan = task.executionPlan !== undefined && task.executionPlan.trim() !== ""
         ? task.executionPlan
@@ -337,8 +373,8 @@ const valuesOf = (task: SqlTask, schema: string): Record<string, string> => {
 
 // The worked example of a task, as the system prompt carries it.
 const exampleBlock = (task: SqlTask, length: Length, format: Format): string => {
-  const example = worked[task._tag]
-  const user = fill(template(task._tag, length, format), { ...valuesOf(task, EXAMPLE_SCHEMA), ...example.values })
+  const example = worked[kindOf(task)]
+  const user = fill(template(kindOf(task), length, format), { ...valuesOf(task, EXAMPLE_SCHEMA), ...example.values })
   const answer = format === "json" ? JSON.stringify(example.json) : example.text
   return `Example of a request and its answer:\n<example>\n${user}\n</example>\n<answer>\n${answer}\n</answer>`
 }
@@ -355,7 +391,7 @@ const messages = (
   const length: Length = profile.instructions
   const base = length === "full" ? system : shortSystem
   const lead = profile.fewShot ? `${base}\n\n${exampleBlock(task, length, format)}` : base
-  const body = fill(template(task._tag, length, format), valuesOf(task, schema))
+  const body = fill(template(kindOf(task), length, format), valuesOf(task, schema))
   const user = followUp === undefined ? body : `${body}\n\n${followUp}`
   return profile.layout === "user-only" ? { system: "", user: `${lead}\n\n${user}` } : { system: lead, user }
 }
@@ -385,11 +421,40 @@ const assemble = (
   return {
     ...text,
     schema: { sent: fitted.sent, leftOut: fitted.leftOut, textLeftOut: fitted.textLeftOut },
-    ...(json !== undefined ? { structured: { ...json, answer: AnswerSchemas.answerSchemas[task._tag] } } : {})
+    ...(json !== undefined ? { structured: { ...json, answer: AnswerSchemas.forTask(task) } } : {})
   }
 }
 
 const size = (m: Messages, count: (text: string) => number): number => count(m.system) + count(m.user)
+
+// The profile a budget prompts with, and what its prompt costs without a schema: the larger of
+// its text and JSON variants, worked examples and overhead included.
+const frameOf = (task: SqlTask, budget: Budget, followUp?: string) => {
+  const profile = budget.profile ?? PromptProfiles.profileFor(budget.provider, budget.model)
+  const count = budget.encoder ?? ((text: string) => Tokens.estimate(budget.provider, text))
+  const frame = variants(task, profile, "", followUp)
+  return { profile, rest: Math.max(size(frame.text, count), frame.json === undefined ? 0 : size(frame.json, count)) + OVERHEAD_TOKENS }
+}
+
+/**
+ * How many tokens a task's prompt takes at a model before any schema: its instructions, the
+ * request's own text (the SQL of an explain request, all of it) and the worked example the
+ * profile adds, in the larger of the text and JSON variants. A caller that groups several
+ * statements into one request (several tables' DDL) sizes each group with it, so that every
+ * request fits the model's window less the answer's budget.
+ *
+ * @since 0.1.0
+ * @category Prompts
+ */
+export const frameTokens = (task: SqlTask, budget: Budget): number => frameOf(task, budget).rest
+
+/**
+ * The tokens a model's window leaves for the prompt: its context window less the answer's budget.
+ *
+ * @since 0.1.0
+ * @category Prompts
+ */
+export const promptRoom = (budget: Budget): number => Math.max(0, budget.contextWindow - budget.maxOutputTokens)
 
 /**
  * Builds the prompt for a task: the dialect by its display name, the schema chosen by
@@ -422,11 +487,8 @@ export function forTask(
     const fitted = Either.getOrThrow(SchemaBudget.fitTask(task, { budget: Number.POSITIVE_INFINITY, provider: "openai" }))
     return assemble(task, PromptProfiles.standard, fitted, followUp)
   }
-  const profile = budget.profile ?? PromptProfiles.profileFor(budget.provider, budget.model)
-  const count = budget.encoder ?? ((text: string) => Tokens.estimate(budget.provider, text))
-  const frame = variants(task, profile, "", followUp)
-  const rest = Math.max(size(frame.text, count), frame.json === undefined ? 0 : size(frame.json, count)) + OVERHEAD_TOKENS
-  const schemaBudget = Math.max(0, budget.contextWindow - budget.maxOutputTokens - rest)
+  const { profile, rest } = frameOf(task, budget, followUp)
+  const schemaBudget = Math.max(0, promptRoom(budget) - rest)
   return Either.map(
     SchemaBudget.fitTask(task, { budget: schemaBudget, provider: budget.provider, encoder: budget.encoder }),
     (fitted) => assemble(task, profile, fitted, followUp)

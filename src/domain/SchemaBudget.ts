@@ -29,6 +29,7 @@
  * @since 0.1.0
  */
 import { Either, Schema } from "effect"
+import * as SqlText from "../internal/SqlText.js"
 import * as Tokens from "../internal/Tokens.js"
 import type { ProviderId } from "./ProviderId.js"
 import * as SchemaContext from "./SchemaContext.js"
@@ -204,19 +205,13 @@ function* tokens(sql: string): Generator<Token> {
   const n = sql.length
   let i = 0
   const part = (): { readonly text: string; readonly quoted: boolean } | undefined => {
-    const c = sql[i]!
-    if (c === "\"" || c === "`" || c === "[") {
-      const close = c === "[" ? "]" : c
-      const end = sql.indexOf(close, i + 1)
-      if (end < 0) {
-        i = n
-        return undefined
-      }
-      const text = sql.slice(i + 1, end)
-      i = end + 1
-      return { text, quoted: true }
+    const span = SqlText.spanAt(sql, i)
+    if (span?.kind === "name") {
+      const text = sql.slice(i + 1, span.end - 1)
+      i = span.end
+      return span.closed ? { text, quoted: true } : undefined
     }
-    if (/[A-Za-z_]/.test(c)) {
+    if (/[A-Za-z_]/.test(sql[i]!)) {
       const start = i
       while (i < n && /[A-Za-z0-9_$]/.test(sql[i]!)) i++
       return { text: sql.slice(start, i), quoted: false }
@@ -225,17 +220,10 @@ function* tokens(sql: string): Generator<Token> {
   }
   while (i < n) {
     const c = sql[i]!
-    if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i)
-      i = end < 0 ? n : end + 1
-    } else if (c === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2)
-      i = end < 0 ? n : end + 2
-    } else if (c === "'") {
-      let j = i + 1
-      while (j < n && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1
-      i = j + 1
-    } else if (c === "\"" || c === "`" || c === "[" || /[A-Za-z_]/.test(c)) {
+    const span = SqlText.spanAt(sql, i)
+    if (span !== undefined && span.kind !== "name") {
+      i = span.end
+    } else if (span !== undefined || /[A-Za-z_]/.test(c)) {
       const parts: Array<string> = []
       let quoted = false
       for (;;) {

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Ddl from "../internal/Ddl.js"
 import * as Limits from "./Limits.js"
 
 /**
@@ -101,7 +102,8 @@ export const empty: SchemaContext = { tables: [] }
 //
 // What counts: every table entry read (`schemaTables`), every column entry read
 // (`schemaColumns`), and every string read, at least one character each (`schemaChars`): names,
-// types, keys, free text, foreign-key entries.
+// types, keys, free text, foreign-key entries. A schema given as DDL text is counted by its length
+// (`schemaChars`, before it is read), its statements (`schemaStatements`), tables and columns.
 
 type Obj = Record<string, unknown>
 const isObj = (u: unknown): u is Obj => typeof u === "object" && u !== null && !Array.isArray(u)
@@ -112,6 +114,7 @@ const STEP_MASK = COLUMNS_PER_STEP - 1
 class Meter {
   tables = 0
   columns = 0
+  statements = 0
   chars = 0
   constructor(readonly limits: Limits.InputLimits, readonly field: string) {}
   addTables(n: number): void {
@@ -121,6 +124,10 @@ class Meter {
   addColumns(n: number): void {
     this.columns += n
     if (this.columns > this.limits.schemaColumns) this.refuse(this.columns, "columns", "schemaColumns")
+  }
+  addStatements(n: number): void {
+    this.statements += n
+    if (this.statements > this.limits.schemaStatements) this.refuse(this.statements, "statements", "schemaStatements")
   }
   addChars(n: number): void {
     this.chars += Math.max(1, n)
@@ -405,14 +412,21 @@ function* walk(m: Meter, input: unknown): Limits.Work<Either.Either<SchemaContex
   if (input === null || input === undefined) return Either.right(empty)
   if (typeof input === "string") {
     // Its length is checked before this (see `fromInput`); a JSON text is parsed in slices and
-    // its strings counted as they are read; any other text (DDL) is kept as it is.
+    // its strings counted as they are read; DDL is read in slices into tables (so they get the
+    // same checks and fitting as any other), counted as it is read; text with no table in it is
+    // kept as it is.
     const text = input.trim()
     if (text === "") return Either.right(empty)
     if (text.startsWith("{") || text.startsWith("[")) {
       const parsed = yield* Limits.parseJson(text)
       if (parsed !== undefined) return yield* walk(m, parsed.value)
     }
-    return Either.right({ tables: [], text: m.text(text) })
+    const ddl = yield* Ddl.read(text, {
+      statement: () => m.addStatements(1),
+      table: () => m.addTables(1),
+      column: () => m.addColumns(1)
+    })
+    return Either.right(ddl.tables.length > 0 ? ddl : { tables: [], text: m.text(text) })
   }
   const tables: Array<Table> = []
   if (Array.isArray(input)) {
@@ -447,7 +461,9 @@ const precheck = (input: unknown, limits: Limits.InputLimits, field: string): Li
  * - the `schema:getTree` tree `{ schemas: { public: { tables: {...} } } }`;
  * - columns as objects (`name`/`column_name`, `type`/`data_type`, `is_nullable`, `primary_key` ...),
  *   as strings (`"id integer"`) or as a `{ column: type }` map;
- * - a string: JSON is parsed, anything else (for example DDL) is kept as free text.
+ * - a string: JSON is parsed; DDL (`CREATE TABLE`, `ALTER TABLE ... ADD CONSTRAINT`) is read into
+ *   tables, with the statements it does not model (indexes, views) kept as free text; text with no
+ *   table definition is kept as free text.
  *
  * `null` and `undefined` give an empty context. Anything else fails with a message saying what
  * was expected, and so does a schema past the `limits` (tables, columns, characters of text; see
@@ -469,9 +485,10 @@ export const normalize = (
 /**
  * {@link normalize} for the request path: the schema is read in slices of a few milliseconds with
  * the event loop let in between, and counted as it is read, stopping at the first limit passed:
- * tables (`schemaTables`), columns of all tables together (`schemaColumns`), and characters of text
+ * tables (`schemaTables`), columns of all tables together (`schemaColumns`), characters of text
  * (`schemaChars`: a schema given as text by its length; otherwise every string read, names and
- * types included, at least one character each). Fails with a refusal naming `field`.
+ * types included, at least one character each), and the statements of a DDL text
+ * (`schemaStatements`). Fails with a refusal naming `field`.
  *
  * @since 0.1.0
  * @category Constructors

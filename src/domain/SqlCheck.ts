@@ -39,6 +39,7 @@ import { Duration, Effect, Option, Schema } from "effect"
 import * as Dialect from "./Dialect.js"
 import type * as SchemaContext from "./SchemaContext.js"
 import type { ParserBuild } from "../internal/SqlParserBuilds.js"
+import * as SqlText from "../internal/SqlText.js"
 
 // ---------------------------------------------------------------------------
 // Results
@@ -373,6 +374,137 @@ const defined = (ast) => {
   }
   return { ctes: [...ctes], aliases: [...aliases] }
 }
+// The structure of a text: the columns its WHERE, JOIN ON/USING, GROUP BY, HAVING and ORDER BY
+// read, each with the real tables it may belong to (aliases resolved through the scopes, CTEs and
+// derived tables left out, output aliases and ORDER BY 1 resolved to their expressions), and how
+// many joins, subqueries, set operations, CTEs, groupings and window functions it has.
+const QUERY_TYPES = new Set(["select", "update", "delete", "insert", "replace"])
+const isQuery = (v) => isNode(v) && !Array.isArray(v) && typeof v.type === "string" && QUERY_TYPES.has(v.type) &&
+  ("from" in v || "table" in v || "columns" in v)
+const SHAPE_KEYS = new Set(["with", "from", "table", "where", "having", "groupby", "orderby", "_next", "tableList", "columnList"])
+const MAX_SHAPE_COLUMNS = 1000
+const list = (u) => Array.isArray(u) ? u : []
+const aliasOf = (u) => typeof u === "string" ? u : isNode(u) ? nameText(u) : undefined
+const shapeOf = (ast) => {
+  const out = { columns: [], joins: 0, subqueries: 0, setOperations: 0, ctes: 0, groupings: 0, windows: 0 }
+  const seen = new Set()
+  const cteNames = new Set()
+  const stack = []
+  const roots = Array.isArray(ast) ? ast : [ast]
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ v: roots[i], scope: null, clause: null, role: "top" })
+  const record = (column, tables) => {
+    const key = tables.join(",") + "." + column.toLowerCase()
+    if (seen.has(key) || out.columns.length >= MAX_SHAPE_COLUMNS) return
+    seen.add(key)
+    out.columns.push({ column, tables })
+  }
+  // The column references of an expression outside its subqueries.
+  const refsOf = (expr) => {
+    const refs = []
+    const todo = [expr]
+    while (todo.length > 0) {
+      const v = todo.pop()
+      if (!isNode(v) || isQuery(v)) continue
+      if (v.type === "column_ref") { refs.push(v); continue }
+      for (const key in v) if (isNode(v[key])) todo.push(v[key])
+    }
+    return refs
+  }
+  const use = (ref, scope, clause, aliases) => {
+    const column = nameText(ref.column)
+    if (!column || column === "*" || column === "(.*)") return
+    const qualifier = (typeof ref.table === "string" ? ref.table : nameText(ref.table) || "").toLowerCase()
+    if (qualifier !== "") {
+      for (let s = scope; s !== null; s = s.parent) {
+        if (!s.tables.has(qualifier)) continue
+        const table = s.tables.get(qualifier)
+        if (table !== null) record(column, [table])
+        return
+      }
+      record(column, [qualifier])
+      return
+    }
+    const output = aliases && clause !== "where" && clause !== "on" ? scope.outputs.get(column.toLowerCase()) : undefined
+    if (output !== undefined) {
+      for (const r of refsOf(output)) use(r, scope, clause, false)
+      return
+    }
+    if (scope.real.length > 0) record(column, scope.real)
+  }
+  // ORDER BY 1, GROUP BY 2: the output column at that position.
+  const positional = (expr, scope) =>
+    isNode(expr) && expr.type === "number" && Number.isInteger(expr.value) && scope.positions[expr.value - 1] !== undefined
+      ? scope.positions[expr.value - 1]
+      : expr
+  const visitQuery = (q, parent, role) => {
+    if (role === "sub") out.subqueries++
+    const scope = { parent, tables: new Map(), real: [], outputs: new Map(), positions: [] }
+    for (const w of list(q.with)) {
+      if (!isNode(w)) continue
+      out.ctes++
+      const name = nameText(w.name)
+      if (name) cteNames.add(name.toLowerCase())
+      stack.push({ v: isNode(w.stmt) && isNode(w.stmt.ast) ? w.stmt.ast : w.stmt, scope: parent, clause: null, role: "cte" })
+    }
+    for (const f of [...list(q.from), ...list(q.table)]) {
+      if (!isNode(f)) continue
+      if (typeof f.join === "string") out.joins++
+      const alias = aliasOf(f.as)
+      if (typeof f.table === "string") {
+        const t = f.table.toLowerCase()
+        const real = cteNames.has(t) ? null : t
+        scope.tables.set(t, real)
+        if (alias) scope.tables.set(alias.toLowerCase(), real)
+        if (real !== null && !scope.real.includes(real)) scope.real.push(real)
+      } else if (alias) scope.tables.set(alias.toLowerCase(), null)
+      if (isNode(f.expr)) stack.push({ v: f.expr, scope, clause: null, role: "sub" })
+      if (isNode(f.on)) stack.push({ v: f.on, scope, clause: "on", role: "sub" })
+      for (const u of list(f.using)) {
+        const name = nameText(u)
+        if (name && scope.real.length > 0) record(name, scope.real.slice(-2))
+      }
+    }
+    for (const c of list(q.columns)) {
+      if (!isNode(c)) continue
+      scope.positions.push(c.expr)
+      const alias = aliasOf(c.as)
+      if (alias) scope.outputs.set(alias.toLowerCase(), c.expr)
+    }
+    const groups = Array.isArray(q.groupby) ? q.groupby : isNode(q.groupby) ? list(q.groupby.columns) : []
+    if (groups.length > 0) out.groupings++
+    for (const g of groups) stack.push({ v: positional(isNode(g) && g.type === undefined && isNode(g.expr) ? g.expr : g, scope), scope, clause: "group", role: "sub" })
+    for (const o of list(q.orderby)) if (isNode(o)) stack.push({ v: positional(o.expr, scope), scope, clause: "order", role: "sub" })
+    if (isNode(q.where)) stack.push({ v: q.where, scope, clause: "where", role: "sub" })
+    if (isNode(q.having)) stack.push({ v: q.having, scope, clause: "having", role: "sub" })
+    if (isNode(q._next)) {
+      out.setOperations++
+      stack.push({ v: q._next, scope: parent, clause: null, role: "next" })
+    }
+    for (const key in q) if (!SHAPE_KEYS.has(key) && isNode(q[key])) stack.push({ v: q[key], scope, clause: null, role: "sub" })
+  }
+  while (stack.length > 0) {
+    const { v, scope, clause, role } = stack.pop()
+    if (!isNode(v)) continue
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], scope, clause, role: "sub" })
+      continue
+    }
+    if (isQuery(v)) {
+      visitQuery(v, scope, role)
+      continue
+    }
+    if (v.type === "column_ref") {
+      if (clause !== null && scope !== null) use(v, scope, clause, true)
+      continue
+    }
+    if (isNode(v.over) || v.type === "window_func") out.windows++
+    for (const key in v) {
+      if (key === "tableList" || key === "columnList") continue
+      if (isNode(v[key])) stack.push({ v: v[key], scope, clause, role: "sub" })
+    }
+  }
+  return out
+}
 parentPort.on("message", (m) => {
   try {
     let parser = parsers.get(m.build)
@@ -382,6 +514,10 @@ parentPort.on("message", (m) => {
       parsers.set(m.build, parser)
     }
     const r = parser.parse(m.sql, { database: m.database })
+    if (m.mode === "shape") {
+      parentPort.postMessage({ id: m.id, ok: true, shape: shapeOf(r.ast) })
+      return
+    }
     const stmts = Array.isArray(r.ast) ? r.ast : r.ast === null || r.ast === undefined ? [] : [r.ast]
     const names = defined(r.ast)
     parentPort.postMessage({
@@ -431,9 +567,13 @@ interface Facts {
   readonly aliases: ReadonlyArray<string>
 }
 
-type Reply =
-  | ({ readonly ok: true } & Facts)
-  | { readonly ok: false; readonly syntax: boolean; readonly message: string; readonly line?: number; readonly column?: number }
+/** What the worker is asked for: the check's {@link Facts}, or a text's {@link Shape}. */
+type Mode = "check" | "shape"
+
+type Failure = { readonly ok: false; readonly syntax: boolean; readonly message: string; readonly line?: number; readonly column?: number }
+
+// What the worker sends back for a mode: `A` (Facts, or `{ shape }`) when the text parsed.
+type Reply<A = unknown> = ({ readonly ok: true } & A) | Failure
 
 interface WorkerLike {
   postMessage(message: unknown): void
@@ -515,7 +655,7 @@ const stop = (h: Handle): Effect.Effect<void> =>
     void h.worker.terminate()
   })
 
-const send = (h: Handle, message: { readonly build: Build; readonly database: string; readonly sql: string }) =>
+const send = (h: Handle, message: { readonly build: Build; readonly database: string; readonly sql: string; readonly mode: Mode }) =>
   Effect.async<Reply>((resume) => {
     const id = nextId++
     h.pending.set(id, (reply) => resume(Effect.succeed(reply)))
@@ -526,24 +666,40 @@ const send = (h: Handle, message: { readonly build: Build; readonly database: st
     })
   })
 
-type Outcome = Reply | { readonly ok: "timeout" } | { readonly ok: "unavailable"; readonly message: string }
+type Outcome<A> = Reply<A> | { readonly ok: "timeout" } | { readonly ok: "unavailable"; readonly message: string }
 
-const parseOnWorker = (grammar: Grammar, sql: string, timeout: Duration.Duration): Effect.Effect<Outcome> =>
+// The worker's reply is of the mode it was asked for: `A` names what that mode sends.
+const parseOnWorker = <A>(grammar: Grammar, sql: string, timeout: Duration.Duration, mode: Mode): Effect.Effect<Outcome<A>> =>
   lock.withPermits(1)(
     Effect.matchEffect(getHandle, {
-      onFailure: (message) => Effect.succeed<Outcome>({ ok: "unavailable", message }),
+      onFailure: (message) => Effect.succeed<Outcome<A>>({ ok: "unavailable", message }),
       onSuccess: (h) =>
-        send(h, { build: grammar.build, database: grammar.database, sql }).pipe(
+        send(h, { build: grammar.build, database: grammar.database, sql, mode }).pipe(
           Effect.timeoutOption(timeout),
           // An abandoned parse may run for seconds: the worker goes with it.
           Effect.onInterrupt(() => stop(h)),
           Effect.flatMap(Option.match({
             onNone: () => Effect.as(stop(h), { ok: "timeout" } as const),
-            onSome: (reply) => Effect.succeed<Outcome>(reply)
+            onSome: (reply) => Effect.succeed(reply as Outcome<A>)
           }))
         )
     })
   )
+
+// A parse in the dialect's grammar, then in its fallback when the first rejects the syntax: the
+// fallback's reply when it parsed, else the first grammar's outcome; with the grammar that answered.
+const parseIn = <A>(
+  grammar: Grammar,
+  sql: string,
+  timeout: Duration.Duration,
+  mode: Mode
+): Effect.Effect<{ readonly grammar: Grammar; readonly outcome: Outcome<A> }> =>
+  Effect.flatMap(parseOnWorker<A>(grammar, sql, timeout, mode), (outcome) => {
+    const fallback = grammar.fallback
+    if (outcome.ok !== false || !outcome.syntax || fallback === undefined) return Effect.succeed({ grammar, outcome })
+    return Effect.map(parseOnWorker<A>(fallback, sql, timeout, mode), (second) =>
+      second.ok === true ? { grammar: fallback, outcome: second } : { grammar, outcome })
+  })
 
 /**
  * Stops the parser's worker thread, if one runs (an app may call it when it quits; the next check
@@ -620,17 +776,10 @@ const leadingKeywords = (sql: string): Array<string> => {
   const n = sql.length
   for (let i = 0; i < n;) {
     const c = sql[i]!
-    if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i)
-      i = end < 0 ? n : end + 1
-    } else if (c === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2)
-      i = end < 0 ? n : end + 2
-    } else if (c === "'" || c === "\"" || c === "`" || c === "[") {
-      const close = c === "[" ? "]" : c
-      const end = sql.indexOf(close, i + 1)
-      i = end < 0 ? n : end + 1
-      expectLead = false
+    const span = SqlText.spanAt(sql, i)
+    if (span !== undefined) {
+      if (span.kind !== "comment") expectLead = false
+      i = span.end
     } else if (c === ";") {
       expectLead = true
       i++
@@ -900,44 +1049,35 @@ const fromFacts = (
 
 // Unbalanced parentheses, found before the parser sees them: the PostgreSQL grammar backtracks
 // exponentially on them (20 unclosed take 32 s). Strings, quoted names, comments and PostgreSQL's
-// dollar quotes are skipped; a string that never ends leaves the verdict to the parser. One pass.
+// dollar quotes are skipped; a string or comment that never ends leaves the verdict to the parser.
+// One pass.
 const parenError = (sql: string, dialect: Dialect.Dialect): ParseError | undefined => {
-  const backslash = dialect === "mysql" || dialect === "mariadb"
+  const syntax = syntaxOf(dialect)
   const open: Array<number> = []
   const n = sql.length
   for (let i = 0; i < n; i++) {
     const c = sql[i]!
-    if (c === "'" || c === "\"" || c === "`" || (c === "[" && dialect === "mssql")) {
-      const close = c === "[" ? "]" : c
-      let j = i + 1
-      for (; j < n; j++) {
-        if (backslash && sql[j] === "\\") j++
-        else if (sql[j] === close) {
-          if (sql[j + 1] === close && close !== "]") j++
-          else break
-        }
-      }
-      if (j >= n) return undefined
-      i = j
-    } else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i)
-      i = end < 0 ? n : end
-    } else if (c === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2)
-      if (end < 0) return undefined
-      i = end + 1
-    } else if (c === "$" && dialect !== "mssql") {
-      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))
-      if (tag === null) continue
-      const end = sql.indexOf(tag[0], i + tag[0].length)
-      if (end < 0) return undefined
-      i = end + tag[0].length - 1
-    } else if (c === "(") open.push(i)
-    else if (c === ")" && open.pop() === undefined) return { message: "Unexpected \")\": no \"(\" opens it", ...position(sql, i) }
+    if (c === "(") open.push(i)
+    else if (c === ")") {
+      if (open.pop() === undefined) return { message: "Unexpected \")\": no \"(\" opens it", ...position(sql, i) }
+    } else {
+      const span = SqlText.spanAt(sql, i, syntax)
+      if (span === undefined) continue
+      if (!span.closed) return undefined
+      i = span.end - 1
+    }
   }
   const last = open.pop()
   return last === undefined ? undefined : { message: `"(" is never closed (${open.length + 1} unclosed)`, ...position(sql, last) }
 }
+
+// How the dialect quotes: backslash escapes in MySQL's strings, `[names]` in SQL Server's, dollar
+// quotes everywhere else (PostgreSQL's, and harmless where unused).
+const syntaxOf = (dialect: Dialect.Dialect): SqlText.Syntax => ({
+  backslash: dialect === "mysql" || dialect === "mariadb",
+  brackets: dialect === "mssql",
+  dollar: dialect !== "mssql"
+})
 
 const position = (sql: string, offset: number): { readonly line: number; readonly column: number } => {
   let line = 1
@@ -955,44 +1095,38 @@ const checkSql = (
   schema: SchemaContext.SchemaContext | undefined,
   timeout: Duration.Duration
 ): Effect.Effect<SqlCheckResult> => {
-  const attempt = (grammar: Grammar): Effect.Effect<SqlCheckResult> =>
-    Effect.flatMap(parseOnWorker(grammar, sql, timeout), (outcome): Effect.Effect<SqlCheckResult> => {
-      if (outcome.ok === "timeout") {
-        return Effect.succeed(notChecked(dialect, `not checked: the parser took longer than ${Duration.format(timeout)}`, grammar.database))
-      }
-      if (outcome.ok === "unavailable") return Effect.succeed(notChecked(dialect, `not checked: ${outcome.message}`, grammar.database))
-      if (outcome.ok) return Effect.succeed(fromFacts(sql, dialect, grammar, outcome, schema))
-      if (!outcome.syntax) {
-        return Effect.succeed(notChecked(dialect, `not checked: the parser failed (${shortMessage(outcome.message)})`, grammar.database))
-      }
-      if (grammar.fallback !== undefined) {
-        return Effect.map(attempt(grammar.fallback), (second) =>
-          second.checked && second.parseError === undefined ? second : withParseError(sql, dialect, grammar, outcome))
-      }
-      if (grammar.lenient) {
-        return Effect.succeed(notChecked(
-          dialect,
-          `not checked: node-sql-parser has no ${Dialect.displayName[dialect]} grammar, and the closest (${grammar.database}) cannot read this: ${shortMessage(outcome.message)}`,
-          grammar.database
-        ))
-      }
-      if (onlyPermissions(sql)) {
-        return Effect.succeed({
-          ...notChecked(dialect, `not checked: the ${grammar.database} grammar of node-sql-parser does not read GRANT or REVOKE`, grammar.database),
-          flags: { ...noFlags, destructive: keywordFlags(sql) }
-        })
-      }
-      return Effect.succeed(withParseError(sql, dialect, grammar, outcome))
-    })
   const grammar = grammars[dialect]
   const parens = parenError(sql, dialect)
   // Wrong in every dialect, Oracle's included: a parse error whatever the grammar.
   if (parens !== undefined) return Effect.succeed({ checked: true, dialect, grammar: grammar.database, parseError: parens, statements: [], flags: noFlags })
-  return attempt(grammar)
+  return Effect.map(parseIn<Facts>(grammar, sql, timeout, "check"), ({ grammar: read, outcome }): SqlCheckResult => {
+    if (outcome.ok === "timeout") {
+      return notChecked(dialect, `not checked: the parser took longer than ${Duration.format(timeout)}`, grammar.database)
+    }
+    if (outcome.ok === "unavailable") return notChecked(dialect, `not checked: ${outcome.message}`, grammar.database)
+    // Read by the dialect's grammar, or by its fallback (`generic`: MySQL's after PostgreSQL's).
+    if (outcome.ok) return fromFacts(sql, dialect, read, outcome, schema)
+    if (!outcome.syntax) return notChecked(dialect, `not checked: the parser failed (${shortMessage(outcome.message)})`, grammar.database)
+    if (grammar.fallback !== undefined) return withParseError(sql, dialect, grammar, outcome)
+    if (grammar.lenient) {
+      return notChecked(
+        dialect,
+        `not checked: node-sql-parser has no ${Dialect.displayName[dialect]} grammar, and the closest (${grammar.database}) cannot read this: ${shortMessage(outcome.message)}`,
+        grammar.database
+      )
+    }
+    if (onlyPermissions(sql)) {
+      return {
+        ...notChecked(dialect, `not checked: the ${grammar.database} grammar of node-sql-parser does not read GRANT or REVOKE`, grammar.database),
+        flags: { ...noFlags, destructive: keywordFlags(sql) }
+      }
+    }
+    return withParseError(sql, dialect, grammar, outcome)
+  })
 }
 
 // A parse error still carries the destructive statements its leading keywords show.
-const withParseError = (sql: string, dialect: Target, grammar: Grammar, reply: Extract<Reply, { readonly ok: false }>): SqlCheckResult => ({
+const withParseError = (sql: string, dialect: Target, grammar: Grammar, reply: Failure): SqlCheckResult => ({
   checked: true,
   dialect,
   grammar: grammar.database,
@@ -1058,6 +1192,64 @@ export const check = (
     if (sql.trim() === "") return Effect.succeed(notChecked(dialect, "not checked: there is no statement"))
     if (dialect === "mongodb" || (dialect === "generic" && looksLikeMongo(sql))) return Effect.succeed(checkMongo(sql, schema))
     return checkSql(sql, dialect, schema, Duration.decode(options.timeout ?? defaultTimeout))
+  })
+
+// ---------------------------------------------------------------------------
+// The structure of a statement
+// ---------------------------------------------------------------------------
+
+/**
+ * A column a clause reads (WHERE, JOIN ... ON or USING, GROUP BY, HAVING, ORDER BY), as written,
+ * with the real tables it may belong to, lowercased: one when it is qualified (an alias resolved
+ * to its table, in the query or an enclosing one) or its query reads one table; every table its
+ * query reads when it is not qualified. Columns of CTEs and derived tables are left out; an
+ * output alias (`ORDER BY total_spent`) and a position (`ORDER BY 2`) stand for the columns of
+ * their expression.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface ClauseColumn {
+  readonly column: string
+  readonly tables: ReadonlyArray<string>
+}
+
+/**
+ * What a statement's syntax tree says about its structure: the columns its clauses read (at most
+ * 1,000) and how many joins, subqueries (derived tables included; not CTE bodies or the branches
+ * of a set operation), set operations (UNION, INTERSECT, EXCEPT), CTEs, GROUP BY clauses and
+ * window functions it has, over all its statements.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Shape {
+  readonly columns: ReadonlyArray<ClauseColumn>
+  readonly joins: number
+  readonly subqueries: number
+  readonly setOperations: number
+  readonly ctes: number
+  readonly groupings: number
+  readonly windows: number
+}
+
+/**
+ * The {@link Shape} of SQL, read by the parser in the dialect on the same worker, with the same
+ * bounds as {@link check} (`maxChars`, `timeout`, unbalanced parentheses refused before the
+ * parser sees them). `None` when the text is not read: empty, too long, too slow, no grammar,
+ * MongoDB, or it does not parse; the caller then falls back to a lexical rule.
+ *
+ * @since 0.1.0
+ * @category Checking
+ */
+export const shape = (sql: string, dialect: Target, options: CheckOptions = {}): Effect.Effect<Option.Option<Shape>> =>
+  Effect.suspend(() => {
+    const unread = sql.length > (options.maxChars ?? defaultMaxChars) || sql.trim() === "" || dialect === "mongodb" ||
+      (dialect === "generic" && looksLikeMongo(sql)) || parenError(sql, dialect) !== undefined
+    if (unread) return Effect.succeedNone
+    const timeout = Duration.decode(options.timeout ?? defaultTimeout)
+    return Effect.map(parseIn<{ readonly shape: Shape }>(grammars[dialect], sql, timeout, "shape"), ({ outcome }) =>
+      outcome.ok === true ? Option.some(outcome.shape) : Option.none())
   })
 
 // ---------------------------------------------------------------------------

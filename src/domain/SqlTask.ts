@@ -44,13 +44,63 @@ export const GenerateSqlRequest = Schema.Struct({
 export type GenerateSqlRequest = typeof GenerateSqlRequest.Type
 
 /**
- * Explain what a SQL statement does.
+ * The most sections one explain request may ask for (`ExplainSqlRequest.sections`).
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const maxSections = 100
+
+/**
+ * The longest a section's name may be, in characters.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const sectionNameChars = 256
+
+/**
+ * What is wrong with a section name, or `undefined` when it may be used. A name is written into
+ * the prompt as a heading line: it must be one line with no control characters, so it can never
+ * start a heading (or an instruction) of its own, and at most {@link sectionNameChars} long.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export const sectionNameProblem = (name: string): string | undefined =>
+  name.trim() === ""
+    ? "must not be empty"
+    : name.length > sectionNameChars
+    ? `must be at most ${sectionNameChars} characters`
+    : /[\u0000-\u001f\u007f]/.test(name)
+    ? "must be one line with no control characters"
+    : undefined
+
+const SectionName = Schema.String.pipe(Schema.filter((name) => sectionNameProblem(name)))
+
+/**
+ * The names of an explain request's sections: at most {@link maxSections}, each one line, no two
+ * alike.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export const Sections = Schema.Array(SectionName).pipe(
+  Schema.filter((names) => names.length <= maxSections, { message: () => `must name at most ${maxSections} sections` }),
+  Schema.filter((names) => new Set(names).size === names.length, { message: () => "must not name a section twice" })
+)
+
+/**
+ * Explain what a SQL statement does. With `sections` (names, such as the tables whose
+ * `CREATE TABLE` statements the SQL holds), the answer has one section per name, split back by
+ * name into the result's `sections`: several tables explained in one provider call.
  *
  * @since 0.1.0
  * @category Requests
  */
 export const ExplainSqlRequest = Schema.Struct({
   sql: NonBlank,
+  sections: Schema.optional(Sections),
   schema: SchemaField,
   dialect: DialectField
 })
@@ -185,6 +235,8 @@ export interface GenerateSqlInput {
  */
 export interface ExplainSqlInput {
   readonly sql: string
+  /** One section of the answer per name, in this order (see {@link ExplainSqlRequest}). */
+  readonly sections?: ReadonlyArray<string> | undefined
   readonly schema?: SchemaInput | undefined
   readonly dialect?: DialectInput | undefined
 }
@@ -273,7 +325,7 @@ const textFields: Readonly<Record<SqlTaskTag, ReadonlyArray<readonly [string, Li
 // Everything but the schema and the execution plan, which are read (and counted) separately.
 const cores = {
   GenerateSql: Schema.decodeUnknownEither(Schema.Struct({ prompt: NonBlank, dialect: DialectField })),
-  ExplainSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, dialect: DialectField })),
+  ExplainSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, sections: Schema.optional(Sections), dialect: DialectField })),
   OptimizeSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, dialect: DialectField })),
   FixSql: Schema.decodeUnknownEither(Schema.Struct({ sql: NonBlank, errorMessage: NonBlank, dialect: DialectField }))
 } as const
@@ -565,13 +617,15 @@ export const GenerateSqlResult = Schema.TaggedStruct("GenerateSqlResult", {
 export type GenerateSqlResult = typeof GenerateSqlResult.Type
 
 /**
- * The answer to an explain request.
+ * The answer to an explain request. `sections`, for a request that asked for them, holds each
+ * section the answer had, by name; a name the model skipped is absent.
  *
  * @since 0.1.0
  * @category Results
  */
 export const ExplainSqlResult = Schema.TaggedStruct("ExplainSqlResult", {
   explanation: Schema.String,
+  sections: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   raw: Schema.String,
   meta: ResultMeta,
   ...Findings

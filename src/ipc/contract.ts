@@ -57,7 +57,10 @@ export type LegacyChannel = typeof legacyChannels[number]
  *   report as CSV or JSON text);
  * - `ai:cost:estimate ({ operation, ...the operation's legacy payload, provider? })` →
  *   `{ input_tokens, input_tokens_exact, max_output_tokens, min_usd, max_usd, source, provider }`;
- * - `ai:events:recent (limit?)` → `{ events }`, oldest first.
+ * - `ai:events:recent (limit?)` → `{ events }`, oldest first;
+ * - `ai:cache:stats` → `{ stats, policy }` (the response cache: answers and bytes held, and this
+ *   session's hits, misses, stored ...; `ResponseCache.Stats`);
+ * - `ai:cache:clear ({ provider? })` → `{ cleared, provider }` (how many answers were deleted).
  *
  * Objects the library defines (settings, summaries, provider views) keep its camelCase field
  * names, so what `ai:settings:get` returns can be edited and sent back to `ai:settings:update`.
@@ -77,7 +80,9 @@ export const settingsChannels = [
   "ai:metrics:timeline",
   "ai:metrics:export",
   "ai:cost:estimate",
-  "ai:events:recent"
+  "ai:events:recent",
+  "ai:cache:stats",
+  "ai:cache:clear"
 ] as const
 
 /**

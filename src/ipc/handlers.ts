@@ -32,6 +32,8 @@ import * as Requests from "./requests.js"
 import { type HandlerContext, local, remote, type Route } from "./route.js"
 import { analyzeRelationships, analyzeSchema, generateCommonQueries, suggestIndexes } from "./ruleChannels.js"
 import {
+  cacheClear,
+  cacheStats,
   costEstimate,
   eventsRecent,
   metricsExport,
@@ -126,7 +128,9 @@ const routes: { readonly [C in Channel]: Route } = {
   "ai:metrics:timeline": remote(metricsTimeline),
   "ai:metrics:export": remote(metricsExport),
   "ai:cost:estimate": remote(costEstimate),
-  "ai:events:recent": remote(eventsRecent)
+  "ai:events:recent": remote(eventsRecent),
+  "ai:cache:stats": remote(cacheStats),
+  "ai:cache:clear": remote(cacheClear)
 }
 
 /**

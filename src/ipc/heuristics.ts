@@ -5,7 +5,9 @@
  * output shapes. Plus the small rules the IPC handlers use to fill legacy fields DB Toolkit had
  * hard-coded (a statement's complexity, the kind of a database error, a table's DDL).
  *
- * Pure functions over `SchemaContext` tables: no I/O, no provider.
+ * Pure functions over `SchemaContext` tables, no provider; where a statement parses, the rules read
+ * its syntax tree (`SqlCheck.shape`, on the parser's worker), with the lexical rules as the
+ * fallback for statements that do not parse and for MongoDB.
  *
  * Where DB Toolkit's rule was plainly wrong it is corrected, and each correction says so:
  * a foreign-key column is one named `..._id` (not any name containing "id", such as `paid`), a
@@ -15,8 +17,11 @@
  *
  * @since 0.1.0
  */
+import { Effect, Either, Option } from "effect"
 import type { Dialect } from "../domain/Dialect.js"
 import type { Column, Table } from "../domain/SchemaContext.js"
+import * as SqlCheck from "../domain/SqlCheck.js"
+import * as SqlText from "../internal/SqlText.js"
 
 // ---------------------------------------------------------------------------
 // Identifiers
@@ -107,46 +112,127 @@ export interface IndexSuggestion {
   readonly reason: string
 }
 
-// The statements' text outside string literals and comments, where a column used as a filter,
-// join key or sort key shows up after WHERE, ON, ORDER BY or GROUP BY.
-const clauseColumns = (patterns: ReadonlyArray<string>, columns: ReadonlyArray<string>): ReadonlySet<string> => {
-  const used = new Set<string>()
+// The clauses whose columns are worth an index, and every clause keyword that ends one; a keyword
+// only as a whole word (`online`, `from_date` and `selected` are column names, not clauses).
+const CLAUSE_SPLIT = /\b(?=(?:WHERE|ON|ORDER\s+BY|GROUP\s+BY|HAVING|FROM|SELECT|LIMIT)\b)/i
+const INDEXED_CLAUSE = /^(?:WHERE|ON|ORDER\s+BY|GROUP\s+BY)\b/i
+// A name: quoted in any of the dialects' quotes, or bare.
+const NAME = /"((?:[^"]|"")*)"|`([^`]*)`|\[([^\]]*)\]|([A-Za-z_][\w$]*)/g
+
+// The lexical rule, for statements the parser does not read: the names written after WHERE, ON,
+// ORDER BY or GROUP BY, outside string literals and comments, that are columns of the table. It
+// cannot tell whose column a name is (another table's, a subquery's, an output alias).
+const lexicalColumns = (patterns: ReadonlyArray<string>, columns: ReadonlyArray<string>): ReadonlySet<string> => {
+  const names = new Set<string>()
   for (const raw of patterns) {
-    const code = raw.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ")
-    for (const clause of code.split(/\b(?=WHERE|ON|ORDER\s+BY|GROUP\s+BY|HAVING|FROM|SELECT|LIMIT)\b/i)) {
-      if (!/^(?:WHERE|ON|ORDER\s+BY|GROUP\s+BY)\b/i.test(clause)) continue
-      for (const c of columns) {
-        const escaped = c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
-        if (new RegExp(`(?:^|[^\\w$])["\`[]?${escaped}["\`\\]]?(?![\\w$])`, "i").test(clause)) used.add(c)
-      }
+    for (const clause of SqlText.code(raw).split(CLAUSE_SPLIT)) {
+      if (!INDEXED_CLAUSE.test(clause)) continue
+      for (const m of clause.matchAll(NAME)) names.add((m[1]?.replace(/""/g, "\"") ?? m[2] ?? m[3] ?? m[4]!).toLowerCase())
     }
   }
-  return used
+  return new Set(columns.filter((c) => names.has(c.toLowerCase())))
 }
 
-const patternTexts = (queryPatterns: unknown): ReadonlyArray<string> => {
-  if (typeof queryPatterns === "string") return [queryPatterns]
-  if (!Array.isArray(queryPatterns)) return []
-  return queryPatterns.flatMap((p): Array<string> => {
-    if (typeof p === "string") return [p]
-    if (typeof p === "object" && p !== null) {
-      const q = (p as Record<string, unknown>)["query"] ?? (p as Record<string, unknown>)["sql"]
-      return typeof q === "string" ? [q] : []
-    }
-    return []
-  })
+// The parser's reading: the columns the statements' clauses read that belong to this table.
+const parsedColumns = (table: Table, shapes: ReadonlyArray<SqlCheck.Shape>, columns: ReadonlyArray<string>): ReadonlySet<string> => {
+  const name = table.name.toLowerCase()
+  const names = new Set<string>()
+  for (const shape of shapes) {
+    for (const c of shape.columns) if (c.tables.includes(name)) names.add(c.column.toLowerCase())
+  }
+  return new Set(columns.filter((c) => names.has(c.toLowerCase())))
 }
 
 /**
- * Index suggestions for one table, as DB Toolkit's `suggestIndexes` made them: foreign-key
- * columns (`..._id`), date and time columns, e-mail columns; plus, when query patterns (SQL
- * texts) are given, the other columns they filter, join or sort on. Primary keys are left out
- * (they are indexed already).
+ * The most query patterns an index suggestion reads, and the longest one.
  *
  * @since 0.1.0
  * @category Indexes
  */
-export const suggestIndexes = (table: Table, queryPatterns?: unknown): ReadonlyArray<IndexSuggestion> => {
+export const patternLimits = { count: 100, chars: SqlCheck.defaultMaxChars } as const
+
+// How many characters of patterns, together, the parser reads for one suggestion: about one
+// check's worth of parsing time; the patterns past it are read by the lexical rule.
+const PARSED_CHARS = SqlCheck.defaultMaxChars
+
+/**
+ * The query patterns of an index suggestion as SQL texts: a string, or a list of strings or of
+ * `{ query }` / `{ sql }` objects (anything else is skipped). `Left` with the field and why when
+ * there are more than {@link patternLimits} allow, or one is longer.
+ *
+ * @since 0.1.0
+ * @category Indexes
+ */
+export const patternTexts = (queryPatterns: unknown): Either.Either<ReadonlyArray<string>, { readonly field: string; readonly message: string }> => {
+  const raw = typeof queryPatterns === "string" ? [queryPatterns] : Array.isArray(queryPatterns) ? queryPatterns : []
+  if (raw.length > patternLimits.count) {
+    return Either.left({ field: "queryPatterns", message: `queryPatterns has ${raw.length.toLocaleString("en-US")} queries; the limit is ${patternLimits.count}` })
+  }
+  const texts: Array<string> = []
+  for (let i = 0; i < raw.length; i++) {
+    const p: unknown = raw[i]
+    const q = typeof p === "object" && p !== null ? (p as Record<string, unknown>)["query"] ?? (p as Record<string, unknown>)["sql"] : p
+    if (typeof q !== "string") continue
+    if (q.length > patternLimits.chars) {
+      const field = typeof queryPatterns === "string" ? "queryPatterns" : `queryPatterns[${i}]`
+      return Either.left({ field, message: `${field} is ${q.length.toLocaleString("en-US")} characters; the limit is ${patternLimits.chars.toLocaleString("en-US")}` })
+    }
+    texts.push(q)
+  }
+  return Either.right(texts)
+}
+
+/**
+ * Query patterns read for {@link suggestIndexes}: the structure of each the parser read
+ * (`SqlCheck.shape`), and the texts it did not (not SQL in the dialect, MongoDB, past what it
+ * reads for one suggestion), which the lexical rule reads.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface QueryPatterns {
+  readonly _tag: "QueryPatterns"
+  readonly shapes: ReadonlyArray<SqlCheck.Shape>
+  readonly unread: ReadonlyArray<string>
+}
+
+const isQueryPatterns = (u: unknown): u is QueryPatterns =>
+  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "QueryPatterns"
+
+/**
+ * Reads query patterns with the parser in the target's dialect, on its worker and within its
+ * bounds, up to 100,000 characters of them together; the rest, and what does not parse, are left
+ * to the lexical rule. Never fails.
+ *
+ * @since 0.1.0
+ * @category Indexes
+ */
+export const readQueryPatterns = (texts: ReadonlyArray<string>, target: SqlCheck.Target): Effect.Effect<QueryPatterns> =>
+  Effect.gen(function*() {
+    const shapes: Array<SqlCheck.Shape> = []
+    const unread: Array<string> = []
+    let budget = PARSED_CHARS
+    for (const text of texts) {
+      budget -= text.length
+      const shape = budget >= 0 ? yield* SqlCheck.shape(text, target) : Option.none()
+      if (Option.isSome(shape)) shapes.push(shape.value)
+      else unread.push(text)
+    }
+    return { _tag: "QueryPatterns", shapes, unread }
+  })
+
+/**
+ * Index suggestions for one table, as DB Toolkit's `suggestIndexes` made them: foreign-key
+ * columns (`..._id`), date and time columns, e-mail columns; plus, when query patterns are given,
+ * the other columns of this table they filter, join or sort on. Patterns read by
+ * {@link readQueryPatterns} are judged by their syntax tree (whose column a name is: this table's,
+ * another's, a subquery's, an output alias), raw patterns (see {@link patternTexts}) by the
+ * lexical rule alone. Primary keys are left out (they are indexed already).
+ *
+ * @since 0.1.0
+ * @category Indexes
+ */
+export const suggestIndexes = (table: Table, queryPatterns?: QueryPatterns | unknown): ReadonlyArray<IndexSuggestion> => {
   const out: Array<IndexSuggestion> = []
   const candidates = table.columns.filter((c) => !isPrimaryKey(c))
   for (const c of candidates) {
@@ -160,7 +246,9 @@ export const suggestIndexes = (table: Table, queryPatterns?: unknown): ReadonlyA
   }
   const suggested = new Set(out.flatMap((s) => s.columns))
   const rest = candidates.map((c) => c.name).filter((n) => !suggested.has(n))
-  const used = clauseColumns(patternTexts(queryPatterns), rest)
+  const used = isQueryPatterns(queryPatterns)
+    ? new Set([...parsedColumns(table, queryPatterns.shapes, rest), ...lexicalColumns(queryPatterns.unread, rest)])
+    : lexicalColumns(Either.getOrElse(patternTexts(queryPatterns), () => []), rest)
   for (const name of rest) {
     if (used.has(name)) {
       out.push({ type: "btree", columns: [name], reason: `Column ${name} is filtered, joined or sorted on in the given queries` })
@@ -474,29 +562,53 @@ export const createTableDdl = (table: Table, dialect: Dialect, maxColumns = 200)
   return `CREATE TABLE ${name} (\n${lines.join(",\n")}${more}\n);`
 }
 
+// `low` up to 1, `medium` up to 4, `high` beyond.
+const complexityOf = (score: number): "low" | "medium" | "high" => (score <= 1 ? "low" : score <= 4 ? "medium" : "high")
+
 /**
  * How complex a statement is, for `ai:explain-query`'s `complexity` (DB Toolkit always said
- * `medium`): joins, subqueries, set operations, common table expressions, grouping and window
- * functions each add to a score; `low` up to 1, `medium` up to 4, `high` beyond.
+ * `medium`), by the lexical rule: joins, extra SELECTs (subqueries, the branches of a set
+ * operation, CTE bodies: 2 each), set operations, a leading WITH, GROUP BY and window functions
+ * each add to a score, counted outside string literals and comments; `low` up to 1, `medium` up to
+ * 4, `high` beyond. {@link complexity} reads the syntax tree instead where the statement parses.
  *
  * @since 0.1.0
  * @category Rules
  */
 export const sqlComplexity = (sql: string): "low" | "medium" | "high" => {
-  const code = sql
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/--[^\n]*/g, " ")
-    .replace(/\/\*[\s\S]*?\*\//g, " ")
-    .toUpperCase()
+  const code = SqlText.code(sql).toUpperCase()
   const count = (re: RegExp) => code.match(re)?.length ?? 0
-  const score = count(/\bJOIN\b/g) +
-    2 * Math.max(0, count(/\bSELECT\b/g) - 1) +
-    count(/\b(?:UNION|INTERSECT|EXCEPT)\b/g) +
-    count(/\bGROUP\s+BY\b/g) +
-    count(/\bOVER\s*\(/g) +
-    (/^\s*WITH\b/.test(code) ? 1 : 0)
-  return score <= 1 ? "low" : score <= 4 ? "medium" : "high"
+  return complexityOf(
+    count(/\bJOIN\b/g) +
+      2 * Math.max(0, count(/\bSELECT\b/g) - 1) +
+      count(/\b(?:UNION|INTERSECT|EXCEPT)\b/g) +
+      count(/\bGROUP\s+BY\b/g) +
+      count(/\bOVER\s*\(/g) +
+      (/^\s*WITH\b/.test(code) ? 1 : 0)
+  )
 }
+
+/**
+ * The complexity of a statement the parser read, on {@link sqlComplexity}'s scale and with its
+ * weights: a join, a GROUP BY, a window function 1 each; a subquery 2; a set operation and a CTE 3
+ * (another query, and the operator or the WITH that joins it).
+ *
+ * @since 0.1.0
+ * @category Rules
+ */
+export const shapeComplexity = (shape: SqlCheck.Shape): "low" | "medium" | "high" =>
+  complexityOf(shape.joins + 2 * shape.subqueries + 3 * shape.setOperations + 3 * shape.ctes + shape.groupings + shape.windows)
+
+/**
+ * How complex a statement is, read by the parser in the target's dialect ({@link shapeComplexity}):
+ * keywords in quoted names, strings and comments count for nothing, whatever the dialect's quoting.
+ * By the lexical rule ({@link sqlComplexity}) when the statement does not parse, or for MongoDB.
+ *
+ * @since 0.1.0
+ * @category Rules
+ */
+export const complexity = (sql: string, target: SqlCheck.Target): Effect.Effect<"low" | "medium" | "high"> =>
+  Effect.map(SqlCheck.shape(sql, target), Option.match({ onNone: () => sqlComplexity(sql), onSome: shapeComplexity }))
 
 /**
  * The kind of a database error, for `ai:fix-query`'s `error_type` (DB Toolkit always said

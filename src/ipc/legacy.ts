@@ -11,14 +11,16 @@
 import * as AiErrorModule from "../domain/AiError.js"
 import type { Dialect } from "../domain/Dialect.js"
 import { reply } from "../domain/Limits.js"
+import * as Pricing from "../domain/Pricing.js"
 import { displayName } from "../domain/ProviderId.js"
 import type * as SchemaContext from "../domain/SchemaContext.js"
 import * as SqlCheck from "../domain/SqlCheck.js"
-import type * as SqlTask from "../domain/SqlTask.js"
+import * as SqlTask from "../domain/SqlTask.js"
 import * as Untrusted from "../internal/Untrusted.js"
 import type { Attempt } from "../resilience/Fallback.js"
 import type { AiEvent } from "../services/AiEvents.js"
 import type { Answer } from "../services/AiService.js"
+import type * as ExplainTables from "../services/ExplainTables.js"
 import * as Contract from "./contract.js"
 import * as Heuristics from "./heuristics.js"
 
@@ -263,10 +265,10 @@ export const generated = (channel: string, answer: Answer<SqlTask.GenerateSqlRes
  * @since 0.1.0
  * @category Constructors
  */
-export const explained = (answer: Answer<SqlTask.ExplainSqlResult>, sql: string): Response => ({
+export const explained = (answer: Answer<SqlTask.ExplainSqlResult>, complexity: "low" | "medium" | "high"): Response => ({
   success: true,
   explanation: answer.result.explanation,
-  complexity: Heuristics.sqlComplexity(sql),
+  complexity,
   ...servedBy(answer),
   ...findings(answer)
 })
@@ -339,8 +341,10 @@ export const tableAnalysis = (
   table: SchemaContext.Table,
   dialect: Dialect,
   answer: Answer<SqlTask.ExplainSqlResult>
-): Response => {
-  const summary = answer.result.explanation
+): Response => ({ success: true, ...tableParts(table, dialect, answer.result.explanation), ...servedBy(answer) })
+
+// The fields of a table's analysis: `summary` (the model's words) and the rule-based parts.
+const tableParts = (table: SchemaContext.Table, dialect: Dialect, summary: string): Record<string, unknown> => {
   const indexes = Heuristics.suggestIndexes(table)
   const issues = Heuristics.tableIssues(table)
   const related = Heuristics.relationships([table])
@@ -349,7 +353,6 @@ export const tableAnalysis = (
     .filter((c) => /_id$/i.test(c.name) && !related.some((r) => r.startsWith(`${table.name}.${c.name} `)))
     .map((c) => `${table.name}.${c.name} likely references the id of a ${c.name.slice(0, -3)} table`)
   return {
-    success: true,
     table_name: table.name,
     summary,
     purpose: Heuristics.firstSentence(summary) ?? "Data storage and retrieval",
@@ -358,9 +361,62 @@ export const tableAnalysis = (
     index_recommendations: indexes.map((i) => Heuristics.createIndexStatement(table.name, i, dialect)),
     relationship_suggestions: [...related, ...guessed],
     index_suggestions: indexes.map((i) => i.reason),
-    potential_issues: issues,
-    ...servedBy(answer)
+    potential_issues: issues
   }
+}
+
+/**
+ * What a listed table's entry says when the model's answer had no section for it.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const skippedNote = "The AI model's answer had no section for this table: only the rule-based parts are given"
+
+// Who served a list's answers, together: the first answer's provider and model, every call's
+// usage and cost added up, the whole list's time, and whether any call fell back or all were cached.
+const servedByAll = (answers: ReadonlyArray<Answer<unknown>>, latencyMs: number): Record<string, unknown> => {
+  const first = servedBy(answers[0]!)
+  const usage = answers.map((a) => a.usage).reduce(SqlTask.addUsage)
+  const cost = answers.map((a) => a.cost).reduce(Pricing.add)
+  return {
+    ...first,
+    usage: { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens },
+    cost: { usd: cost.usd ?? null, source: cost.source },
+    latency_ms: latencyMs,
+    fallback: answers.some((a) => a.fallback),
+    failed_providers: answers.flatMap((a) => a.failed.map(attemptView)),
+    cached: answers.every((a) => a.cached)
+  }
+}
+
+/**
+ * `ai:analyze-table` with a list of tables: one entry per table, in the order given, each in the
+ * single-table answer's shape with what its provider call found (`findings`), `batch` (its
+ * provider call, 1-based) and `analyzed` (false, with `note`, when the model's answer skipped it:
+ * the rule-based parts only); a table whose call failed is that call's failure. Beside them, who
+ * served the calls (added up, see `servedByAll`) and `batches`, how many calls were made. When
+ * every call failed, the list is a failure: the first error, with the entries.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const tableAnalyses = (tables: ReadonlyArray<SchemaContext.Table>, dialect: Dialect, result: ExplainTables.Result): Response => {
+  const answers: Array<Answer<SqlTask.ExplainSqlResult>> = []
+  const entries = result.tables.map((outcome, i): Response => {
+    const table = tables[i]!
+    const batch = { batch: outcome.batch }
+    if (outcome._tag === "Failed") return fromError("ai:analyze-table", outcome.error, { table_name: table.name, analyzed: false, ...batch })
+    if (!answers.includes(outcome.answer)) answers.push(outcome.answer)
+    const found = { ...servedBy(outcome.answer), ...findings(outcome.answer), ...batch }
+    return outcome._tag === "Explained"
+      ? { success: true, ...tableParts(table, dialect, outcome.explanation), ...found, analyzed: true }
+      : { success: true, ...tableParts(table, dialect, ""), ...found, analyzed: false, note: skippedNote }
+  })
+  const list = { tables: entries, batches: result.batches.length }
+  const failed = result.tables.find((o) => o._tag === "Failed")
+  if (answers.length === 0 && failed?._tag === "Failed") return fromError("ai:analyze-table", failed.error, list)
+  return { success: true, ...list, ...servedByAll(answers, result.latencyMs) }
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +473,18 @@ export const relationshipAnalysis = (tables: ReadonlyArray<SchemaContext.Table>)
 export const commonQueries = (table: SchemaContext.Table, dialect: Dialect): Response => {
   const queries = Heuristics.commonQueries(table, dialect)
   return { success: true, table_name: table.name, queries: queries.slice(0, 5), total_generated: queries.length }
+}
+
+/**
+ * `ai:generate-common-queries` with a list of tables: each table's answer ({@link commonQueries}),
+ * in the order given, and how many templates there were in all. Rule-based: no provider is asked.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const commonQueriesList = (tables: ReadonlyArray<SchemaContext.Table>, dialect: Dialect): Response => {
+  const entries = tables.map((t) => commonQueries(t, dialect))
+  return { success: true, tables: entries, total_generated: entries.reduce((n, e) => n + (e["total_generated"] as number), 0) }
 }
 
 /**

@@ -12,6 +12,7 @@ import type * as AiError from "../domain/AiError.js"
 import * as SqlTask from "../domain/SqlTask.js"
 import * as Untrusted from "../internal/Untrusted.js"
 import { AiService, type RequestOptions } from "../services/AiService.js"
+import * as ExplainTables from "../services/ExplainTables.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
 import { Settings } from "../services/Settings.js"
 import * as Heuristics from "./heuristics.js"
@@ -143,7 +144,9 @@ export const explainQuery: Handler = (args, context) =>
   Effect.gen(function*() {
     const request = yield* prepared(yield* explainRequest(args, context))
     const options = yield* Requests.cacheMode(args)
-    return Legacy.explained(yield* Effect.flatMap(AiService, (ai) => ai.run(request, options)), request.task.sql)
+    const answer = yield* Effect.flatMap(AiService, (ai) => ai.run(request, options))
+    // Scored from the statement's syntax tree, in its dialect (the lexical rule when it does not parse).
+    return Legacy.explained(answer, yield* Heuristics.complexity(request.task.sql, request.target))
   })
 
 /**
@@ -186,10 +189,16 @@ export const suggestCompletion: LocalHandler = () => Effect.succeed(Legacy.compl
  * describing the table, so the one explain operation (its prompt, parser, fallback and metrics)
  * serves it. Every failure is answered with the table's name.
  *
+ * Given a list (`{tables: [{table_name, columns}], connection_id?, db_type?, cache?}`), the
+ * tables are explained in as few provider calls as fit the active model (`ExplainTables`), and
+ * each is answered in the single-table shape (`Legacy.tableAnalyses`).
+ *
  * @since 0.1.0
  * @category Handlers
  */
 export const analyzeTable: Handler = (args, context) => {
+  const list = Requests.tableList(args)
+  if (list !== undefined) return analyzeTables(list, args, context)
   const req = Requests.table(args)
   const tableName = req.tableName ?? ""
   return Effect.gen(function*() {
@@ -199,3 +208,16 @@ export const analyzeTable: Handler = (args, context) => {
     return Legacy.tableAnalysis(table, dialect, answer)
   }).pipe(Effect.catchAll((e) => Effect.succeed(Legacy.fromError("ai:analyze-table", e, { table_name: tableName }))))
 }
+
+// `ai:analyze-table` with a list: every table read as the single form reads one, then batched.
+const analyzeTables = (list: Requests.Target & { readonly tables: unknown }, args: Requests.Args, context: HandlerContext) =>
+  Effect.gen(function*() {
+    const tables = yield* Requests.namedTables(list.tables, yield* limitsNow)
+    const dialect = yield* context.dialectOf(list)
+    const options = yield* Requests.cacheMode(args)
+    const result = yield* ExplainTables.explainTables(
+      tables.map((table) => ({ name: Requests.tableKey(table), ddl: Heuristics.createTableDdl(table, dialect) })),
+      { ...options, dialect }
+    )
+    return Legacy.tableAnalyses(tables, dialect, result)
+  }).pipe(Effect.catchAll((e) => Effect.succeed(Legacy.fromError("ai:analyze-table", e, { tables: [], batches: 0 }))))

@@ -14,6 +14,7 @@ import * as Limits from "../domain/Limits.js"
 import * as ProviderIdModule from "../domain/ProviderId.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import * as SchemaContext from "../domain/SchemaContext.js"
+import { sectionNameProblem } from "../domain/SqlTask.js"
 
 /**
  * An IPC payload the handlers cannot use; `field` names the argument.
@@ -234,6 +235,77 @@ export const table = (args: Args): Target & { readonly tableName: string | undef
   }
   return { connectionId: undefined, dbType: text(a2), tableName: text(a0), columns: a1 }
 }
+
+/**
+ * The most tables one `ai:analyze-table` or `ai:generate-common-queries` call may list.
+ *
+ * @since 0.1.0
+ * @category Constants
+ */
+export const maxTables = 200
+
+/**
+ * The list form of `ai:analyze-table` and `ai:generate-common-queries`:
+ * `{connection_id | connectionId, tables: [{table_name | tableName | name, columns}], db_type?}`.
+ * `undefined` for every single-table form (positional arguments, or an object naming a table),
+ * which read as before.
+ *
+ * @since 0.1.0
+ * @category Readers
+ */
+export const tableList = (args: Args): (Target & { readonly tables: unknown }) | undefined => {
+  const [a0] = args
+  if (!isObject(a0) || a0["tables"] === undefined || pick(a0, TABLE_NAME) !== undefined) return undefined
+  return { ...targetOf(a0), tables: a0["tables"] }
+}
+
+/**
+ * The name a listed table is answered under: qualified by its schema when it has one.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const tableKey = (table: SchemaContext.Table): string =>
+  table.schema !== undefined && table.schema !== "" ? `${table.schema}.${table.name}` : table.name
+
+/**
+ * The tables of a list ({@link tableList}), each read as {@link namedTable} reads one within
+ * `limits`: an `InvalidIpcInput` naming `tables` when it is not a list, is empty or holds more
+ * than {@link maxTables}, and naming `tables[i].table_name` for an item with no usable name or one
+ * named a second time.
+ *
+ * @since 0.1.0
+ * @category Constructors
+ */
+export const namedTables = (
+  tables: unknown,
+  limits?: Limits.InputLimits
+): Effect.Effect<ReadonlyArray<SchemaContext.Table>, InvalidIpcInput> =>
+  Effect.gen(function*() {
+    if (!Array.isArray(tables)) return yield* invalid("tables", "tables must be a list of {table_name, columns}")
+    if (tables.length === 0) return yield* invalid("tables", "Please provide at least one table")
+    if (tables.length > maxTables) {
+      return yield* invalid("tables", `tables lists ${tables.length} tables; at most ${maxTables} may be sent in one call`)
+    }
+    const read: Array<SchemaContext.Table> = []
+    const seen = new Set<string>()
+    for (const [i, item] of tables.entries()) {
+      const field = `tables[${i}].table_name`
+      const o: Obj = isObject(item) ? item : {}
+      const table = yield* Effect.mapError(
+        namedTable(text(pick(o, [...TABLE_NAME, "name"])), pick(o, ["columns"]), limits),
+        () => invalid(field, `Please provide a table name for tables[${i}]`)
+      )
+      const key = tableKey(table)
+      // The name heads the table's section of the model's answer.
+      const problem = sectionNameProblem(key)
+      if (problem !== undefined) return yield* invalid(field, `Invalid ${field}: ${problem}`)
+      if (seen.has(key)) return yield* invalid(field, `tables[${i}] names ${key} a second time`)
+      seen.add(key)
+      read.push(table)
+    }
+    return read
+  })
 
 /**
  * `ai:suggest-indexes`: `(tableName, columns, queryPatterns, dbType)` or an object with those

@@ -12,6 +12,7 @@ import type * as AiProvider from "../services/AiProvider.js"
 import { AiService } from "../services/AiService.js"
 import { MetricsRepo } from "../services/MetricsRepo.js"
 import { ProviderRegistry } from "../services/ProviderRegistry.js"
+import { ResponseCache } from "../services/ResponseCache.js"
 import { Settings } from "../services/Settings.js"
 import * as Legacy from "./legacy.js"
 import { prepared, sqlTaskOf } from "./queryChannels.js"
@@ -207,6 +208,35 @@ export const metricsExport: Handler = (args) =>
     const content = yield* Effect.flatMap(MetricsRepo, (repo) => repo.exportUsage(format, range))
     const day = range.to ?? (yield* Clock.currentTimeMillis)
     return { success: true, format, filename: Metrics.exportFilename(format, day), content }
+  })
+
+/**
+ * `ai:cache:stats`: what the response cache holds (answers, bytes) and has done since the app
+ * started (hits, misses, stored ...), and its policy.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const cacheStats: Handler = () =>
+  Effect.gen(function*() {
+    const cache = yield* ResponseCache
+    return { success: true, stats: yield* cache.stats, policy: yield* cache.policy }
+  })
+
+/**
+ * `ai:cache:clear ({ provider? })`: deletes the cached answers, all of them or one provider's;
+ * answers `{ cleared }`, how many.
+ *
+ * @since 0.1.0
+ * @category Handlers
+ */
+export const cacheClear: Handler = (args) =>
+  Effect.gen(function*() {
+    const [a0] = args
+    const all = a0 === undefined || a0 === null || (typeof a0 === "object" && !("provider" in a0) && !("id" in a0))
+    const provider = all ? undefined : yield* Requests.providerOf(args)
+    const cleared = yield* Effect.flatMap(ResponseCache, (cache) => cache.clear(provider === undefined ? undefined : { provider }))
+    return { success: true, cleared, provider: provider ?? null }
   })
 
 /**

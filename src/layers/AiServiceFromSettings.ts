@@ -370,6 +370,8 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       stream,
       prepare: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) => Prepared.prepare(service.provider, input, snapshot.settings.limits)),
+      capacity: (options = {}) =>
+        Effect.map(ready(options.pin), ({ service, snapshot }) => ({ budget: AiProvider.budgetOf(service), limits: snapshot.settings.limits })),
       estimate: (input, options = {}) =>
         Effect.flatMap(ready(options.pin), ({ service, snapshot }) =>
           Effect.flatMap(Prepared.prepare(service.provider, input, snapshot.settings.limits), (request) =>

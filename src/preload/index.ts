@@ -197,6 +197,10 @@ export const makeAi = (ipcRenderer: IpcRendererLike): DbtkAi =>
     },
     cost: { estimate: method(ipcRenderer, "ai:cost:estimate") },
     events: { recent: method(ipcRenderer, "ai:events:recent") },
+    cache: {
+      stats: method(ipcRenderer, "ai:cache:stats"),
+      clear: method(ipcRenderer, "ai:cache:clear")
+    },
     onEvents: onEvents(ipcRenderer)
   })
 

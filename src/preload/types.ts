@@ -13,6 +13,7 @@
  */
 import type { AppSettings, AppSettingsPatch } from "../domain/Settings.js"
 import type { BudgetStatus } from "../domain/Budget.js"
+import type { CachePolicy } from "../domain/CacheKey.js"
 import type * as Metrics from "../domain/Metrics.js"
 import type { CostSource } from "../domain/Pricing.js"
 import type { SqlCheckResult } from "../domain/SqlCheck.js"
@@ -22,6 +23,7 @@ import type { CommonQuery, Completion, IndexSuggestion, Relationship, SchemaAnal
 import type { Limitations } from "../providers/Catalog.js"
 import type { FieldView } from "../providers/Fields.js"
 import type { ProviderView } from "../services/AiService.js"
+import type { Stats as ResponseCacheStats } from "../services/ResponseCache.js"
 
 // ---------------------------------------------------------------------------
 // Answers
@@ -222,6 +224,34 @@ export type AnalyzeTableReply = Reply<
 >
 
 /**
+ * One table of an `analyzeTable` list: the single-table answer, with what its provider call
+ * found, `batch` (its call, 1-based) and `analyzed` (false, with `note`, when the model's answer
+ * skipped the table: the rule-based parts only, `summary` empty). A table whose call failed is
+ * that call's {@link Failure}, with its `table_name` and `batch`.
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type AnalyzedTable = AnalyzeTableReply & SqlFindings & { readonly batch: number; readonly analyzed: boolean; readonly note?: string }
+
+/**
+ * `analyzeTable` with a list: one entry per table, in the order given, and who served the calls
+ * together (the first call's provider and model, every call's usage and cost added up, the whole
+ * list's `latency_ms`, `cached` when every call was); `batches` is how many provider calls were
+ * made (the tables are grouped into as few as fit the active model's context window). A failure
+ * when the list was refused (`field` names it: `tables`, `tables[i].table_name`) or every call
+ * failed.
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type AnalyzeTablesReply = Reply<
+  ServedBy & { readonly tables: ReadonlyArray<AnalyzedTable>; readonly batches: number },
+  // Absent when the bridge itself refused the arguments (nothing was sent).
+  { readonly tables?: ReadonlyArray<AnalyzedTable>; readonly batches?: number }
+>
+
+/**
  * `analyzeSchema` (rule-based).
  *
  * @since 0.1.0
@@ -273,6 +303,18 @@ export type AnalyzeRelationshipsReply = Reply<
  */
 export type GenerateCommonQueriesReply = Reply<
   { readonly table_name: string; readonly queries: ReadonlyArray<CommonQuery>; readonly total_generated: number },
+  { readonly queries: ReadonlyArray<CommonQuery> }
+>
+
+/**
+ * `generateCommonQueries` with a list (rule-based): each table's answer, in the order given, and
+ * how many templates there were in all.
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type GenerateCommonQueriesListReply = Reply<
+  { readonly tables: ReadonlyArray<GenerateCommonQueriesReply>; readonly total_generated: number },
   { readonly queries: ReadonlyArray<CommonQuery> }
 >
 
@@ -493,6 +535,24 @@ export type AiEventView =
  */
 export type EventsRecentReply = Reply<{ readonly events: ReadonlyArray<AiEventView> }>
 
+/**
+ * `cache.stats`: what the response cache holds (`entries`, `bytes`) and has done since the app
+ * started (`hits`, `misses`, `stored`, `skipped`, `corrupt`, `expired`, `evicted`), and its
+ * policy (`enabled`, `ttlMs`, `maxEntries`, `maxBytes`, `maxEntryBytes`).
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type CacheStatsReply = Reply<{ readonly stats: ResponseCacheStats; readonly policy: CachePolicy }>
+
+/**
+ * `cache.clear`: how many cached answers were deleted, and whose (`null`: every provider's).
+ *
+ * @since 0.1.0
+ * @category Answers
+ */
+export type CacheClearReply = Reply<{ readonly cleared: number; readonly provider: ProviderId | null }>
+
 // ---------------------------------------------------------------------------
 // Requests
 // ---------------------------------------------------------------------------
@@ -595,6 +655,22 @@ export type TableRequest =
   & Target
   & { readonly connectionId?: ConnectionId; readonly dbType?: string; readonly columns?: ReadonlyArray<unknown> }
   & ({ readonly table_name: string } | { readonly tableName: string })
+
+/**
+ * Several tables in one call (`analyzeTable`, `generateCommonQueries`): at most 200, each named
+ * `table_name`, `tableName` or `name`, no name twice.
+ *
+ * @since 0.1.0
+ * @category Requests
+ */
+export type TablesRequest = Target & CacheChoice & {
+  readonly connectionId?: ConnectionId
+  readonly dbType?: string
+  readonly tables: ReadonlyArray<
+    & { readonly columns?: ReadonlyArray<unknown> }
+    & ({ readonly table_name: string } | { readonly tableName: string } | { readonly name: string })
+  >
+}
 
 /**
  * A schema analysis request: its tables as `{ [table]: [{ name, type, primary_key }] }` or any
@@ -725,7 +801,12 @@ export interface DbtkAi {
   fixQuery(query: string, errorMessage: string, dbType?: string, schemaContext?: SchemaContextInput): Promise<FixQueryReply>
   /** `ai:suggest-completion` (a fixed list; the arguments are not read). */
   suggestCompletion(partialQuery?: string, cursorPosition?: number, schemaContext?: SchemaContextInput, dbType?: string): Promise<SuggestCompletionReply>
-  /** `ai:analyze-table`. */
+  /**
+   * `ai:analyze-table`: the model's description of a table, with rule-based suggestions. Given a
+   * list of tables, they are described in as few provider calls as fit the active model (one
+   * section per table in each answer, split back per table).
+   */
+  analyzeTable(request: TablesRequest): Promise<AnalyzeTablesReply>
   analyzeTable(request: TableRequest): Promise<AnalyzeTableReply>
   analyzeTable(tableName: string, columns: ReadonlyArray<unknown>, dbType?: string): Promise<AnalyzeTableReply>
   /** `ai:analyze-schema` (rule-based). */
@@ -736,8 +817,9 @@ export interface DbtkAi {
   suggestIndexes(request: TableRequest & { readonly query_patterns?: ReadonlyArray<string> }): Promise<SuggestIndexesReply>
   /** `ai:analyze-relationships` (rule-based). */
   analyzeRelationships(tables: SchemaContextInput, dbType?: string): Promise<AnalyzeRelationshipsReply>
-  /** `ai:generate-common-queries` (rule-based). */
+  /** `ai:generate-common-queries` (rule-based, no provider call): for one table, or each table of a list. */
   generateCommonQueries(tableName: string, columns: ReadonlyArray<unknown>, dbType?: string): Promise<GenerateCommonQueriesReply>
+  generateCommonQueries(request: TablesRequest): Promise<GenerateCommonQueriesListReply>
   generateCommonQueries(request: TableRequest): Promise<GenerateCommonQueriesReply>
 
   /** The settings panel's settings. */
@@ -779,6 +861,13 @@ export interface DbtkAi {
   readonly events: {
     /** `ai:events:recent`: the last `limit` events (all that are kept without one), oldest first. */
     recent(limit?: number): Promise<EventsRecentReply>
+  }
+  /** The response cache. */
+  readonly cache: {
+    /** `ai:cache:stats`: the answers it holds, this session's hits and misses, its policy. */
+    stats(): Promise<CacheStatsReply>
+    /** `ai:cache:clear`: deletes the cached answers, all of them or one provider's. */
+    clear(options?: { readonly provider?: ProviderId }): Promise<CacheClearReply>
   }
   /**
    * Calls `callback` once for each provider event (fallbacks, providers down, disabled,

@@ -71,6 +71,8 @@ export interface AiBridge {
   readonly providers: Pick<DbtkAi["providers"], "save" | "test" | "models" | "status" | "remove">
   readonly metrics: Pick<DbtkAi["metrics"], "summary" | "timeline" | "export">
   readonly events: { recent(limit?: number): Promise<EventsRecentReply> }
+  /** The response cache; absent on a main side of an older version (its section is then hidden). */
+  readonly cache?: DbtkAi["cache"] | undefined
   /** Calls `callback` once per provider event; returns the function that stops it. */
   onEvents(callback: (event: AiEventView) => void, options?: OnEventsOptions): () => void
   /**

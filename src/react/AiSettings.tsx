@@ -12,6 +12,7 @@ import type { SettingsGetReply } from "../preload/types.js"
 import type { CatalogEntryView } from "./AiBridge.js"
 import { useAiBridge } from "./context.js"
 import { FallbackOrder } from "./FallbackOrder.js"
+import { CacheForm } from "./CacheForm.js"
 import { LimitsForm } from "./LimitsForm.js"
 import { ProviderForm } from "./ProviderForm.js"
 import * as styles from "./styles.js"
@@ -87,6 +88,7 @@ export const AiSettings = () => {
         : null}
       <FallbackOrder settings={data.settings} providers={data.providers} reload={reload} />
       <LimitsForm settings={data.settings} reload={reload} />
+      <CacheForm settings={data.settings} reload={reload} />
     </div>
   )
 }

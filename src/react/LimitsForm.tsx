@@ -4,14 +4,10 @@
  *
  * @since 0.1.0
  */
-import { type FormEvent, useEffect, useId, useMemo, useState } from "react"
 import type { AppSettings, AppSettingsPatch } from "../domain/Settings.js"
 import type { FieldView } from "./AiBridge.js"
-import { useAiBridge } from "./context.js"
-import { FieldControl } from "./FieldControl.js"
-import { changes, type Draft, type FieldErrors, fieldOfFailure, initialDraft, plainField, type RawValue } from "./fields.js"
-import { type Outcome, OutcomeMessage } from "./Outcome.js"
-import * as styles from "./styles.js"
+import { plainField } from "./fields.js"
+import { groupPatch, type SectionSpec, SettingsForm } from "./SettingsForm.js"
 
 const DEFAULT_TIMEOUT_S = 55
 
@@ -59,22 +55,23 @@ const valuesOf = (s: AppSettings): Readonly<Record<string, unknown>> => ({
   "budget.warnAtFraction": s.budget.warnAtFraction
 })
 
-// A patch replaces a whole key: the budget is sent whole, with the changed limits (an emptied
-// one removed: no limit; an emptied warning share: its default).
+// The budget is sent whole, with the changed limits (an emptied one removed: no limit; an emptied
+// warning share: its default).
 const patchOf = (s: AppSettings, changed: Readonly<Record<string, unknown>>): AppSettingsPatch => {
   const patch: { -readonly [K in keyof AppSettingsPatch]: AppSettingsPatch[K] } = {}
   if ("requestTimeoutMs" in changed) patch.requestTimeoutMs = Math.round(((changed["requestTimeoutMs"] as number | null) ?? DEFAULT_TIMEOUT_S) * 1_000)
-  const budget: Record<string, unknown> = { ...s.budget }
-  let budgetChanged = false
-  for (const [key, value] of Object.entries(changed)) {
-    if (!key.startsWith("budget.")) continue
-    budgetChanged = true
-    const name = key.slice("budget.".length)
-    if (value === null) delete budget[name]
-    else budget[name] = value
-  }
-  if (budgetChanged) patch.budget = budget as AppSettingsPatch["budget"]
+  const budget = groupPatch(s.budget, "budget", changed)
+  if (budget !== undefined) patch.budget = budget as AppSettingsPatch["budget"]
   return patch
+}
+
+const spec: SectionSpec = {
+  title: "Time limits and budgets",
+  fields: limitFields,
+  valuesOf,
+  patchOf,
+  submit: "Save limits",
+  saved: "Limits saved."
 }
 
 /**
@@ -83,65 +80,6 @@ const patchOf = (s: AppSettings, changed: Readonly<Record<string, unknown>>): Ap
  * @since 0.1.0
  * @category Components
  */
-export const LimitsForm = ({ reload, settings }: { readonly settings: AppSettings; readonly reload: () => Promise<void> }) => {
-  const bridge = useAiBridge()
-  const headingId = useId()
-  const initial = useMemo(() => initialDraft(limitFields, valuesOf(settings)), [settings])
-  const [draft, setDraft] = useState<Draft>(initial)
-  const [errors, setErrors] = useState<FieldErrors>({})
-  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
-  const stored = JSON.stringify(initial)
-
-  // What is stored changed (a save read back): the form starts from it.
-  useEffect(() => setDraft(initial), [stored])
-
-  const set = (name: string) => (value: RawValue) => setDraft((d) => ({ ...d, [name]: value }))
-
-  const save = (e: FormEvent): void => {
-    e.preventDefault()
-    const result = changes(limitFields, draft, initial, [])
-    setErrors(result.errors)
-    if (Object.keys(result.errors).length > 0) {
-      setOutcome({ ok: false, message: "Check the fields marked above." })
-      return
-    }
-    if (Object.keys(result.changed).length === 0) {
-      setOutcome({ ok: true, message: "Nothing changed." })
-      return
-    }
-    setBusy(true)
-    setOutcome(undefined)
-    void bridge.settings.update(patchOf(settings, result.changed)).then(async (reply) => {
-      if (reply.success) {
-        setOutcome({ ok: true, message: "Limits saved." })
-      } else {
-        const field = fieldOfFailure(reply, limitFields.map((f) => f.name))
-        if (field !== undefined) setErrors({ [field]: reply.error })
-        setOutcome({ ok: false, message: `Not saved: ${reply.error}` })
-      }
-      await reload()
-      setBusy(false)
-    })
-  }
-
-  return (
-    <section aria-labelledby={headingId} className={styles.card}>
-      <h3 id={headingId} className={`${styles.heading} mb-3`}>Time limits and budgets</h3>
-      <form noValidate aria-labelledby={headingId} onSubmit={save}>
-        {limitFields.map((field) => (
-          <FieldControl
-            key={field.name}
-            field={field}
-            value={draft[field.name] ?? ""}
-            onChange={set(field.name)}
-            error={errors[field.name]}
-            disabled={busy}
-          />
-        ))}
-        <OutcomeMessage outcome={outcome} />
-        <button type="submit" className={styles.buttons.primary} disabled={busy}>Save limits</button>
-      </form>
-    </section>
-  )
-}
+export const LimitsForm = ({ reload, settings }: { readonly settings: AppSettings; readonly reload: () => Promise<void> }) => (
+  <SettingsForm spec={spec} settings={settings} reload={reload} />
+)

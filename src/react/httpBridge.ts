@@ -169,6 +169,7 @@ export const httpBridge = (options: HttpBridgeOptions): HttpBridge => {
     },
     metrics: { summary: method("ai:metrics:summary"), timeline: method("ai:metrics:timeline"), export: method("ai:metrics:export") },
     events: { recent: method("ai:events:recent") },
+    cache: { stats: method("ai:cache:stats"), clear: method("ai:cache:clear") },
     generateSql: method("ai:generate-sql"),
     onEvents: (callback) => listen(eventListeners, callback),
     onStatus: (callback) => listen(statusListeners, callback)

@@ -212,7 +212,7 @@ const parse = (
     case "ExplainSql":
       return {
         _tag: "ExplainSqlResult",
-        ...((structured ? AnswerParser.explainFromJson(text) : undefined) ?? AnswerParser.parseExplain(text)),
+        ...AnswerParser.explainAnswer(text, structured, task.sections),
         raw: text,
         meta
       }

@@ -11,9 +11,11 @@ import { Context, type Effect, Schema, type Stream } from "effect"
 import type * as AiError from "../domain/AiError.js"
 import type { BudgetExceeded, BudgetStatus } from "../domain/Budget.js"
 import type * as Cost from "../domain/Cost.js"
+import type { InputLimits } from "../domain/Limits.js"
 import type * as Pricing from "../domain/Pricing.js"
 import type { ProviderId } from "../domain/ProviderId.js"
 import type * as Prepared from "../domain/Prepared.js"
+import type * as Prompts from "../domain/Prompts.js"
 import type * as SqlCheck from "../domain/SqlCheck.js"
 import type * as SqlTask from "../domain/SqlTask.js"
 import type * as ResponseCache from "./ResponseCache.js"
@@ -139,6 +141,19 @@ export interface Status {
 }
 
 /**
+ * How much one request may carry, for a caller that sizes its requests (several tables explained
+ * in one call, `ExplainTables`): the prompt budget of the provider the request would go to first
+ * (its model, context window and answer budget) and the settings' request limits.
+ *
+ * @since 0.1.0
+ * @category Models
+ */
+export interface Capacity {
+  readonly budget: Prompts.Budget
+  readonly limits: InputLimits
+}
+
+/**
  * @since 0.1.0
  * @category Models
  */
@@ -160,6 +175,8 @@ export interface Service {
     task: I,
     options?: RequestOptions
   ) => Effect.Effect<Prepared.PreparedOf<I>, AiNotConfigured | AiError.InvalidRequest>
+  /** How much a request may carry at the provider it would go to first (the pinned one, else the plan's first). */
+  readonly capacity: (options?: RequestOptions) => Effect.Effect<Capacity, AiNotConfigured>
   /** What a request would cost, before it is sent. */
   readonly estimate: (task: Prepared.Input, options?: RequestOptions) => Effect.Effect<Cost.Estimate, AiNotConfigured | AiError.AiError>
   readonly status: Effect.Effect<Status>

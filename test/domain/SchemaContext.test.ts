@@ -89,11 +89,24 @@ describe("SchemaContext.normalize", () => {
     expect(text).toBe("orders(user_id int -> users.id, sku text)\n  FK (sku, region) -> products(sku, region)")
   })
 
-  it("keeps JSON strings and DDL text", () => {
+  it("reads JSON strings, and DDL text into tables (what it does not model kept as text)", () => {
     expect(ok("{\"users\": {\"columns\": [{\"name\": \"id\"}]}}").tables[0]!.name).toBe("users")
-    const ddl = "CREATE TABLE users (id int primary key);"
-    expect(ok(ddl)).toEqual({ tables: [], text: ddl })
-    expect(SchemaContext.format(ok(ddl))).toBe(ddl)
+    const ddl = "CREATE TABLE users (id int primary key, team_id int REFERENCES teams (id));\nCREATE INDEX users_team ON users (team_id);"
+    expect(ok(ddl)).toEqual({
+      tables: [{
+        name: "users",
+        columns: [{ name: "id", type: "int", primaryKey: true }, { name: "team_id", type: "int" }],
+        foreignKeys: [{ columns: ["team_id"], referencedTable: "teams", referencedColumns: ["id"] }]
+      }],
+      text: "CREATE INDEX users_team ON users (team_id);"
+    })
+    expect(SchemaContext.format(ok(ddl))).toBe("users(id int PK, team_id int -> teams.id)\nCREATE INDEX users_team ON users (team_id);")
+  })
+
+  it("keeps text with no table definition in it as it is (a view, a description, DDL it cannot read)", () => {
+    for (const text of ["CREATE VIEW v AS SELECT 1;", "users(id, name) and orders(id, user_id)", "CREATE TABLE ("]) {
+      expect(ok(text)).toEqual({ tables: [], text })
+    }
   })
 
   it("treats null, undefined and empty strings as no schema", () => {
@@ -146,6 +159,16 @@ describe("SchemaContext limits", () => {
     expect(SchemaContext.normalize("x".repeat(201), limits)).toEqual(
       Either.left("schema is 201 characters; the limit is 200 (settings.limits.schemaChars)")
     )
+    // DDL text: its tables and columns as they are read, and its statements.
+    expect(SchemaContext.normalize("CREATE TABLE a (x int); CREATE TABLE b (x int); CREATE TABLE c (x int); CREATE TABLE d (x int);", limits)).toEqual(
+      Either.left("schema has at least 4 tables; the limit is 3 (settings.limits.schemaTables)")
+    )
+    expect(SchemaContext.normalize("CREATE TABLE a (a int, b int, c int, d int, e int, f int);", limits)).toEqual(
+      Either.left("schema has at least 6 columns; the limit is 5 (settings.limits.schemaColumns)")
+    )
+    expect(SchemaContext.normalize("CREATE TABLE a (x int);" + " SET x = 1;".repeat(3), Limits.InputLimits.make({ schemaStatements: 3 }))).toEqual(
+      Either.left("schema has at least 4 statements; the limit is 3 (settings.limits.schemaStatements)")
+    )
     expect(Either.isRight(SchemaContext.normalize({ a: { columns: cols(5) }, b: [], c: [] }, limits))).toBe(true)
   })
 
@@ -178,6 +201,18 @@ describe("SchemaContext limits", () => {
       expect(ticks).toBeGreaterThan(0)
       const refused = yield* Effect.flip(SchemaContext.fromInput(big, limits))
       expect(refused).toEqual({ field: "schema", message: "schema has at least 5,000 tables; the limit is 3 (settings.limits.schemaTables)" })
+      // DDL the same way: read in slices, refused by the field's name.
+      const ddl = Array.from({ length: 5_000 }, (_, t) => `CREATE TABLE t${t} (${cols(40).map((c) => `${c.name} int`).join(", ")});`).join("\n")
+      ticks = 0
+      const timer2 = setInterval(() => ticks++, 0)
+      const fromDdl = yield* SchemaContext.fromInput(ddl, Limits.defaultInputLimits).pipe(Effect.ensuring(Effect.sync(() => clearInterval(timer2))))
+      expect(fromDdl.tables).toHaveLength(5_000)
+      expect(fromDdl.tables[4_999]!.columns).toHaveLength(40)
+      expect(ticks).toBeGreaterThan(0)
+      expect(yield* Effect.flip(SchemaContext.fromInput(ddl, Limits.InputLimits.make({ schemaTables: 10 }), "tables"))).toEqual({
+        field: "tables",
+        message: "tables has at least 11 tables; the limit is 10 (settings.limits.schemaTables)"
+      })
       const shape = yield* Effect.flip(SchemaContext.fromInput(true, limits))
       expect(shape).toEqual({ field: "schema", message: "schema expected a table map, a schema tree or { tables }, got boolean" })
     }))

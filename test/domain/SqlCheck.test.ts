@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type * as SchemaContext from "../../src/domain/SchemaContext.js"
 import * as SqlCheck from "../../src/domain/SqlCheck.js"
 
@@ -206,6 +206,58 @@ describe("SqlCheck.check: bounds", () => {
       expect(slow.note).toContain("took longer than")
       const next = yield* check("SELECT 1", "postgresql")
       expect(next).toMatchObject({ checked: true, statements: [{ kind: "select" }] })
+    }))
+})
+
+describe("SqlCheck.shape", () => {
+  const shapeOf = (sql: string, dialect: SqlCheck.Target = "postgresql", options?: SqlCheck.CheckOptions) =>
+    Effect.map(SqlCheck.shape(sql, dialect, options), Option.getOrUndefined)
+  const columns = (shape: SqlCheck.Shape | undefined) =>
+    (shape?.columns ?? []).map((c) => `${c.tables.join("|")}.${c.column}`).sort()
+
+  it.effect("the columns of WHERE, ON, USING, GROUP BY, HAVING and ORDER BY, each with the tables it may be of", () =>
+    Effect.gen(function*() {
+      const joined = yield* shapeOf(
+        "SELECT c.region, count(*) FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN notes USING (order_ref) " +
+          "WHERE c.status = 'active' AND total > 10 GROUP BY c.region HAVING max(o.total) > 5 ORDER BY 2"
+      )
+      expect(columns(joined)).toEqual([
+        "customers.id", "customers.region", "customers.status", "customers|notes.order_ref", "orders.customer_id", "orders.total",
+        "orders|customers|notes.total"
+      ])
+      // An output alias stands for its expression; a subquery's columns are its own tables'.
+      expect(columns(yield* shapeOf("SELECT total AS amount FROM orders ORDER BY amount"))).toEqual(["orders.total"])
+      expect(columns(yield* shapeOf("SELECT * FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE region = 'EU')")))
+        .toEqual(["customers.region", "orders.customer_id"])
+      // A CTE's and a derived table's columns are no table's; a correlated alias is the outer query's.
+      expect(columns(yield* shapeOf(
+        "WITH big AS (SELECT * FROM orders WHERE total > 100) SELECT * FROM big b JOIN (SELECT id AS cid FROM customers) d ON d.cid = b.customer_id " +
+          "WHERE EXISTS (SELECT 1 FROM refunds r WHERE r.order_id = b.id AND r.amount > 0)"
+      ))).toEqual(["orders.total", "refunds.amount", "refunds.order_id"])
+      expect(columns(yield* shapeOf("UPDATE orders SET total = 0 WHERE status = 'void'; DELETE FROM notes WHERE body = ''", "sqlite")))
+        .toEqual(["notes.body", "orders.status"])
+    }))
+
+  it.effect("counts joins, subqueries, set operations, CTEs, groupings and window functions", () =>
+    Effect.gen(function*() {
+      expect(yield* shapeOf(
+        "WITH t AS (SELECT * FROM a) SELECT x, ROW_NUMBER() OVER (PARTITION BY x) FROM t JOIN b ON b.id = t.id " +
+          "WHERE t.id IN (SELECT id FROM d) GROUP BY x UNION SELECT 1, 2"
+      )).toMatchObject({ joins: 1, subqueries: 1, setOperations: 1, ctes: 1, groupings: 1, windows: 1 })
+      // Keywords in quoted names and strings are names and strings.
+      expect(yield* shapeOf("SELECT `join`, 'a UNION SELECT' FROM `select` WHERE note = 'it\\'s a JOIN'", "mysql"))
+        .toMatchObject({ joins: 0, subqueries: 0, setOperations: 0, ctes: 0, groupings: 0, windows: 0 })
+    }))
+
+  it.effect("is None for what the parser does not read: a syntax error, MongoDB, unbalanced parentheses, too long", () =>
+    Effect.gen(function*() {
+      expect(yield* shapeOf("SELEC id FROM orders")).toBeUndefined()
+      expect(yield* shapeOf("db.orders.find({})", "mongodb")).toBeUndefined()
+      expect(yield* shapeOf("SELECT ((((((1")).toBeUndefined()
+      expect(yield* shapeOf("SELECT 1", "postgresql", { maxChars: 5 })).toBeUndefined()
+      expect(yield* shapeOf("  ")).toBeUndefined()
+      // `generic` falls back to MySQL's grammar as the check does.
+      expect(yield* shapeOf("SELECT `id` FROM t WHERE `a` = 1", "generic")).toMatchObject({ columns: [{ column: "a", tables: ["t"] }] })
     }))
 })
 

@@ -149,4 +149,49 @@ describe("Ddl.parse", () => {
     expect(Ddl.looksLikeDdl("-- CREATE TABLE x\nSELECT 1")).toBe(false)
     expect(Ddl.looksLikeDdl("{\"tables\": []}")).toBe(false)
   })
+
+  it("cuts SQL Server's GO batches and keeps a dollar-quoted body (semicolons and all) as one statement", () => {
+    const ctx = Ddl.parse("GO\nCREATE TABLE [dbo].[a] ([id] INT NOT NULL)\nGO\nCREATE TABLE b (x int)\n  go  \n" +
+      "CREATE FUNCTION f() RETURNS int AS $fn$ BEGIN; RETURN 1; END; $fn$ LANGUAGE plpgsql;\nCREATE TABLE c (price$usd$ int);")
+    expect(ctx.tables.map((t) => t.name)).toEqual(["a", "b", "c"])
+    expect(table(ctx, "c").columns.map((c) => c.name)).toEqual(["price$usd$"])
+    expect(ctx.text).toBe("CREATE FUNCTION f() RETURNS int AS $fn$ BEGIN; RETURN 1; END; $fn$ LANGUAGE plpgsql;")
+  })
+})
+
+describe("Ddl.read", () => {
+  const steps = <A>(work: Ddl.Work<A>): { readonly value: A; readonly pauses: number } => {
+    let pauses = 0
+    for (;;) {
+      const next = work.next()
+      if (next.done === true) return { value: next.value, pauses }
+      pauses++
+    }
+  }
+  const script = (tables: number) =>
+    Array.from({ length: tables }, (_, t) => `CREATE TABLE t${t} (id int PRIMARY KEY, a text, b text);\nCREATE INDEX i${t} ON t${t} (a);`).join("\n")
+
+  it("reads the same context as parse, pausing as it goes: many statements, and one huge statement", () => {
+    const text = script(2_000)
+    const { pauses, value } = steps(Ddl.read(text))
+    expect(value).toEqual(Ddl.parse(text))
+    expect(value.tables).toHaveLength(2_000)
+    expect(pauses).toBeGreaterThan(10)
+    const wide = `CREATE TABLE w (${Array.from({ length: 20_000 }, (_, c) => `c${c} varchar(10) DEFAULT 'x, y'`).join(", ")})`
+    const one = steps(Ddl.read(wide))
+    expect(one.value.tables[0]!.columns).toHaveLength(20_000)
+    expect(one.pauses).toBeGreaterThan(10)
+  })
+
+  it("reports every statement, table and column to its meter, which may stop the read", () => {
+    const seen = { statement: 0, table: 0, column: 0 }
+    steps(Ddl.read(`SET x = 1; ${script(3)}`, {
+      statement: () => seen.statement++,
+      table: () => seen.table++,
+      column: () => seen.column++
+    }))
+    expect(seen).toEqual({ statement: 7, table: 3, column: 9 })
+    const stop = new Error("limit")
+    expect(() => steps(Ddl.read(script(3), { statement: () => {}, table: () => {}, column: () => { throw stop } }))).toThrow(stop)
+  })
 })

@@ -234,6 +234,9 @@ describe("the legacy channels on the Cloudflare emulator", () => {
       })
       expect(explained).toMatchObject({ success: true, complexity: "low", provider: "cloudflare" })
       expect(explained.explanation).toMatch(/^This SELECT statement reads rows matching a filter\. It uses customers, orders\./)
+      // Scored by the parser: keywords as quoted names count for nothing (the lexical rule said medium).
+      const quoted = yield* invoke("ai:explain-query", { query: "SELECT \"join\", \"union\", \"select\" FROM orders", connection_id: "conn-pg" })
+      expect(quoted).toMatchObject({ success: true, complexity: "low" })
 
       const plan = [{ Plan: { "Node Type": "Seq Scan", "Relation Name": "orders", "Total Cost": 431.5 } }]
       const optimized = yield* invoke("ai:optimize-query", {
@@ -718,6 +721,7 @@ describe("handlers never reject", () => {
             run: (task) => Effect.die(task._tag === "GenerateSql" ? new Error("generateSql is broken") : "explain is broken"),
             stream: () => Stream.die(new Error("broken")),
             prepare: (task) => Prepared.prepare("openai", task),
+            capacity: () => Effect.die(new Error("broken")),
             estimate: () => Effect.die(new Error("broken")),
             status: Effect.die(new Error("status is broken")),
             events: Stream.empty

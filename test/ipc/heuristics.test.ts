@@ -1,6 +1,7 @@
-import { describe, expect, it } from "@effect/vitest"
-import { Either } from "effect"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
 import * as SchemaContext from "../../src/domain/SchemaContext.js"
+import * as SqlCheck from "../../src/domain/SqlCheck.js"
 import * as H from "../../src/ipc/heuristics.js"
 
 // Tables as DB Toolkit's schema screen sends them to `ai:analyze-schema`: `{[t]: [{name, type, primary_key}]}`.
@@ -83,6 +84,58 @@ describe("suggestIndexes", () => {
     const t = tablesOf({ orders: [{ name: "id", primary_key: true }, { name: "customer_id" }, { name: "total" }, { name: "note" }, { name: "status" }] })[0]!
     expect(H.suggestIndexes(t, patterns).map((s) => s.columns[0])).toEqual(["customer_id", "total", "note"])
     expect(H.suggestIndexes(t, patterns)[1]!.reason).toBe("Column total is filtered, joined or sorted on in the given queries")
+  })
+
+  it("reads a clause keyword only as a whole word (a column named online or from_date is still read)", () => {
+    const t = tablesOf({ events: [{ name: "id", primary_key: true }, { name: "online" }, { name: "from_date" }, { name: "kind" }] })[0]!
+    expect(H.suggestIndexes(t, ["SELECT kind FROM events WHERE online = true AND from_date > 3"]).map((s) => s.columns[0]))
+      .toEqual(["online", "from_date"])
+  })
+
+  // The columns of `orders`, none of them a foreign key, date or e-mail, so only the patterns suggest.
+  const orders = tablesOf({
+    orders: [{ name: "id", primary_key: true }, { name: "total" }, { name: "amount" }, { name: "status" }, { name: "region" }, { name: "note" }]
+  })[0]!
+  const suggested = (patterns: unknown) => H.suggestIndexes(orders, patterns).map((s) => s.columns[0])
+
+  it.effect("with the parser: whose column a name is (an output alias, a subquery's, another table's), where the lexical rule guessed", () =>
+    Effect.gen(function*() {
+      const patterns = [
+        // ORDER BY names the output alias `amount`: the sort is on total.
+        "SELECT total AS amount FROM orders ORDER BY amount",
+        // `region` and `status` here are the customers' columns.
+        "SELECT * FROM orders WHERE id IN (SELECT order_id FROM customers WHERE region = 'EU')",
+        "SELECT o.* FROM orders o JOIN customers c ON c.id = o.id WHERE c.status = 'vip'",
+        // A comment with an apostrophe (the old rule read a string from it and lost the WHERE).
+        "SELECT * FROM orders -- the customer's orders\nWHERE note = 'x'"
+      ]
+      expect(suggested(patterns)).toEqual(["amount", "status", "region", "note"])
+      const read = yield* H.readQueryPatterns(patterns, "postgresql")
+      expect(read.unread).toEqual([])
+      expect(suggested(read)).toEqual(["total", "note"])
+    }))
+
+  it.effect("falls back to the lexical rule for what does not parse, and for MongoDB", () =>
+    Effect.gen(function*() {
+      const patterns = ["WHERE status = 'paid' AND", "SELECT * FROM orders WHERE region = 'EU'"]
+      const read = yield* H.readQueryPatterns(patterns, "postgresql")
+      expect(read.unread).toEqual(["WHERE status = 'paid' AND"])
+      expect(read.shapes).toHaveLength(1)
+      expect(suggested(read)).toEqual(["status", "region"])
+      const mongo = yield* H.readQueryPatterns(["db.orders.find({ status: 'paid' })"], "mongodb")
+      expect(mongo).toEqual({ _tag: "QueryPatterns", shapes: [], unread: ["db.orders.find({ status: 'paid' })"] })
+    }))
+
+  it("reads patterns as a string, strings or { query } / { sql } objects, bounded in count and length", () => {
+    expect(H.patternTexts("SELECT 1")).toEqual(Either.right(["SELECT 1"]))
+    expect(H.patternTexts(["a", { query: "b" }, { sql: "c" }, 4, null, { other: "d" }])).toEqual(Either.right(["a", "b", "c"]))
+    expect(H.patternTexts(undefined)).toEqual(Either.right([]))
+    expect(H.patternTexts(Array.from({ length: 101 }, () => "SELECT 1"))).toEqual(
+      Either.left({ field: "queryPatterns", message: "queryPatterns has 101 queries; the limit is 100" })
+    )
+    expect(H.patternTexts(["SELECT 1", { query: "x".repeat(100_001) }])).toEqual(
+      Either.left({ field: "queryPatterns[1]", message: "queryPatterns[1] is 100,001 characters; the limit is 100,000" })
+    )
   })
 
   it("rates the impact: medium with suggestions, low without", () => {
@@ -214,6 +267,29 @@ describe("rules for legacy fields", () => {
     ).toBe("high")
   })
 
+  it.effect("complexity reads the syntax tree where the statement parses, the lexical rule where it does not", () =>
+    Effect.gen(function*() {
+      // Keywords as quoted names, and in a MySQL string with a backslash-escaped quote.
+      const quoted = "SELECT \"join\", \"union\", \"select\" FROM t"
+      expect(H.sqlComplexity(quoted)).toBe("medium")
+      expect(yield* H.complexity(quoted, "postgresql")).toBe("low")
+      const escaped = "SELECT id FROM t WHERE note = 'it\\'s a JOIN, UNION SELECT' "
+      expect(H.sqlComplexity(escaped)).toBe("medium")
+      expect(yield* H.complexity(escaped, "mysql")).toBe("low")
+      // The same bands as the lexical rule on what both read alike.
+      for (const sql of ["SELECT u.id, COUNT(*) FROM users u JOIN orders o ON o.user_id = u.id GROUP BY u.id", "SELECT a FROM t UNION SELECT a FROM u"]) {
+        expect(yield* H.complexity(sql, "postgresql")).toBe(H.sqlComplexity(sql))
+      }
+      expect(yield* H.complexity(
+        "WITH t AS (SELECT * FROM a) SELECT *, ROW_NUMBER() OVER (PARTITION BY x) FROM t JOIN b ON b.id = t.id JOIN c ON c.id = b.id WHERE t.id IN (SELECT id FROM d)",
+        "postgresql"
+      )).toBe("high")
+      // Unparsable: the lexical rule's answer.
+      const broken = "SELECT * FROM a JOIN b JOIN c WHERE ("
+      expect(yield* H.complexity(broken, "postgresql")).toBe(H.sqlComplexity(broken))
+      expect(H.sqlComplexity(broken)).toBe("medium")
+    }))
+
   it("reads the kind of a database error from PostgreSQL, MySQL, SQLite and SQL Server messages", () => {
     const cases: ReadonlyArray<readonly [string, ReturnType<typeof H.errorType>]> = [
       ["relation \"custmers\" does not exist", "missing_table"],
@@ -256,3 +332,5 @@ describe("rules for legacy fields", () => {
     expect(H.tableIssues(table("orders"))).toEqual([])
   })
 })
+
+afterAll(() => Effect.runPromise(SqlCheck.shutdown))

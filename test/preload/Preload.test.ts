@@ -80,7 +80,9 @@ const methods: ReadonlyArray<readonly [path: string, channel: string, args: Read
   ["metrics.timeline", "ai:metrics:timeline", [{ from: 0, to: 86_400_000, bucket: "hour", provider: "openai" }]],
   ["metrics.export", "ai:metrics:export", [{ format: "csv", to: 86_400_000 }]],
   ["cost.estimate", "ai:cost:estimate", [{ operation: "generate", natural_language: "list customers" }]],
-  ["events.recent", "ai:events:recent", [5]]
+  ["events.recent", "ai:events:recent", [5]],
+  ["cache.stats", "ai:cache:stats", []],
+  ["cache.clear", "ai:cache:clear", [{ provider: "openai" }]]
 ]
 
 const methodAt = (ai: DbtkAi, path: string): (...args: ReadonlyArray<unknown>) => Promise<unknown> =>
@@ -143,6 +145,7 @@ describe("only the library's channels", () => {
       "analyzeRelationships",
       "analyzeSchema",
       "analyzeTable",
+      "cache",
       "cost",
       "events",
       "explainQuery",

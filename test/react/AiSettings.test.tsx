@@ -254,3 +254,36 @@ describe("AiSettings: time limits and budgets", () => {
     expect(fake.state.settings.budget.dailyUsd).toBe(5)
   })
 })
+
+describe("AiSettings: the answer cache", () => {
+  it("shows what the cache holds, clears it, and saves its settings as one cache patch (hours in, milliseconds stored)", async () => {
+    const { user } = await renderSettings()
+    await waitFor(() => expect(screen.getByText(/3 answers cached \(4\.5 KB\); 3 requests answered from the cache/)).toBeTruthy())
+
+    await user.click(screen.getByRole("button", { name: "Clear cached answers" }))
+    await waitFor(() => expect(screen.getByText("Cleared 3 cached answers.")).toBeTruthy())
+    await waitFor(() => expect(screen.getByText(/^0 answers cached/)).toBeTruthy())
+    expect(fake.callsOf("cache.clear").map((c) => c.args)).toEqual([[]])
+
+    const reuse = screen.getByRole("checkbox", { name: "Reuse answers to identical requests" }) as HTMLInputElement
+    const hours = screen.getByLabelText("Keep answers for (hours)") as HTMLInputElement
+    expect(reuse.checked).toBe(true)
+    expect(hours.value).toBe("24")
+
+    await user.clear(hours)
+    await user.type(hours, "9000")
+    await user.click(screen.getByRole("button", { name: "Save cache settings" }))
+    expect(descriptionOf(hours)).toContain("must be from 0.001 to 8760")
+    expect(fake.callsOf("settings.update")).toEqual([])
+
+    await user.clear(hours)
+    await user.type(hours, "2")
+    await user.click(reuse)
+    await user.click(screen.getByRole("button", { name: "Save cache settings" }))
+    await waitFor(() => expect(fake.state.settings.cache.ttlMs).toBe(7_200_000))
+    expect(fake.callsOf("settings.update").map((c) => c.args)).toEqual([[{
+      cache: { enabled: false, ttlMs: 7_200_000, maxEntries: 500, maxBytes: 16_777_216, maxEntryBytes: 262_144 }
+    }]])
+    expect(fake.state.settings.cache.enabled).toBe(false)
+  })
+})

@@ -75,7 +75,8 @@ const defaultSettings = (): AppSettings =>
     budget: { warnAtFraction: 0.8 },
     priceOverrides: [],
     limits: {},
-    requestTimeoutMs: 55_000
+    requestTimeoutMs: 55_000,
+    cache: { enabled: true, ttlMs: 86_400_000, maxEntries: 500, maxBytes: 16_777_216, maxEntryBytes: 262_144 }
   }) as unknown as AppSettings
 
 const configInvalid = (provider: ProviderId, fieldName: string, reason: string): Failure => ({
@@ -98,7 +99,10 @@ export const fakeBridge = (options: { readonly pushStatus?: boolean } = {}) => {
     guard: {} as Partial<Record<ProviderId, ProviderView["guard"]>>,
     events: [] as Array<AiEventView>,
     timeline: [] as Array<TimelinePoint>,
-    modelsFail: new Set<ProviderId>(["anthropic"])
+    modelsFail: new Set<ProviderId>(["anthropic"]),
+    /** Cached answers by provider, and this session's hits. */
+    cached: { openai: 2, anthropic: 1 } as Partial<Record<ProviderId, number>>,
+    cacheHits: 3
   }
   const calls: Array<Call> = []
   const failing = new Map<string, Failure>()
@@ -286,6 +290,24 @@ export const fakeBridge = (options: { readonly pushStatus?: boolean } = {}) => {
         }))
     },
     events: { recent: (limit) => reply("events.recent", [limit], () => ({ success: true as const, events: state.events.slice(-(limit ?? 100)) })) },
+    cache: {
+      stats: () =>
+        reply("cache.stats", [], () => {
+          const entries = Object.values(state.cached).reduce((n, c) => n + c, 0)
+          return {
+            success: true as const,
+            stats: { entries, bytes: entries * 1_536, hits: state.cacheHits, misses: 0, stored: entries, skipped: 0, corrupt: 0, expired: 0, evicted: 0 },
+            policy: state.settings.cache
+          }
+        }),
+      clear: (options) =>
+        reply("cache.clear", options === undefined ? [] : [options], () => {
+          const ids = options?.provider !== undefined ? [options.provider] : (Object.keys(state.cached) as Array<ProviderId>)
+          const cleared = ids.reduce((n, id) => n + (state.cached[id] ?? 0), 0)
+          for (const id of ids) delete state.cached[id]
+          return { success: true as const, cleared, provider: options?.provider ?? null }
+        })
+    },
     onEvents: (callback) => {
       eventListeners.add(callback)
       return () => eventListeners.delete(callback)
