@@ -285,10 +285,10 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
   mkdirSync(target, { recursive: true })
   copyFileSync(nativeBuild, join(target, "better_sqlite3.node"))
   const electron = JSON.parse(run(process.execPath, ["--expose-gc", "main.cjs"], app))
-  if (electron.channels !== 23 || electron.heavy.length > 0 || electron.heapMb >= 10 || !electron.rules || electron.generate !== "AiNotConfigured" || !electron.ready.ok) {
+  if (electron.channels !== 25 || electron.heavy.length > 0 || electron.heapMb >= 10 || !electron.rules || electron.generate !== "AiNotConfigured" || !electron.ready.ok) {
     throw new Error(`electron (require): ${JSON.stringify(electron)}`)
   }
-  console.log(`pack-check: electron entry required from CommonJS: 23 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
+  console.log(`pack-check: electron entry required from CommonJS: 25 channels registered with no Effect or SQLite loaded (${electron.heapMb.toFixed(1)} MB of heap); without the native module the AI channels name the fix; with it the stack started behind them`)
 
   // What the lean install keeps working without the packages it dropped: OTLP export, an exact
   // token count (equal to gpt-tokenizer's) and the CLI (scripts/consumer/lean.mjs).
@@ -313,10 +313,10 @@ const heapMb = process.memoryUsage().heapUsed / 1048576
   copyFileSync(join(root, "scripts", "consumer", "main.cjs"), join(app, "consumer.cjs"))
   const consumer = JSON.parse(run(process.execPath, ["consumer.cjs"], app))
   const failed = Object.entries(consumer.answers).filter(([, a]) => !a.success)
-  if (Object.keys(consumer.answers).length !== 23 || failed.length > 0 || !/FROM customers/.test(consumer.sql) || consumer.refused !== "InvalidIpcInput" || consumer.keyOnDisk || consumer.sent < 5) {
+  if (Object.keys(consumer.answers).length !== 25 || failed.length > 0 || !/FROM customers/.test(consumer.sql) || consumer.refused !== "InvalidIpcInput" || consumer.keyOnDisk || consumer.sent < 5) {
     throw new Error(`the CommonJS consumer: ${JSON.stringify(consumer)}`)
   }
-  console.log(`pack-check: a CommonJS app (electron entry + preload bridge) drove all 23 channels through window.dbtkAi to an emulator (${consumer.sent} chat requests); no key on disk in clear`)
+  console.log(`pack-check: a CommonJS app (electron entry + preload bridge) drove all 25 channels through window.dbtkAi to an emulator (${consumer.sent} chat requests); no key on disk in clear`)
 
   // The preload entry loads nothing but itself and the IPC contract: with import (every URL
   // resolved) and with require (every CommonJS module cached), in fresh processes.

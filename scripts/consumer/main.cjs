@@ -75,6 +75,8 @@ const columns = [{ name: "id", type: "integer" }, { name: "customer_id", type: "
     await call("metrics.export", () => dbtkAi.metrics.export({ format: "csv" }))
     await call("cost.estimate", () => dbtkAi.cost.estimate({ operation: "generate", natural_language: "list customers" }))
     await call("events.recent", () => dbtkAi.events.recent(5))
+    await call("cache.stats", () => dbtkAi.cache.stats())
+    await call("cache.clear", () => dbtkAi.cache.clear())
     const refused = await dbtkAi.fixQuery({ query: "SELECT 1", error_message: () => "a function cannot cross" })
     await call("providers.remove", () => dbtkAi.providers.remove({ provider: "openai" }))
     const keyOnDisk = fs.readdirSync(userDataDir).some((f) => fs.readFileSync(path.join(userDataDir, f)).includes("sk-consumer-0000000000"))

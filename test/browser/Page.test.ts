@@ -243,6 +243,18 @@ describe.skipIf(!found && !browserRequired)("the local page in Chromium", { time
     await screenshot(page, "10-usage")
   })
 
+  it("the answer cache section says what is cached and clears it", async () => {
+    await section("AI settings")
+    const card = page.getByRole("region", { name: "Answer cache" })
+    await card.scrollIntoViewIfNeeded()
+    // The assistant's clean answers above were stored.
+    await eventually(() => card.textContent()).toMatch(/[1-9]\d* answers? cached/)
+    await screenshot(page, "11-settings-cache")
+    await card.getByRole("button", { name: "Clear cached answers" }).click()
+    await eventually(() => card.getByRole("status").first().textContent()).toMatch(/^Cleared [1-9]\d* cached answers?\.$/)
+    await eventually(() => card.textContent()).toMatch(/0 answers cached/)
+  })
+
   it("keyboard alone reaches every control of every section, and opens and closes the status popover", async () => {
     await page.goto(`${world.server.origin}/`)
     const focusedRole = () => page.evaluate(() => document.activeElement?.getAttribute("role") ?? document.activeElement?.tagName ?? "")
