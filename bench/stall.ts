@@ -2,7 +2,7 @@
  * `node bench/results/build/bench/stall.js [--reps N]` (run by `bench/run.ts`; `npx tsx
  * bench/stall.ts` works too): the longest event-loop stall while the largest inputs the default
  * limits accept go through the request path: `Prepared.prepare` (limits, schema
- * normalization, plan text), the prompt (`promptFor`) and the exact token count a budget triggers
+ * normalization, plan text), the prompt fitted to the model (`prompt`, in slices) and the exact token count a budget triggers
  * (`TokenCounter.estimateChat` for gpt-4.1-mini, the o200k_base tokenizer). First, loading that
  * tokenizer's table (`Bpe.load`), `reps` times; then each input `reps` times, in this one process
  * after a warm-up that loads the tokenizer, with a full garbage collection before each run when
@@ -14,6 +14,7 @@ import type * as SqlTask from "../src/domain/SqlTask.js"
 import * as Bpe from "../src/internal/Bpe.js"
 import * as TokenCounter from "../src/internal/TokenCounter.js"
 import * as Prepared from "../src/domain/Prepared.js"
+import * as AiProvider from "../src/services/AiProvider.js"
 import { parseArgs, RESULT_MARKER } from "./harness.js"
 import { largest, stallWhile } from "./largest.js"
 
@@ -33,7 +34,8 @@ export interface StallResult {
 const requestPath = (task: Readonly<Record<string, unknown>>) =>
   Effect.runPromise(Effect.gen(function*() {
     const request = yield* Prepared.prepare("openai", task as unknown as SqlTask.SqlTaskInput, defaultInputLimits)
-    const messages = request.promptFor(undefined)
+    // As a provider builds it: fitted to gpt-4.1-mini's window, in slices.
+    const messages = yield* request.prompt(AiProvider.budgetOf({ provider: "openai", model: "gpt-4.1-mini", maxTokens: 2048 }))
     return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
   }))
 

@@ -271,6 +271,19 @@ export const runSync = <A>(work: Work<A>): Either.Either<A, Refusal> => {
   }
 }
 
+/**
+ * Runs work that never refuses to its end at once (a {@link Refused} thrown by it is a defect).
+ *
+ * @since 0.1.0
+ * @category Slices
+ */
+export const finish = <A>(work: Work<A>): A => {
+  for (;;) {
+    const next = work.next()
+    if (next.done === true) return next.value
+  }
+}
+
 // ---------------------------------------------------------------------------
 // JSON text in slices
 // ---------------------------------------------------------------------------

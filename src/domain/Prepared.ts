@@ -9,7 +9,7 @@
  */
 import { Effect, Either } from "effect"
 import * as AiError from "./AiError.js"
-import { defaultInputLimits, type InputLimits } from "./Limits.js"
+import * as Limits from "./Limits.js"
 import * as Metrics from "./Metrics.js"
 import * as Prompts from "./Prompts.js"
 import type { ProviderId } from "./ProviderId.js"
@@ -98,15 +98,45 @@ export class Prepared<T extends SqlTask.SqlTask = SqlTask.SqlTask> {
   promptFor(budget?: undefined): Prompts.Prompt
   promptFor(budget: Prompts.Budget): Either.Either<Prompts.Prompt, AiError.ContextTooLong>
   promptFor(budget?: Prompts.Budget): Prompts.Prompt | Either.Either<Prompts.Prompt, AiError.ContextTooLong> {
-    const followUp = this.repair && SqlCheck.repairPrompt(this.repair.sql, this.repair.error, this.target)
-    if (budget === undefined) return (this.unbounded ??= Prompts.forTask(this.task, undefined, followUp))
+    if (budget === undefined) return (this.unbounded ??= Prompts.forTask(this.task, undefined, this.followUp()))
     const key = budgetKey(budget)
     let prompt = this.prompts.get(key)
     if (prompt === undefined) {
-      prompt = Either.mapLeft(Prompts.forTask(this.task, budget, followUp), (e) => doesNotFit(budget, e))
+      prompt = this.settle(budget, Limits.finish(Prompts.forTaskWork(this.task, budget, this.followUp())))
       this.prompts.set(key, prompt)
     }
     return prompt
+  }
+
+  /**
+   * {@link promptFor} on the request path: the schema is fitted in slices that let the event loop
+   * in (a schema of many thousand tables never holds the main process), then the prompt is kept
+   * for the model like `promptFor`'s.
+   */
+  prompt(budget: Prompts.Budget): Effect.Effect<Prompts.Prompt, AiError.ContextTooLong> {
+    const key = budgetKey(budget)
+    const built = this.prompts.get(key)
+    if (built !== undefined) return built
+    return Effect.flatMap(
+      Effect.orDie(Limits.sliced(Prompts.forTaskWork(this.task, budget, this.followUp()))),
+      (fitted) => {
+        const prompt = this.prompts.get(key) ?? this.settle(budget, fitted)
+        this.prompts.set(key, prompt)
+        return prompt
+      }
+    )
+  }
+
+  // The repair round's message, appended to its prompt.
+  private followUp(): string | undefined {
+    return this.repair && SqlCheck.repairPrompt(this.repair.sql, this.repair.error, this.target)
+  }
+
+  private settle(
+    budget: Prompts.Budget,
+    fitted: Either.Either<Prompts.Prompt, SchemaBudget.NamedTablesDoNotFit>
+  ): Either.Either<Prompts.Prompt, AiError.ContextTooLong> {
+    return Either.mapLeft(fitted, (e) => doesNotFit(budget, e))
   }
 
   /**
@@ -157,7 +187,7 @@ const dbTypeOf = (input: SqlTask.SqlTaskInput): string | undefined =>
 export const prepare = <I extends Input>(
   provider: ProviderId,
   input: I,
-  limits: InputLimits = defaultInputLimits
+  limits: Limits.InputLimits = Limits.defaultInputLimits
 ): Effect.Effect<PreparedOf<I>, AiError.InvalidRequest> => {
   if (input instanceof Prepared) return Effect.succeed(input as PreparedOf<I>)
   const raw = input as SqlTask.SqlTaskInput

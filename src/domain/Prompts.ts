@@ -20,6 +20,7 @@ import * as Tokens from "../internal/Tokens.js"
 import { SECTION_MARK } from "./AnswerParser.js"
 import * as AnswerSchemas from "./AnswerSchemas.js"
 import * as Dialect from "./Dialect.js"
+import * as Limits from "./Limits.js"
 import * as PromptProfiles from "./PromptProfiles.js"
 import type { ProviderId } from "./ProviderId.js"
 import * as SchemaBudget from "./SchemaBudget.js"
@@ -484,13 +485,27 @@ export function forTask(
 ): Prompt | Either.Either<Prompt, SchemaBudget.NamedTablesDoNotFit> {
   if (budget === undefined) {
     // An infinite budget fits every table the ceiling allows: this never fails.
-    const fitted = Either.getOrThrow(SchemaBudget.fitTask(task, { budget: Number.POSITIVE_INFINITY, provider: "openai" }))
+    const fitted = Either.getOrThrow(Limits.finish(SchemaBudget.fitTask(task, { budget: Number.POSITIVE_INFINITY, provider: "openai" })))
     return assemble(task, PromptProfiles.standard, fitted, followUp)
   }
+  return Limits.finish(forTaskWork(task, budget, followUp))
+}
+
+/**
+ * {@link forTask} with a budget, as work that may pause while the schema is fitted (run by
+ * `Limits.sliced` on the request path, so a schema of many thousand tables never holds the event
+ * loop).
+ *
+ * @since 0.1.0
+ * @category Prompts
+ */
+export function* forTaskWork(
+  task: SqlTask,
+  budget: Budget,
+  followUp?: string
+): Limits.Work<Either.Either<Prompt, SchemaBudget.NamedTablesDoNotFit>> {
   const { profile, rest } = frameOf(task, budget, followUp)
   const schemaBudget = Math.max(0, promptRoom(budget) - rest)
-  return Either.map(
-    SchemaBudget.fitTask(task, { budget: schemaBudget, provider: budget.provider, encoder: budget.encoder }),
-    (fitted) => assemble(task, profile, fitted, followUp)
-  )
+  const fitted = yield* SchemaBudget.fitTask(task, { budget: schemaBudget, provider: budget.provider, encoder: budget.encoder })
+  return Either.map(fitted, (f) => assemble(task, profile, f, followUp))
 }

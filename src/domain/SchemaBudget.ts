@@ -31,6 +31,7 @@
 import { Either, Schema } from "effect"
 import * as SqlText from "../internal/SqlText.js"
 import * as Tokens from "../internal/Tokens.js"
+import * as Limits from "./Limits.js"
 import type { ProviderId } from "./ProviderId.js"
 import * as SchemaContext from "./SchemaContext.js"
 import type { SqlTask } from "./SqlTask.js"
@@ -341,15 +342,19 @@ const columnProbe = (words: ReadonlySet<string>): RegExp | undefined => {
 }
 const MAX_MISSES = 64
 
+// Pauses in the passes over every table: every PASS_STEP tables, and every FILL_STEP tables
+// rendered (a rendering costs far more than a score).
+const PASS_STEP = 256
+const FILL_STEP = 16
+
 /**
- * Chooses and renders the schema for a prompt within `budget` tokens (see the module's notes).
- * Fails with {@link NamedTablesDoNotFit} when a table the SQL names cannot be sent even with only
- * its key and relevant columns. A schema with no tables and no text gives `No schema available`.
+ * {@link fit} as work that may pause between tables (`Limits.sliced` runs it in slices, so a
+ * schema of many thousand tables never holds the event loop; `Limits.runSync` at once).
  *
  * @since 0.1.0
  * @category Fitting
  */
-export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit> => {
+export function* fitWork(req: FitRequest): Limits.Work<Either.Either<Fitted, NamedTablesDoNotFit>> {
   const count = req.encoder ?? ((text: string) => Tokens.estimate(req.provider, text))
   const budget = Math.max(0, Math.floor(req.budget))
   const tables = req.schema?.tables ?? []
@@ -366,6 +371,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   // Names, once: lowercased name → table indices.
   const byName = new Map<string, Array<number>>()
   for (let i = 0; i < n; i++) {
+    if (i % PASS_STEP === PASS_STEP - 1) yield
     const key = tables[i]!.name.toLowerCase()
     const list = byName.get(key)
     if (list === undefined) byName.set(key, [i])
@@ -404,6 +410,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   const matched: Array<Set<string> | undefined> = new Array(n)
   const columnHit = new Map<string, boolean>()
   for (let i = 0; i < n; i++) {
+    if (i % PASS_STEP === PASS_STEP - 1) yield
     const t = tables[i]!
     let s = 0
     const lower = t.name.toLowerCase()
@@ -440,6 +447,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   const bonus = new Float64Array(n)
   const seedScore = (i: number): number => (isRequired[i] === 1 ? 10 : score[i]!)
   for (let i = 0; i < n; i++) {
+    if (i % PASS_STEP === PASS_STEP - 1) yield
     const fks = tables[i]!.foreignKeys
     if (fks === undefined) continue
     for (const fk of fks) {
@@ -457,6 +465,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   const scored: Array<number> = []
   const rest: Array<number> = []
   for (let i = 0; i < n; i++) {
+    if (i % PASS_STEP === PASS_STEP - 1) yield
     if (isRequired[i] === 1) continue
     if (score[i]! + bonus[i]! > 0) scored.push(i)
     else rest.push(i)
@@ -512,7 +521,11 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
 
   // The named tables first: all of them, or a failure naming those that do not fit.
   const missing: Array<number> = []
-  for (const i of required) if (!tryTable(i)) missing.push(i)
+  let rendered = 0
+  for (const i of required) {
+    if (++rendered % FILL_STEP === 0) yield
+    if (!tryTable(i)) missing.push(i)
+  }
   if (missing.length > 0) {
     let needed = moreReserve
     for (const i of required) {
@@ -527,6 +540,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   for (const list of [scored, rest]) {
     for (const i of list) {
       if (sentCount >= maxTables || remaining < MIN_LINE_TOKENS || misses >= MAX_MISSES) break
+      if (++rendered % FILL_STEP === 0) yield
       misses = tryTable(i) ? 0 : misses + 1
     }
   }
@@ -535,6 +549,7 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
   const leftOut: Array<string> = []
   const out: Array<string> = []
   for (let i = 0; i < n; i++) {
+    if (i % PASS_STEP === PASS_STEP - 1) yield
     const line = lines[i]
     if (line === undefined) leftOut.push(qualified(tables[i]!))
     else {
@@ -564,8 +579,20 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
 }
 
 /**
- * {@link fit} for a task: its schema, and the words and SQL each kind reads (generate: the
+ * Chooses and renders the schema for a prompt within `budget` tokens (see the module's notes).
+ * Fails with {@link NamedTablesDoNotFit} when a table the SQL names cannot be sent even with only
+ * its key and relevant columns. A schema with no tables and no text gives `No schema available`.
+ * At once; {@link fitWork} is the same in slices.
+ *
+ * @since 0.1.0
+ * @category Fitting
+ */
+export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit> => Limits.finish(fitWork(req))
+
+/**
+ * {@link fitWork} for a task: its schema, and the words and SQL each kind reads (generate: the
  * request; explain: the SQL; optimize: the SQL and the execution plan; fix: the SQL and the error).
+ * Run it at once with `Limits.finish`, or in slices with `Limits.sliced`.
  *
  * @since 0.1.0
  * @category Fitting
@@ -573,15 +600,15 @@ export const fit = (req: FitRequest): Either.Either<Fitted, NamedTablesDoNotFit>
 export const fitTask = (
   task: SqlTask,
   options: Omit<FitRequest, "schema" | "request" | "sql">
-): Either.Either<Fitted, NamedTablesDoNotFit> => {
+): Limits.Work<Either.Either<Fitted, NamedTablesDoNotFit>> => {
   switch (task._tag) {
     case "GenerateSql":
-      return fit({ ...options, schema: task.schema, request: task.prompt })
+      return fitWork({ ...options, schema: task.schema, request: task.prompt })
     case "ExplainSql":
-      return fit({ ...options, schema: task.schema, request: "", sql: task.sql })
+      return fitWork({ ...options, schema: task.schema, request: "", sql: task.sql })
     case "OptimizeSql":
-      return fit({ ...options, schema: task.schema, request: task.executionPlan ?? "", sql: task.sql })
+      return fitWork({ ...options, schema: task.schema, request: task.executionPlan ?? "", sql: task.sql })
     case "FixSql":
-      return fit({ ...options, schema: task.schema, request: task.errorMessage, sql: task.sql })
+      return fitWork({ ...options, schema: task.schema, request: task.errorMessage, sql: task.sql })
   }
 }

@@ -137,7 +137,7 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
       settings: AppSettings,
       exact: boolean
     ): Effect.Effect<Cost.Estimate, AiError.ContextTooLong> =>
-      Effect.flatMap(Effect.zip(request.promptFor(AiProvider.budgetOf(service)), Clock.currentTimeMillis), ([messages, now]) => {
+      Effect.flatMap(Effect.zip(request.prompt(AiProvider.budgetOf(service)), Clock.currentTimeMillis), ([messages, now]) => {
         const chat = {
           provider: service.provider,
           model: service.model,

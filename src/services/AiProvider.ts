@@ -340,7 +340,7 @@ export const make = (chat: ChatModel): Service => {
   const run = <I extends Prepared.Input>(task: I): Effect.Effect<SqlTask.ResultFor<I>, AiError.AiError> =>
     Effect.gen(function*() {
       const request = yield* prepare(task)
-      const prompt = yield* request.promptFor(budget)
+      const prompt = yield* request.prompt(budget)
       const start = yield* Clock.currentTimeMillis
       const structured = prompt.structured
       const c = yield* chat.complete(structured ?? prompt)
@@ -355,7 +355,7 @@ export const make = (chat: ChatModel): Service => {
     Stream.unwrap(
       Effect.gen(function*() {
         const request = yield* prepare(task)
-        const prompt = yield* request.promptFor(budget)
+        const prompt = yield* request.prompt(budget)
         const start = yield* Clock.currentTimeMillis
         let text = ""
         let finish: Extract<ChatChunk, { _tag: "Finish" }> | undefined

@@ -59,6 +59,23 @@ describe("Prepared", () => {
       expect(yield* request.promptFor({ ...budget, profile: PromptProfiles.profileFor("openai", "my-proxy-model", true) })).toBe(reasoning)
     }))
 
+  it.effect("prompt (in slices, on the request path) builds what promptFor builds, once per model", () =>
+    Effect.gen(function*() {
+      const request = yield* Prepared.prepare("openai", { _tag: "ExplainSql", sql: "SELECT * FROM orders", schema: shopSchema, dialect: "sqlite" })
+      const budget = { provider: "openai" as const, model: "gpt-4.1-mini", contextWindow: 1_000_000, maxOutputTokens: 2048 }
+      const sliced = yield* request.prompt(budget)
+      expect(yield* request.promptFor(budget)).toBe(sliced)
+      expect(yield* request.prompt(budget)).toBe(sliced)
+      // Built apart, in slices or at once, the two are the same prompt.
+      const [a, b] = [yield* Prepared.prepare("openai", request.task), yield* Prepared.prepare("openai", request.task)]
+      expect(yield* a.prompt(budget)).toEqual(yield* b.promptFor(budget))
+      // A window too small for the named table: the same ContextTooLong as promptFor's.
+      const tiny = { ...budget, model: "tiny", contextWindow: 2100 }
+      const error = yield* Effect.flip(a.prompt(tiny))
+      expect(error).toEqual(yield* Effect.flip(b.promptFor(tiny)))
+      expect(error.code).toBe("named_tables_do_not_fit")
+    }))
+
   it.effect("named tables that cannot fit are a ContextTooLong naming them, not a guess", () =>
     Effect.gen(function*() {
       const request = yield* Prepared.prepare("ollama", { _tag: "ExplainSql", sql: "SELECT * FROM orders", schema: shopSchema, dialect: "postgres" })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
 import * as fc from "fast-check"
+import * as Limits from "../../src/domain/Limits.js"
 import * as SchemaBudget from "../../src/domain/SchemaBudget.js"
 import * as SchemaContext from "../../src/domain/SchemaContext.js"
 import * as SqlTask from "../../src/domain/SqlTask.js"
@@ -77,7 +78,7 @@ describe("SchemaBudget.fit", () => {
 
   it("the tables the SQL names are sent first, whatever the request's words", () => {
     const task = SqlTask.explain({ sql: "SELECT f.attr_1 FROM public.filler_17 f JOIN filler_3 ON filler_3.id = f.id", dialect: "postgresql", schema: big })
-    const r = right(SchemaBudget.fitTask(task, { budget: 120, provider: "openai" }))
+    const r = right(Limits.finish(SchemaBudget.fitTask(task, { budget: 120, provider: "openai" })))
     expect(r.sent).toEqual(expect.arrayContaining(["public.filler_17", "public.filler_3"]))
   })
 
@@ -100,6 +101,21 @@ describe("SchemaBudget.fit", () => {
     const ddl = { tables: [], text: "CREATE TABLE t (id int);" }
     expect(right(SchemaBudget.fit({ schema: ddl, request: "x", budget: 100, provider: "openai" }))).toMatchObject({ text: ddl.text, textLeftOut: false })
     expect(right(SchemaBudget.fit({ schema: ddl, request: "x", budget: 3, provider: "openai" }))).toMatchObject({ text: "", tokens: 0, textLeftOut: true })
+  })
+
+  it("fitWork pauses between tables (so a huge schema can be fitted in slices) and ends where fit does", () => {
+    const many: SchemaContext.SchemaContext = {
+      tables: Array.from({ length: 5_000 }, (_, i): SchemaContext.Table => ({ name: `t_${i}`, columns: [col("id", { primaryKey: true }), col("invoice_total")] }))
+    }
+    const req = { schema: many, request: "invoice totals", budget: 4_000, provider: "openai" as const }
+    const work = SchemaBudget.fitWork(req)
+    let pauses = 0
+    let next = work.next()
+    for (; next.done !== true; next = work.next()) pauses++
+    // Every pass over the tables pauses every 256 of them.
+    expect(pauses).toBeGreaterThanOrEqual(4 * Math.floor(5_000 / 256))
+    expect(next.value).toEqual(SchemaBudget.fit(req))
+    expect(Either.isRight(next.value) && next.value.right.sent.length).toBeGreaterThan(0)
   })
 
   it("counts with an exact encoder when one is given", () => {

@@ -15,6 +15,7 @@ import type * as SqlTask from "../../src/domain/SqlTask.js"
 import * as Bpe from "../../src/internal/Bpe.js"
 import * as TokenCounter from "../../src/internal/TokenCounter.js"
 import * as Prepared from "../../src/domain/Prepared.js"
+import * as AiProvider from "../../src/services/AiProvider.js"
 import { AiService } from "../../src/services/AiService.js"
 import { Settings } from "../../src/services/Settings.js"
 import * as Emulator from "../../src/testing/Emulator.js"
@@ -31,7 +32,8 @@ const ATTEMPTS = 3
 const requestPath = (task: Readonly<Record<string, unknown>>) =>
   Effect.gen(function*() {
     const request = yield* Prepared.prepare("openai", task as unknown as SqlTask.SqlTaskInput, defaultInputLimits)
-    const messages = request.promptFor(undefined)
+    // As a provider builds it: fitted to gpt-4.1-mini's window, in slices.
+    const messages = yield* request.prompt(AiProvider.budgetOf({ provider: "openai", model: "gpt-4.1-mini", maxTokens: 2048 }))
     return yield* TokenCounter.estimateChat({ provider: "openai", model: "gpt-4.1-mini", messages, maxOutputTokens: 2048 })
   })
 
