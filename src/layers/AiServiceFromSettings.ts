@@ -206,14 +206,18 @@ export const make: Effect.Effect<Service, never, Settings | ProviderRegistry | M
 
     // The response cache, for a request at the first provider of its plan. Only a clean answer
     // of that provider is stored: not a fallback's (another provider's answer under this one's
-    // key), not a truncated, flagged or repaired one.
+    // key), not a truncated, flagged or repaired one, nor one missing a section it was asked for
+    // (asking again may fill it).
+    const everySection = (task: SqlTask.SqlTask, result: SqlTask.SqlResult) =>
+      task._tag !== "ExplainSql" || task.sections === undefined || result._tag !== "ExplainSqlResult" ||
+      task.sections.every((name) => result.sections !== undefined && Object.hasOwn(result.sections, name))
     const cacheOf = (request: Prepared.Prepared, service: AiProvider.Service, settings: AppSettings, options: RequestOptions) => {
       const mode = settings.cache.enabled ? options.cache ?? "use" : "bypass"
       const key = CacheKey.fromTask(service.provider, service.model, request.task, { dialect: request.target })
       const cacheable = (served: Fallback.Served<Chain.Priced<SqlTask.SqlResult>>) => {
         const { result } = served.value
         return served.failed.length === 0 && result.meta.finishReason === "stop" && result.repaired !== true &&
-          !(result.check !== undefined && SqlCheck.isFlagged(result.check))
+          !(result.check !== undefined && SqlCheck.isFlagged(result.check)) && everySection(request.task, result)
       }
       return {
         key,

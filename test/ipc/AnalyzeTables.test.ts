@@ -154,12 +154,12 @@ describe("ai:analyze-table with a list of tables", () => {
   it.scopedLive("a table the model skipped gets the rule-based parts and a note, never another table's text (text, JSON, format ignored)", () =>
     Effect.gen(function*() {
       const cases = [
-        [withCloudflare(TEXT_MODEL), textReply(["orders"])],
-        [withOpenAi, jsonReply(["orders"])],
+        [withCloudflare(TEXT_MODEL), textReply(["orders"]), textReply()],
+        [withOpenAi, jsonReply(["orders"]), jsonReply()],
         // A model that ignores the JSON format asked for: its text is split by its headings.
-        [withCloudflare(), textReply(["orders"])]
+        [withCloudflare(), textReply(["orders"]), textReply()]
       ] as const
-      for (const [make, reply] of cases) {
+      for (const [make, reply, whole] of cases) {
         const { emu, invoke } = yield* make
         emu.setDefaults({ reply })
         const answer = yield* invoke("ai:analyze-table", { tables: three, db_type: "postgresql" })
@@ -177,6 +177,12 @@ describe("ai:analyze-table with a list of tables", () => {
           note: "The AI model's answer had no section for this table: only the rule-based parts are given",
           index_recommendations: ["CREATE INDEX idx_orders_customer_id ON orders (customer_id);", "CREATE INDEX idx_orders_created_at ON orders (created_at);"]
         })
+        // An answer missing a section is not cached: asked again, the provider may fill it.
+        emu.setDefaults({ reply: whole })
+        const again = yield* invoke("ai:analyze-table", { tables: three, db_type: "postgresql" })
+        expect(chats(emu)).toHaveLength(2)
+        expect(again).toMatchObject({ success: true, cached: false })
+        expect(entries(again)[1]).toMatchObject({ table_name: "orders", summary: words("orders"), analyzed: true })
       }
     }))
 
