@@ -56,7 +56,7 @@ export interface Profile {
   readonly layout: "system+user" | "user-only"
   /** `full` rules, or `short` ones for reasoning and small models. */
   readonly instructions: "full" | "short"
-  /** Whether one worked example per task (over a tiny schema) goes before the request, as earlier chat turns. */
+  /** Whether one worked example per task (over a tiny schema) follows the instructions, in the system prompt (or the user message's head, `user-only`). */
   readonly fewShot: boolean
   /** The temperature for SQL when the user set none in the provider's config; `undefined` sends none (the model's default). */
   readonly temperature: number | undefined

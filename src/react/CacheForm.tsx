@@ -11,6 +11,7 @@ import type { CacheStatsReply } from "../preload/types.js"
 import type { FieldView } from "./AiBridge.js"
 import { useAiBridge } from "./context.js"
 import { plainField } from "./fields.js"
+import { formatBytes, formatCountOf } from "./format.js"
 import { type Outcome, OutcomeMessage } from "./Outcome.js"
 import { groupPatch, type SectionSpec, SettingsForm } from "./SettingsForm.js"
 import * as styles from "./styles.js"
@@ -67,11 +68,6 @@ const spec: SectionSpec = {
   saved: "Cache settings saved."
 }
 
-const size = (bytes: number): string =>
-  bytes < 1_024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1_024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`
-
-const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`
-
 /**
  * What the cache holds, in words: answers and size, and this session's hits.
  *
@@ -79,7 +75,7 @@ const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word
  * @category Functions
  */
 export const describeStats = (stats: Extract<CacheStatsReply, { success: true }>["stats"]): string =>
-  `${plural(stats.entries, "answer")} cached (${size(stats.bytes)}); ${plural(stats.hits, "request")} answered from the cache since the app started.`
+  `${formatCountOf(stats.entries, "answer")} cached (${formatBytes(stats.bytes)}); ${formatCountOf(stats.hits, "request")} answered from the cache since the app started.`
 
 /**
  * The answer cache section. Without the cache channels (a main side of an older version) it is
@@ -109,7 +105,7 @@ export const CacheForm = ({ reload, settings }: { readonly settings: AppSettings
     setBusy(true)
     setOutcome(undefined)
     void cache.clear().then(async (reply) => {
-      setOutcome(reply.success ? { ok: true, message: `Cleared ${plural(reply.cleared, "cached answer")}.` } : { ok: false, message: `Not cleared: ${reply.error}` })
+      setOutcome(reply.success ? { ok: true, message: `Cleared ${formatCountOf(reply.cleared, "cached answer")}.` } : { ok: false, message: `Not cleared: ${reply.error}` })
       await refresh()
       setBusy(false)
     })

@@ -40,6 +40,15 @@ export const formatCount = (n: number): string => n.toLocaleString("en-US")
 export const formatCountOf = (n: number, noun: string): string => `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`
 
 /**
+ * A size in bytes: `698 B`, `4.5 KB`, `1.2 MB`.
+ *
+ * @since 0.1.0
+ * @category Formatting
+ */
+export const formatBytes = (bytes: number): string =>
+  bytes < 1_024 ? `${bytes} B` : bytes < 1_048_576 ? `${(bytes / 1_024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`
+
+/**
  * A share as a percentage: `97.5%`.
  *
  * @since 0.1.0

@@ -6,7 +6,7 @@
  *   live API answers a percent-encoded path (`@cf%2Fmeta%2F…`, as the `cloudflare` SDK sends it)
  *   with 400, code 7000 "No route for that URI".
  * - Auth: `Authorization: Bearer <API token>`.
- * - Body: `{messages:[system, examples..., user], max_tokens, temperature, stream,
+ * - Body: `{messages:[system, user], max_tokens, temperature, stream,
  *   response_format?}`. `max_tokens` is always sent: the per-model server default (256) cuts SQL
  *   answers off. Prompt, temperature and JSON mode follow the model's family
  *   (`PromptProfiles`); JSON mode (`response_format`, whole answers only) only for the models

@@ -3,7 +3,7 @@
  * http allowed to any host, as Ollama on a LAN box is common) or ollama.com's cloud
  * (`Authorization: Bearer <key>`, https required).
  *
- * - Body: `{model, messages:[system, examples..., user], stream, format?, options:{temperature,
+ * - Body: `{model, messages:[system, user], stream, format?, options:{temperature,
  *   num_predict, num_ctx?}, keep_alive?}`. Ollama streams unless told otherwise, so `stream:false`
  *   is always sent for a whole answer. The prompt, temperature and `format` (the task's JSON
  *   Schema, on whole answers) follow the model's family (`PromptProfiles`: small models get short
